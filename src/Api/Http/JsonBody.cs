@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+using Oms.Grains;
+
+namespace Oms.Api.Http;
+
+/// <summary>
+/// Reads request bodies by hand rather than through parameter binding, so that malformed JSON, a wrong
+/// type, a missing required field or an oversized body becomes a problem response naming the field,
+/// instead of the framework's bare 400 or, worse, an exception.
+/// </summary>
+public static class JsonBody
+{
+    public const int MaxBytes = 256 * 1024;
+
+    public readonly record struct Result<T>(T? Value, ProblemHttpResult? Problem);
+
+    public static async Task<Result<T>> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken)
+        where T : class
+    {
+        var request = context.Request;
+        if (request.ContentLength is > MaxBytes)
+        {
+            return new(null, Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge));
+        }
+
+        byte[] buffer;
+        using (var memory = new MemoryStream())
+        {
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (memory.Length + read > MaxBytes)
+                {
+                    return new(null, Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge));
+                }
+
+                memory.Write(chunk, 0, read);
+            }
+
+            buffer = memory.ToArray();
+        }
+
+        if (buffer.Length == 0)
+        {
+            return new(null, Problems.Invalid("body", "a JSON object is required."));
+        }
+
+        var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(buffer, options);
+            return value is null
+                ? new(null, Problems.Invalid("body", "a JSON object is required."))
+                : new(value, null);
+        }
+        catch (JsonException ex)
+        {
+            return new(null, Problems.Invalid(Describe(ex)));
+        }
+    }
+
+    /// <summary>"$.lines[0].quantity" becomes "lines[0].quantity", the form every other error uses.</summary>
+    private static string FieldOf(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    /// <summary>
+    /// The serializer's messages name CLR types, which mean nothing to a client; say instead which field is wrong
+    /// and how. A missing required property is reported on the property itself, not on its parent object.
+    /// </summary>
+    private static FieldError Describe(JsonException ex)
+    {
+        var field = FieldOf(ex.Path);
+        var message = ex.Message;
+        const string missing = "missing required properties including: ";
+        var at = message.IndexOf(missing, StringComparison.Ordinal);
+        if (at >= 0)
+        {
+            var name = message[(at + missing.Length)..].Split(',')[0].Trim(' ', '\'', '.');
+            return new FieldError(field == "body" ? name : $"{field}.{name}", "is required.");
+        }
+
+        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("nullable", StringComparison.OrdinalIgnoreCase))
+        {
+            return new FieldError(field, "must not be null.");
+        }
+
+        return ex.InnerException is null && ex.Path is null
+            ? new FieldError("body", "is not well-formed JSON.")
+            : new FieldError(field, "has a value of the wrong type or format.");
+    }
+}

@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Oms.Api.Availability;
+using Oms.Api.Demo;
+using Oms.Api.Http;
+using Oms.Api.Locations;
+using Oms.Api.Reservations;
+using Oms.Api.Stock;
+using Oms.Grains.Hosting;
+
+// A bare switch would swallow the next argument as its value in the command-line configuration provider.
+var seedDemo = args.Contains("--seed-demo");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--seed-demo").ToArray());
+if (seedDemo)
+{
+    builder.Configuration["Oms:SeedDemo"] = "true";
+}
+
+var configuration = builder.Configuration;
+var hosting = configuration["Oms:Hosting"] is { Length: > 0 } mode ? mode : "cohosted";
+switch (hosting)
+{
+    case "cohosted":
+        if (OmsHosting.ConnectionString(configuration) is { } connectionString)
+        {
+            // Before the silo starts: its storage, membership and reminder providers read their queries at start-up.
+            await SchemaInstaller.ApplyAsync(connectionString);
+        }
+
+        builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
+        break;
+    case "client":
+        builder.UseOrleansClient(client => client.UseOmsClustering(configuration));
+        break;
+    default:
+        throw new InvalidOperationException($"Oms:Hosting must be 'cohosted' or 'client', not '{hosting}'.");
+}
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes;
+    kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+});
+builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ErrorHandling>();
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+if (configuration.GetValue<bool>("Oms:SeedDemo"))
+{
+    builder.Services.AddHostedService<DemoSeeder>();
+}
+
+var app = builder.Build();
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+
+app.MapOpenApi();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.MapLocations();
+app.MapStock();
+app.MapAvailability();
+app.MapReservations();
+
+app.Run();
+
+/// <summary>Exposed so tests can host the real API with WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,204 @@
+using Oms.Api.Http;
+using Oms.Contracts;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Stock;
+using Oms.Grains;
+
+namespace Oms.Api.Stock;
+
+public sealed record StockSnapshotItem(string Sku, int OnHand, int? SafetyStock = null);
+
+public sealed record StockSnapshotRequest(long Sequence, IReadOnlyList<StockSnapshotItem> Items);
+
+public sealed record IgnoredItem(string Sku, long LastSequence, string Reason);
+
+public sealed record StockSnapshotResponse(
+    string LocationId, long Sequence, IReadOnlyList<string> Applied, IReadOnlyList<IgnoredItem> Ignored, IReadOnlyList<StockLevel> Items);
+
+public sealed record AdjustmentRequest(string AdjustmentId, string LocationId, string Sku, int Delta, string? Reason = null);
+
+public sealed record AdjustmentResponse(string AdjustmentId, StockOutcome Outcome, StockLevel Level);
+
+public static class StockEndpoints
+{
+    public const int MaxSnapshotItems = 1_000;
+    public const int MaxUnits = 1_000_000;
+    public const int MaxReasonLength = 200;
+
+    public static void MapStock(this IEndpointRouteBuilder app)
+    {
+        var stock = app.MapGroup("/api/v1").WithTags("Stock");
+
+        stock.MapPut("/locations/{locationId}/stock", async (string locationId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            if (Problems.InvalidId("locationId", locationId) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            var body = await JsonBody.ReadAsync<StockSnapshotRequest>(http, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+
+            var request = body.Value!;
+            if (Validate(request) is { } error)
+            {
+                return Problems.Invalid(error);
+            }
+
+            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+            {
+                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
+            }
+
+            // Each SKU is its own grain, so the items of one feed message apply in parallel.
+            var results = await Task.WhenAll(request.Items.Select(item =>
+                grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, item.Sku))
+                    .ApplySnapshot(request.Sequence, item.OnHand, item.SafetyStock)));
+
+            var applied = new List<string>();
+            var ignored = new List<IgnoredItem>();
+            for (var i = 0; i < results.Length; i++)
+            {
+                var sku = request.Items[i].Sku;
+                switch (results[i].Outcome)
+                {
+                    case StockOutcome.Applied:
+                        applied.Add(sku);
+                        break;
+                    case StockOutcome.Duplicate:
+                        ignored.Add(new IgnoredItem(sku, results[i].LastSequence, "duplicate"));
+                        break;
+                    default:
+                        ignored.Add(new IgnoredItem(sku, results[i].LastSequence, "stale"));
+                        break;
+                }
+            }
+
+            return TypedResults.Ok(new StockSnapshotResponse(locationId, request.Sequence, applied, ignored, [.. results.Select(r => r.Level)]));
+        })
+        .Accepts<StockSnapshotRequest>("application/json")
+        .Produces<StockSnapshotResponse>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        stock.MapPost("/stock/adjustments", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            var body = await JsonBody.ReadAsync<AdjustmentRequest>(http, ct);
+            if (body.Problem is not null)
+            {
+                return (IResult)body.Problem;
+            }
+
+            var request = body.Value!;
+            if (Validate(request) is { } error)
+            {
+                return Problems.Invalid(error);
+            }
+
+            var result = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(request.LocationId, request.Sku))
+                .ApplyAdjustment(request.AdjustmentId, request.Delta, request.Reason);
+            return result.Outcome switch
+            {
+                StockOutcome.UnknownLocation => Problems.Invalid("locationId", result.Reason!, StatusCodes.Status422UnprocessableEntity),
+                StockOutcome.Rejected => Problems.Conflict("The adjustment was refused.", result.Reason!,
+                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["delta"] = [result.Reason!] } }),
+                _ => TypedResults.Ok(new AdjustmentResponse(request.AdjustmentId, result.Outcome, result.Level)),
+            };
+        })
+        .Accepts<AdjustmentRequest>("application/json")
+        .Produces<AdjustmentResponse>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        stock.MapGet("/locations/{locationId}/stock/{sku}", async (string locationId, string sku, IGrainFactory grains) =>
+        {
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku)) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+            {
+                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
+            }
+
+            return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLevel());
+        })
+        .Produces<StockLevel>()
+        .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    public static FieldError? Validate(StockSnapshotRequest request)
+    {
+        if (request.Sequence < 0)
+        {
+            return new("sequence", "must be zero or more.");
+        }
+
+        if (request.Items.Count is 0 or > MaxSnapshotItems)
+        {
+            return new("items", $"must hold 1 to {MaxSnapshotItems} items.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Items.Count; i++)
+        {
+            var item = request.Items[i];
+            if (FieldError.ForId($"items[{i}].sku", item.Sku) is { } badId1)
+            {
+                return badId1;
+            }
+
+            if (!seen.Add(item.Sku))
+            {
+                return new($"items[{i}].sku", "appears more than once in this snapshot.");
+            }
+
+            if (item.OnHand is < 0 or > MaxUnits)
+            {
+                return new($"items[{i}].onHand", $"must be between 0 and {MaxUnits}.");
+            }
+
+            if (item.SafetyStock is < 0 or > MaxUnits)
+            {
+                return new($"items[{i}].safetyStock", $"must be between 0 and {MaxUnits}.");
+            }
+        }
+
+        return null;
+    }
+
+    public static FieldError? Validate(AdjustmentRequest request)
+    {
+        if (FieldError.ForId("adjustmentId", request.AdjustmentId) is { } badId2)
+            {
+                return badId2;
+            }
+
+        if (FieldError.ForId("locationId", request.LocationId) is { } badId3)
+            {
+                return badId3;
+            }
+
+        if (FieldError.ForId("sku", request.Sku) is { } badId4)
+            {
+                return badId4;
+            }
+
+        if (request.Delta == 0 || request.Delta is < -MaxUnits or > MaxUnits)
+        {
+            return new("delta", $"must be non-zero and between -{MaxUnits} and {MaxUnits}.");
+        }
+
+        if (request.Reason is { Length: > MaxReasonLength })
+        {
+            return new("reason", $"must be at most {MaxReasonLength} characters.");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,74 @@
+namespace Oms.Contracts.Reservations;
+
+[GenerateSerializer, Immutable, Alias("oms.ReservationLine")]
+public sealed record ReservationLine(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] int Quantity);
+
+[GenerateSerializer, Immutable, Alias("oms.ReservationRequest")]
+public sealed record ReservationRequest(
+    [property: Id(0)] IReadOnlyList<ReservationLine> Lines,
+    [property: Id(1)] int TtlSeconds);
+
+[GenerateSerializer, Alias("oms.ReservationStatus")]
+public enum ReservationStatus
+{
+    /// <summary>Holds are being placed; only visible while a create is in flight or being recovered.</summary>
+    Pending = 0,
+    Held = 1,
+    Released = 2,
+    Expired = 3,
+    /// <summary>Stock was short or a line failed; every line that was held has been released.</summary>
+    Failed = 4,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.ReservationView")]
+public sealed record ReservationView(
+    [property: Id(0)] string ReservationId,
+    [property: Id(1)] ReservationStatus Status,
+    [property: Id(2)] DateTimeOffset CreatedAt,
+    [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] IReadOnlyList<ReservationLine> Lines);
+
+[GenerateSerializer, Immutable, Alias("oms.ShortLine")]
+public sealed record ShortLine(
+    [property: Id(0)] int LineIndex,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] string LocationId,
+    [property: Id(3)] int Requested,
+    [property: Id(4)] int Available,
+    [property: Id(5)] string Reason);
+
+[GenerateSerializer, Alias("oms.ReservationOutcome")]
+public enum ReservationOutcome
+{
+    Created = 0,
+    /// <summary>A replay of the same request; the existing reservation is returned unchanged.</summary>
+    Replayed = 1,
+    /// <summary>Some line could not be held; nothing is held.</summary>
+    Short = 2,
+    /// <summary>The id is taken by a different request.</summary>
+    Conflict = 3,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.ReservationResult")]
+public sealed record ReservationResult(
+    [property: Id(0)] ReservationOutcome Outcome,
+    [property: Id(1)] ReservationView? Reservation,
+    [property: Id(2)] IReadOnlyList<ShortLine> ShortLines);
+
+/// <summary>A checkout hold over one or more lines, keyed by reservation id; all lines are held or none.</summary>
+[Alias("oms.IReservationGrain")]
+public interface IReservationGrain : IGrainWithStringKey
+{
+    [Alias("Create")]
+    Task<ReservationResult> Create(ReservationRequest request);
+
+    [Alias("Get")]
+    Task<ReservationView?> Get();
+
+    /// <summary>Idempotent; returns null when the reservation never existed.</summary>
+    [Alias("Release")]
+    Task<ReservationView?> Release();
+}

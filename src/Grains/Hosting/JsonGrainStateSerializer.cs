@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orleans.Storage;
+
+namespace Oms.Grains.Hosting;
+
+/// <summary>
+/// Grain state is stored as plain JSON with no type names in it, so renaming or moving a state class never
+/// orphans rows already in the database; only a renamed property would, and that is a visible schema change.
+/// Enums are stored by name so reordering one cannot silently change stored meaning.
+/// </summary>
+public sealed class JsonGrainStateSerializer : IGrainStorageSerializer
+{
+    private static readonly JsonSerializerOptions Options = CreateOptions();
+
+    public BinaryData Serialize<T>(T? input) => new(JsonSerializer.SerializeToUtf8Bytes(input, Options));
+
+    public T Deserialize<T>(BinaryData input) => input.ToObjectFromJson<T>(Options)!;
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        };
+        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+}

@@ -1,0 +1,228 @@
+using Microsoft.Extensions.Logging;
+using Oms.Contracts;
+using Oms.Contracts.Reservations;
+using Oms.Contracts.Stock;
+
+namespace Oms.Grains.Reservations;
+
+public sealed class ReservationState
+{
+    public ReservationStatus? Status { get; set; }
+    public List<ReservationLine> Lines { get; set; } = [];
+    public int TtlSeconds { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public List<ShortLine> ShortLines { get; set; } = [];
+}
+
+public sealed class ReservationGrain(
+    [PersistentState("reservation", OmsStorage.Name)] IPersistentState<ReservationState> state,
+    TimeProvider clock,
+    ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
+{
+    private const string WatchReminder = "reservation-watch";
+
+    private ReservationState S => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // A Pending record at activation means a silo died while placing holds: nobody acknowledged it,
+        // so roll every line back now rather than leave units held until their TTL.
+        if (S.Status == ReservationStatus.Pending)
+        {
+            logger.LogWarning("Reservation {Id} found half-placed; rolling back", this.GetPrimaryKeyString());
+            await RollBack([]);
+        }
+    }
+
+    public async Task<ReservationResult> Create(ReservationRequest request)
+    {
+        var problem = ReservationRules.Validate(request);
+        if (problem is not null)
+        {
+            throw new ArgumentException(problem.ToString(), nameof(request));
+        }
+
+        if (S.Status is { } existing)
+        {
+            if (!ReservationRules.SameRequest(S.Lines, S.TtlSeconds, request))
+            {
+                return new ReservationResult(ReservationOutcome.Conflict, View(), []);
+            }
+
+            return existing == ReservationStatus.Failed
+                ? new ReservationResult(ReservationOutcome.Short, null, S.ShortLines)
+                : new ReservationResult(ReservationOutcome.Replayed, View(), []);
+        }
+
+        var now = clock.GetUtcNow();
+        S.Status = ReservationStatus.Pending;
+        S.Lines = [.. request.Lines];
+        S.TtlSeconds = request.TtlSeconds;
+        S.CreatedAt = now;
+        S.ExpiresAt = now.AddSeconds(request.TtlSeconds);
+
+        // The intent is durable before any unit is held, and the watch reminder exists before any hold does,
+        // so a crash at any point after this is found and rolled back.
+        await Task.WhenAll(
+            state.WriteStateAsync(),
+            this.RegisterOrUpdateReminder(WatchReminder, WatchDue(now), TimeSpan.FromMinutes(1)));
+
+        try
+        {
+            var shortLines = await PlaceHolds();
+            if (shortLines.Count > 0)
+            {
+                await RollBack(shortLines);
+                return new ReservationResult(ReservationOutcome.Short, null, shortLines);
+            }
+
+            S.Status = ReservationStatus.Held;
+            await state.WriteStateAsync();
+            return new ReservationResult(ReservationOutcome.Created, View(), []);
+        }
+        catch when (S.Status == ReservationStatus.Pending)
+        {
+            // Not acknowledged, so it must not hold anything; if this roll-back fails too, the watch reminder
+            // or the next activation finishes it.
+            await RollBack([]);
+            throw;
+        }
+    }
+
+    public Task<ReservationView?> Get() => Task.FromResult(S.Status is null or ReservationStatus.Failed ? null : View());
+
+    public async Task<ReservationView?> Release()
+    {
+        if (S.Status is null or ReservationStatus.Failed)
+        {
+            return null;
+        }
+
+        if (S.Status is ReservationStatus.Held or ReservationStatus.Pending)
+        {
+            await ReleaseLines();
+            S.Status = clock.GetUtcNow() >= S.ExpiresAt ? ReservationStatus.Expired : ReservationStatus.Released;
+            await state.WriteStateAsync();
+            await StopWatching();
+        }
+
+        return View();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != WatchReminder)
+        {
+            return;
+        }
+
+        if (S.Status == ReservationStatus.Held && clock.GetUtcNow() < S.ExpiresAt)
+        {
+            return;
+        }
+
+        if (S.Status == ReservationStatus.Held)
+        {
+            // The stock items expire their own holds on time; releasing here too makes expiry not depend on them.
+            await ReleaseLines();
+            S.Status = ReservationStatus.Expired;
+            await state.WriteStateAsync();
+        }
+
+        await StopWatching();
+    }
+
+    private ReservationView View()
+    {
+        var status = S.Status!.Value;
+        if (status == ReservationStatus.Held && clock.GetUtcNow() >= S.ExpiresAt)
+        {
+            status = ReservationStatus.Expired;
+        }
+
+        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines);
+    }
+
+    private async Task<List<ShortLine>> PlaceHolds()
+    {
+        var id = this.GetPrimaryKeyString();
+        var calls = S.Lines.Select(line =>
+            GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(line.LocationId, line.Sku))
+                .PlaceHold(id, line.Quantity, S.ExpiresAt)).ToArray();
+
+        try
+        {
+            await Task.WhenAll(calls);
+        }
+        catch
+        {
+            // Each call is inspected below; a thrown one counts as a short line.
+        }
+
+        var shortLines = new List<ShortLine>();
+        for (var i = 0; i < calls.Length; i++)
+        {
+            var line = S.Lines[i];
+            if (calls[i].IsCompletedSuccessfully)
+            {
+                var result = calls[i].Result;
+                if (result.Outcome != HoldOutcome.Held)
+                {
+                    shortLines.Add(new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result)));
+                }
+            }
+            else
+            {
+                logger.LogWarning(calls[i].Exception, "Hold failed for reservation {Id} line {Line}", id, i);
+                shortLines.Add(new ShortLine(i, line.Sku, line.LocationId, line.Quantity, 0, "error"));
+            }
+        }
+
+        return shortLines;
+    }
+
+    private static string ReasonOf(HoldResult result) => result.Outcome switch
+    {
+        HoldOutcome.Insufficient => "insufficient",
+        HoldOutcome.UnknownLocation => "unknownLocation",
+        _ => "conflict",
+    };
+
+    /// <summary>
+    /// Releases every line, not only those known to be held: a call that timed out may still have placed its hold,
+    /// and release is idempotent at the stock item.
+    /// </summary>
+    private async Task RollBack(List<ShortLine> shortLines)
+    {
+        await ReleaseLines();
+        S.Status = ReservationStatus.Failed;
+        S.ShortLines = shortLines;
+        await state.WriteStateAsync();
+        await StopWatching();
+    }
+
+    private Task ReleaseLines()
+    {
+        var id = this.GetPrimaryKeyString();
+        return Task.WhenAll(S.Lines.Select(line =>
+            GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(line.LocationId, line.Sku)).ReleaseHold(id)));
+    }
+
+    private async Task StopWatching()
+    {
+        var reminder = await this.GetReminder(WatchReminder);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    /// <summary>Soon enough to recover a half-placed reservation quickly, never later than its expiry.</summary>
+    private TimeSpan WatchDue(DateTimeOffset now)
+    {
+        var untilExpiry = S.ExpiresAt - now;
+        var recovery = TimeSpan.FromSeconds(30);
+        return untilExpiry < recovery ? untilExpiry : recovery;
+    }
+}

@@ -1,0 +1,29 @@
+using Oms.Grains.Hosting;
+
+// A silo without HTTP: the production shape runs several of these behind stateless API nodes.
+var applySchemaOnly = args.Contains("--apply-schema");
+var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--apply-schema").ToArray());
+var configuration = builder.Configuration;
+var connectionString = OmsHosting.ConnectionString(configuration);
+
+if (applySchemaOnly)
+{
+    if (connectionString is null)
+    {
+        Console.Error.WriteLine("--apply-schema needs ConnectionStrings__Oms set to a PostgreSQL connection string.");
+        return 2;
+    }
+
+    await SchemaInstaller.ApplyAsync(connectionString);
+    Console.WriteLine($"Applied {string.Join(", ", SchemaInstaller.ScriptNames())}.");
+    return 0;
+}
+
+if (connectionString is not null)
+{
+    await SchemaInstaller.ApplyAsync(connectionString);
+}
+
+builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
+await builder.Build().RunAsync();
+return 0;
