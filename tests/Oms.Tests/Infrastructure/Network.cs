@@ -1,0 +1,27 @@
+using Oms.Contracts;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Stock;
+
+namespace Oms.Tests.Infrastructure;
+
+/// <summary>Registers locations and stock through the grains, with names unique to each test.</summary>
+public static class Network
+{
+    public static string Unique(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(prefix.Length + 13, 64)];
+
+    public static async Task<string> Location(IGrainFactory grains, LocationType type = LocationType.Warehouse, string prefix = "LOC")
+    {
+        var id = Unique(prefix);
+        await grains.GetGrain<ILocationGrain>(id).Upsert(new LocationInfo(id, $"Test {id}", type, 48.85, 2.35, "FR", "Europe/Paris"));
+        return id;
+    }
+
+    public static IStockItemGrain Item(IGrainFactory grains, string locationId, string sku) =>
+        grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku));
+
+    public static async Task Stock(IGrainFactory grains, string locationId, string sku, int onHand, int safetyStock = 0)
+    {
+        var result = await Item(grains, locationId, sku).ApplySnapshot(DateTime.UtcNow.Ticks, onHand, safetyStock);
+        Assert.Equal(StockOutcome.Applied, result.Outcome);
+    }
+}
