@@ -31,8 +31,11 @@ switch (hosting)
     case "client":
         builder.UseOrleansClient(client => client.UseOmsClustering(configuration));
         break;
+    case "external":
+        // The embedding host registers IClusterClient itself (the tests attach the API to an in-process cluster).
+        break;
     default:
-        throw new InvalidOperationException($"Oms:Hosting must be 'cohosted' or 'client', not '{hosting}'.");
+        throw new InvalidOperationException($"Oms:Hosting must be 'cohosted', 'client' or 'external', not '{hosting}'.");
 }
 
 builder.WebHost.ConfigureKestrel(kestrel =>

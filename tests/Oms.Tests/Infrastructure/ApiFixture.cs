@@ -2,14 +2,17 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Oms.Api.Http;
 using Orleans.TestingHost;
 
 namespace Oms.Tests.Infrastructure;
 
 /// <summary>
-/// The real API, in its production shape: a stateless Orleans client that reaches a separate two-silo
-/// cluster through the silos' gateways over TCP.
+/// The real API over HTTP, attached as a stateless client to a separate two-silo cluster. The in-process
+/// cluster's transport is in memory, so the API is handed the cluster's own client rather than dialing
+/// gateways over TCP; every request still crosses from client to silos and between silos.
 /// </summary>
 public sealed class ApiFixture : IAsyncLifetime
 {
@@ -26,13 +29,14 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await TestClusters.StartAsync();
-        var gateways = string.Join(',', Cluster.Silos.Select(s => s.GatewayAddress.Endpoint.ToString()));
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
-            web.UseSetting("Oms:Hosting", "client");
-            web.UseSetting("Orleans:Gateways", gateways);
-            web.UseSetting("Orleans:ClusterId", Cluster.Options.ClusterId);
-            web.UseSetting("Orleans:ServiceId", Cluster.Options.ServiceId);
+            web.UseSetting("Oms:Hosting", "external");
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton(Cluster.Client);
+                services.AddSingleton<IGrainFactory>(Cluster.Client);
+            });
         });
         Http = _factory.CreateClient();
     }
