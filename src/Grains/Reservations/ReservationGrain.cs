@@ -144,43 +144,71 @@ public sealed class ReservationGrain(
         return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines);
     }
 
+    /// <summary>
+    /// Places the holds one at a time in one global order (by stock item key), like taking locks in order:
+    /// when many baskets race for the same items, whoever holds the first contended item goes on to the next,
+    /// so scarce stock ends up in complete baskets instead of being split between baskets that all fail.
+    /// </summary>
     private async Task<List<ShortLine>> PlaceHolds()
     {
         var id = this.GetPrimaryKeyString();
-        var calls = S.Lines.Select(line =>
-            GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(line.LocationId, line.Sku))
-                .PlaceHold(id, line.Quantity, S.ExpiresAt)).ToArray();
+        var order = Enumerable.Range(0, S.Lines.Count)
+            .OrderBy(i => Ids.StockItemKey(S.Lines[i].LocationId, S.Lines[i].Sku), StringComparer.Ordinal)
+            .ToList();
 
-        try
+        for (var n = 0; n < order.Count; n++)
         {
-            await Task.WhenAll(calls);
-        }
-        catch
-        {
-            // Each call is inspected below; a thrown one counts as a short line.
+            var i = order[n];
+            var line = S.Lines[i];
+            ShortLine? refused;
+            try
+            {
+                var result = await StockItem(line).PlaceHold(id, line.Quantity, S.ExpiresAt);
+                refused = result.Outcome == HoldOutcome.Held
+                    ? null
+                    : new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result));
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Hold failed for reservation {Id} line {Line}", id, i);
+                refused = new ShortLine(i, line.Sku, line.LocationId, line.Quantity, 0, "error");
+            }
+
+            if (refused is not null)
+            {
+                return [refused, .. await AlsoShort(order.Skip(n + 1))];
+            }
         }
 
-        var shortLines = new List<ShortLine>();
-        for (var i = 0; i < calls.Length; i++)
+        return [];
+    }
+
+    /// <summary>
+    /// After the first refusal the rest is not attempted, but the shopper should hear about every short line at
+    /// once; a read of each remaining item is cheap and holds nothing.
+    /// </summary>
+    private async Task<IEnumerable<ShortLine>> AlsoShort(IEnumerable<int> remaining)
+    {
+        var checks = remaining.Select(async i =>
         {
             var line = S.Lines[i];
-            if (calls[i].IsCompletedSuccessfully)
+            try
             {
-                var result = calls[i].Result;
-                if (result.Outcome != HoldOutcome.Held)
-                {
-                    shortLines.Add(new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result)));
-                }
+                var level = await StockItem(line).GetLevel();
+                return level.Available >= line.Quantity
+                    ? null
+                    : new ShortLine(i, line.Sku, line.LocationId, line.Quantity, level.Available, "insufficient");
             }
-            else
+            catch (Exception)
             {
-                logger.LogWarning(calls[i].Exception, "Hold failed for reservation {Id} line {Line}", id, i);
-                shortLines.Add(new ShortLine(i, line.Sku, line.LocationId, line.Quantity, 0, "error"));
+                return null;
             }
-        }
-
-        return shortLines;
+        });
+        return (await Task.WhenAll(checks)).OfType<ShortLine>().OrderBy(l => l.LineIndex);
     }
+
+    private IStockItemGrain StockItem(ReservationLine line) =>
+        GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(line.LocationId, line.Sku));
 
     private static string ReasonOf(HoldResult result) => result.Outcome switch
     {
@@ -205,8 +233,7 @@ public sealed class ReservationGrain(
     private Task ReleaseLines()
     {
         var id = this.GetPrimaryKeyString();
-        return Task.WhenAll(S.Lines.Select(line =>
-            GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(line.LocationId, line.Sku)).ReleaseHold(id)));
+        return Task.WhenAll(S.Lines.Select(line => StockItem(line).ReleaseHold(id)));
     }
 
     private async Task StopWatching()
