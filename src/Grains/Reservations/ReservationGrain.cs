@@ -22,6 +22,9 @@ public sealed class ReservationGrain(
 {
     private const string WatchReminder = "reservation-watch";
 
+    /// <summary>Longer than any healthy placement takes, so the first tick never races a live one.</summary>
+    private static readonly TimeSpan RecoveryDelay = TimeSpan.FromSeconds(10);
+
     private ReservationState S => state.State;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
@@ -110,6 +113,10 @@ public sealed class ReservationGrain(
         return View();
     }
 
+    /// <summary>
+    /// The watch reminder's first tick comes shortly after creation, to roll back a reservation a crash left
+    /// half-placed; for a held one it is moved to the expiry, off the checkout's hot path.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != WatchReminder)
@@ -117,17 +124,21 @@ public sealed class ReservationGrain(
             return;
         }
 
-        if (S.Status == ReservationStatus.Held && clock.GetUtcNow() < S.ExpiresAt)
+        var now = clock.GetUtcNow();
+        switch (S.Status)
         {
-            return;
-        }
-
-        if (S.Status == ReservationStatus.Held)
-        {
-            // The stock items expire their own holds on time; releasing here too makes expiry not depend on them.
-            await ReleaseLines();
-            S.Status = ReservationStatus.Expired;
-            await state.WriteStateAsync();
+            case ReservationStatus.Pending:
+                await RollBack([]);
+                return;
+            case ReservationStatus.Held when now < S.ExpiresAt:
+                await this.RegisterOrUpdateReminder(WatchReminder, S.ExpiresAt - now, TimeSpan.FromMinutes(1));
+                return;
+            case ReservationStatus.Held:
+                // The stock items expire their own holds on time; releasing here too makes expiry not depend on them.
+                await ReleaseLines();
+                S.Status = ReservationStatus.Expired;
+                await state.WriteStateAsync();
+                break;
         }
 
         await StopWatching();
@@ -249,7 +260,6 @@ public sealed class ReservationGrain(
     private TimeSpan WatchDue(DateTimeOffset now)
     {
         var untilExpiry = S.ExpiresAt - now;
-        var recovery = TimeSpan.FromSeconds(30);
-        return untilExpiry < recovery ? untilExpiry : recovery;
+        return untilExpiry < RecoveryDelay ? untilExpiry : RecoveryDelay;
     }
 }

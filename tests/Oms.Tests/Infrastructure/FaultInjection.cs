@@ -3,22 +3,31 @@ using Oms.Contracts.Stock;
 namespace Oms.Tests.Infrastructure;
 
 /// <summary>
-/// Makes the stock item of any SKU starting with <see cref="FailingSkuPrefix"/> throw on PlaceHold, as a
-/// crashed or unreachable silo would, so all-or-nothing can be tested against a real failure mid-checkout.
+/// Real failures on demand, chosen by SKU: PlaceHold on a stock item whose SKU starts with
+/// <see cref="FailingSkuPrefix"/> throws, as an unreachable silo would; with <see cref="HangingSkuPrefix"/>
+/// it stalls, so a test can kill the cluster while a checkout is half-placed.
 /// </summary>
 public sealed class FaultInjection : IIncomingGrainCallFilter
 {
     public const string FailingSkuPrefix = "FAIL-";
+    public const string HangingSkuPrefix = "HANG-";
 
-    public Task Invoke(IIncomingGrainCallContext context)
+    public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.Grain is IStockItemGrain
-            && context.InterfaceMethod.Name == nameof(IStockItemGrain.PlaceHold)
-            && context.TargetId.Key.ToString()!.StartsWith(FailingSkuPrefix, StringComparison.Ordinal))
+        if (context.Grain is IStockItemGrain && context.InterfaceMethod.Name == nameof(IStockItemGrain.PlaceHold))
         {
-            throw new InvalidOperationException("Injected fault: the stock item is unavailable.");
+            var key = context.TargetId.Key.ToString()!;
+            if (key.StartsWith(FailingSkuPrefix, StringComparison.Ordinal))
+            {
+                throw new InvalidOperationException("Injected fault: the stock item is unavailable.");
+            }
+
+            if (key.StartsWith(HangingSkuPrefix, StringComparison.Ordinal))
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20));
+            }
         }
 
-        return context.Invoke();
+        await context.Invoke();
     }
 }

@@ -131,4 +131,39 @@ public sealed class PostgresDurabilityTests(PostgresFixture postgres)
         Assert.Equal(HoldOutcome.Held, (await item.PlaceHold("RES-3", 5, DateTimeOffset.UtcNow.AddHours(1))).Outcome);
         Assert.Equal(7, (await item.GetLevel()).Reserved);
     }
+
+    [Fact]
+    public async Task A_reservation_half_placed_when_the_cluster_died_is_rolled_back_by_itself()
+    {
+        var connectionString = await FreshDatabase();
+        var serviceId = Network.Unique("svc");
+        var hanging = FaultInjection.HangingSkuPrefix + "B";
+        string location;
+
+        var first = await TestClusters.StartAsync(connectionString, serviceId);
+        var grains = first.Client;
+        location = await Network.Location(grains);
+        await Network.Stock(grains, location, "A", 5);
+        await Network.Stock(grains, location, hanging, 5);
+
+        // Lines are placed in key order, so "A" is held and durable while the hold on the hanging SKU stalls.
+        _ = grains.GetGrain<IReservationGrain>("RES-CRASH").Create(new([new("A", location, 2), new(hanging, location, 1)], 3600));
+        await Eventually.Until(() => Network.Item(grains, location, "A").GetLevel(), l => l.Reserved == 2, TimeSpan.FromSeconds(5), "the first line is held");
+
+        foreach (var silo in first.Silos.ToList())
+        {
+            await first.KillSiloAsync(silo);
+        }
+
+        await first.DisposeAsync();
+
+        await using var second = await TestClusters.StartAsync(connectionString, serviceId);
+        var after = second.Client;
+        Assert.Equal(2, (await Network.Item(after, location, "A").GetLevel()).Reserved);
+
+        // Nobody touches the reservation: its watch reminder must find it and give the unit back.
+        await Eventually.Until(() => Network.Item(after, location, "A").GetLevel(), l => l.Reserved == 0, TimeSpan.FromSeconds(40), "the orphaned hold is rolled back");
+        Assert.Null(await after.GetGrain<IReservationGrain>("RES-CRASH").Get());
+        Assert.Equal(0, (await Network.Item(after, location, hanging).GetLevel()).Reserved);
+    }
 }
