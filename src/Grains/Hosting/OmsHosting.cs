@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Npgsql;
 using Oms.Grains.Stock;
 using Orleans.Configuration;
 
@@ -19,8 +20,27 @@ public static class OmsHosting
 {
     public const string Invariant = "Npgsql";
 
-    public static string? ConnectionString(IConfiguration configuration) =>
-        configuration.GetConnectionString("Oms") is { Length: > 0 } value ? value : null;
+    /// <summary>Npgsql's default of 100 pooled connections per process exhausts PostgreSQL's default of 100
+    /// server connections as soon as two silos are busy; without an explicit size each process takes this many.</summary>
+    public const int DefaultMaxPoolSize = 30;
+
+    public static string? ConnectionString(IConfiguration configuration)
+    {
+        if (configuration.GetConnectionString("Oms") is not { Length: > 0 } value)
+        {
+            return null;
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(value);
+        var explicitSize = value.Contains("pool size", StringComparison.OrdinalIgnoreCase)
+            || value.Contains("maxpoolsize", StringComparison.OrdinalIgnoreCase);
+        if (!explicitSize)
+        {
+            builder.MaxPoolSize = DefaultMaxPoolSize;
+        }
+
+        return builder.ConnectionString;
+    }
 
     /// <summary>Storage, reminders and domain options: what every silo needs regardless of clustering.</summary>
     public static ISiloBuilder AddOmsGrains(this ISiloBuilder silo, IConfiguration configuration)
