@@ -103,9 +103,10 @@ public static class ReservationEndpoints
         var errors = shortLines.ToDictionary(
             l => $"lines[{l.LineIndex}].quantity",
             l => new[] { $"requested {l.Requested} of {l.Sku} at {l.LocationId}; {l.Available} available." });
+        // A refused reservation id stays refused (a replay returns this same answer), so retrying needs a new id.
         return Problems.Conflict(
             "Not enough stock to hold every line; nothing was held.",
-            string.Join(" ", errors.Values.Select(v => v[0])),
+            string.Join(" ", errors.Values.Select(v => v[0])) + " Retry with a new reservationId.",
             new Dictionary<string, object?> { ["shortLines"] = shortLines, ["errors"] = errors });
     }
 }
