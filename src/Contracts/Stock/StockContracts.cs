@@ -52,6 +52,35 @@ public sealed record HoldResult(
     [property: Id(1)] int Available,
     [property: Id(2)] string? Reason = null);
 
+/// <summary>One ledger entry as an auditor sees it.</summary>
+[GenerateSerializer, Immutable, Alias("oms.LedgerEntry")]
+public sealed record LedgerEntry(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] string Kind,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] string Reference,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] DateTimeOffset? ExpiresAt,
+    [property: Id(6)] int? SafetyStock,
+    [property: Id(7)] long? FeedSequence);
+
+[GenerateSerializer, Immutable, Alias("oms.LedgerPage")]
+public sealed record LedgerPage(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] IReadOnlyList<LedgerEntry> Entries,
+    [property: Id(3)] long? Next);
+
+/// <summary>The live position against the fold of the whole ledger.</summary>
+[GenerateSerializer, Immutable, Alias("oms.LedgerVerification")]
+public sealed record LedgerVerification(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] bool Consistent,
+    [property: Id(3)] long Sequence,
+    [property: Id(4)] string Live,
+    [property: Id(5)] string Replayed);
+
 /// <summary>One per SKU at one location, keyed <see cref="Ids.StockItemKey"/>.</summary>
 [Alias("oms.IStockItemGrain")]
 public interface IStockItemGrain : IGrainWithStringKey
@@ -74,4 +103,11 @@ public interface IStockItemGrain : IGrainWithStringKey
     /// <summary>Idempotent: releasing an unknown or already released hold is a no-op.</summary>
     [Alias("ReleaseHold")]
     Task ReleaseHold(string reservationId);
+
+    [Alias("GetLedger")]
+    Task<LedgerPage> GetLedger(long afterSequence, int limit);
+
+    /// <summary>Replays the whole ledger from empty and compares it with the live position.</summary>
+    [Alias("Verify")]
+    Task<LedgerVerification> Verify();
 }

@@ -11,7 +11,8 @@ namespace Oms.Grains.Hosting;
 /// </summary>
 public sealed class JsonGrainStateSerializer : IGrainStorageSerializer
 {
-    private static readonly JsonSerializerOptions Options = CreateOptions();
+    /// <summary>Also used for ledger snapshots, so every stored JSON document follows one convention.</summary>
+    public static JsonSerializerOptions Options { get; } = CreateOptions();
 
     public BinaryData Serialize<T>(T? input) => new(JsonSerializer.SerializeToUtf8Bytes(input, Options));
 

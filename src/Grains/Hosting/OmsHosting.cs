@@ -53,9 +53,12 @@ public static class OmsHosting
         {
             silo.AddMemoryGrainStorage(OmsStorage.Name, o => o.GrainStorageSerializer = new JsonGrainStateSerializer());
             silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<IStockLedger, MemoryStockLedger>();
         }
         else
         {
+            silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            silo.Services.AddSingleton<IStockLedger, PostgresStockLedger>();
             silo.AddAdoNetGrainStorage(OmsStorage.Name, o =>
             {
                 o.Invariant = Invariant;

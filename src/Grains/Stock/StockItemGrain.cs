@@ -1,71 +1,84 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Oms.Contracts;
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
+using Orleans.Concurrency;
 
 namespace Oms.Grains.Stock;
 
-public sealed class StockItemState
-{
-    public StockPosition Position { get; set; } = new();
-
-    /// <summary>Cached from the location grain on first use, so the hot path never asks it again.</summary>
-    public LocationType? LocationType { get; set; }
-}
-
+/// <summary>
+/// One SKU at one location: the single writer of its ledger. Reentrant so that calls arriving while an append
+/// is in flight can join the next one (group commit); every decision is still taken in order, one turn at a
+/// time, on the in-memory position, inside <see cref="StockJournal"/>.
+/// </summary>
+[Reentrant]
 public sealed class StockItemGrain(
-    [PersistentState("stockItem", OmsStorage.Name)] IPersistentState<StockItemState> state,
+    IStockLedger ledger,
     TimeProvider clock,
     IOptions<StockOptions> options,
     ILogger<StockItemGrain> logger) : Grain, IStockItemGrain, IRemindable
 {
     private const string ExpiryReminder = "hold-expiry";
+    private const int MaxLedgerPage = 1_000;
 
+    private string _key = "";
     private string _sku = "";
     private string _locationId = "";
+    private StockJournal _journal = null!;
+    private LocationType? _locationType;
     private IGrainTimer? _expiryTimer;
     private DateTimeOffset? _reminderDue;
     private int? _reportedAvailable;
 
-    private StockPosition Position => state.State.Position;
+    /// <summary>What callers read: only what is durable, so a read never shows a change an append may still lose.</summary>
+    private StockLevel _level = null!;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        var key = this.GetPrimaryKeyString();
-        var at = key.IndexOf('@', StringComparison.Ordinal);
-        _sku = key[..at];
-        _locationId = key[(at + 1)..];
+        _key = this.GetPrimaryKeyString();
+        var at = _key.IndexOf('@', StringComparison.Ordinal);
+        _sku = _key[..at];
+        _locationId = _key[(at + 1)..];
 
-        if (state.RecordExists)
+        _journal = new StockJournal(_key, ledger, clock, options.Value);
+        _journal.Committed += OnCommitted;
+        _journal.Broken += ex =>
         {
-            // Holds may have lapsed while no activation existed; settle them before anyone reads.
-            await ExpireDueHolds();
+            logger.LogError(ex, "Stock item {Key} could not reload its ledger; deactivating", _key);
+            DeactivateOnIdle();
+        };
+        await _journal.Load(cancellationToken);
+        _level = LevelOf(_journal.Position);
+
+        if (_journal.Position.Sequence > 0)
+        {
+            _locationType = (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get())?.Type;
+            ReportAvailability(_journal.Position, force: true);
             await ScheduleExpiry(forceReminder: true);
-            ReportAvailability(force: true);
+            if (_journal.Position.NextExpiry <= clock.GetUtcNow())
+            {
+                // Holds lapsed while nothing was active; settle them before the first read.
+                await _journal.Submit((_, _, _) => true);
+            }
         }
     }
 
-    public async Task<StockLevel> GetLevel()
-    {
-        await ExpireDueHolds();
-        return Level();
-    }
+    public Task<StockLevel> GetLevel() => Task.FromResult(_level);
 
     public async Task<StockCommandResult> ApplySnapshot(long sequence, int onHand, int? safetyStock)
     {
         if (!await EnsureLocationKnown())
         {
-            return new StockCommandResult(StockOutcome.UnknownLocation, Level(), $"Location '{_locationId}' is not registered.");
+            return new StockCommandResult(StockOutcome.UnknownLocation, _level, UnknownLocation());
         }
 
-        var outcome = await Mutate(p => p.ApplySnapshot(sequence, onHand, safetyStock), o => o == SnapshotOutcome.Applied);
+        var (outcome, last) = await _journal.Submit((p, now, m) => (p.ApplySnapshot(sequence, onHand, safetyStock, now, m), p.LastFeedSequence));
         return outcome switch
         {
-            SnapshotOutcome.Applied => new(StockOutcome.Applied, Level(), LastSequence: Position.LastFeedSequence),
-            SnapshotOutcome.Duplicate => new(StockOutcome.Duplicate, Level(), LastSequence: Position.LastFeedSequence),
-            _ => new(StockOutcome.Stale, Level(), $"Sequence {sequence} is older than {Position.LastFeedSequence}, the last applied.", Position.LastFeedSequence),
+            SnapshotOutcome.Applied => new(StockOutcome.Applied, _level, LastSequence: last),
+            SnapshotOutcome.Duplicate => new(StockOutcome.Duplicate, _level, LastSequence: last),
+            _ => new(StockOutcome.Stale, _level, $"Sequence {sequence} is older than {last}, the last applied.", last),
         };
     }
 
@@ -73,16 +86,15 @@ public sealed class StockItemGrain(
     {
         if (!await EnsureLocationKnown())
         {
-            return new StockCommandResult(StockOutcome.UnknownLocation, Level(), $"Location '{_locationId}' is not registered.");
+            return new StockCommandResult(StockOutcome.UnknownLocation, _level, UnknownLocation());
         }
 
-        var now = clock.GetUtcNow();
-        var outcome = await Mutate(p => p.ApplyAdjustment(adjustmentId, delta, now), o => o == AdjustmentOutcome.Applied);
+        var (outcome, onHand) = await _journal.Submit((p, now, m) => (p.ApplyAdjustment(adjustmentId, delta, now, m), p.OnHand));
         return outcome switch
         {
-            AdjustmentOutcome.Applied => new(StockOutcome.Applied, Level()),
-            AdjustmentOutcome.Duplicate => new(StockOutcome.Duplicate, Level()),
-            _ => new(StockOutcome.Rejected, Level(), $"On hand is {Position.OnHand}; a delta of {delta} would take it below zero."),
+            AdjustmentOutcome.Applied => new(StockOutcome.Applied, _level),
+            AdjustmentOutcome.Duplicate => new(StockOutcome.Duplicate, _level),
+            _ => new(StockOutcome.Rejected, _level, $"On hand is {onHand}; a delta of {delta} would take it below zero."),
         };
     }
 
@@ -90,24 +102,56 @@ public sealed class StockItemGrain(
     {
         if (!await EnsureLocationKnown())
         {
-            return new HoldResult(HoldOutcome.UnknownLocation, 0, $"Location '{_locationId}' is not registered.");
+            return new HoldResult(HoldOutcome.UnknownLocation, 0, UnknownLocation());
         }
 
-        var now = clock.GetUtcNow();
-        var decision = await Mutate(p => p.PlaceHold(reservationId, quantity, expiresAt, now), d => d == HoldDecision.Held);
+        var (decision, available) = await _journal.Submit((p, now, m) => (p.PlaceHold(reservationId, quantity, expiresAt, now, m), p.Available));
         return decision switch
         {
-            HoldDecision.Held or HoldDecision.AlreadyHeld => new(HoldOutcome.Held, Position.Available),
-            HoldDecision.Insufficient => new(HoldOutcome.Insufficient, Position.Available, $"Only {Position.Available} available."),
-            HoldDecision.QuantityMismatch => new(HoldOutcome.Conflict, Position.Available, "The reservation already holds a different quantity here."),
-            _ => new(HoldOutcome.Conflict, Position.Available, "The reservation was already released here."),
+            HoldDecision.Held or HoldDecision.AlreadyHeld => new(HoldOutcome.Held, available),
+            HoldDecision.Insufficient => new(HoldOutcome.Insufficient, available, $"Only {available} available."),
+            HoldDecision.QuantityMismatch => new(HoldOutcome.Conflict, available, "The reservation already holds a different quantity here."),
+            _ => new(HoldOutcome.Conflict, available, "The reservation was already released here."),
         };
     }
 
-    public async Task ReleaseHold(string reservationId)
+    public Task ReleaseHold(string reservationId) =>
+        _journal.Submit((p, now, m) => p.ReleaseHold(reservationId, now, m));
+
+    public async Task<LedgerPage> GetLedger(long afterSequence, int limit)
     {
-        var now = clock.GetUtcNow();
-        await Mutate(p => p.ReleaseHold(reservationId, now), released => released);
+        limit = Math.Clamp(limit, 1, MaxLedgerPage);
+        var movements = await ledger.Read(_key, Math.Max(0, afterSequence), limit);
+        long? next = movements.Count == limit ? movements[^1].Sequence : null;
+        return new LedgerPage(_sku, _locationId, [.. movements.Select(ToEntry)], next);
+    }
+
+    public async Task<LedgerVerification> Verify()
+    {
+        // Compare against a durable point: the live level is only published after its append committed.
+        var live = _journal.Position;
+        var sequence = live.Sequence;
+        var liveFigures = live.Describe();
+        var replayed = new StockPosition();
+        long after = 0;
+        while (after < sequence)
+        {
+            var page = await ledger.Read(_key, after, MaxLedgerPage);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var movement in page.TakeWhile(m => m.Sequence <= sequence))
+            {
+                replayed.Apply(movement);
+            }
+
+            after = page[^1].Sequence;
+        }
+
+        var replayedFigures = replayed.Describe();
+        return new LedgerVerification(_sku, _locationId, liveFigures == replayedFigures, sequence, liveFigures, replayedFigures);
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -117,8 +161,9 @@ public sealed class StockItemGrain(
             return;
         }
 
-        await ExpireDueHolds();
-        if (Position.Holds.Count == 0)
+        // A no-op command: forming its batch is what expires due holds.
+        await _journal.Submit((_, _, _) => true);
+        if (_journal.Position.OpenHolds == 0)
         {
             // Unregistered only here, lazily, so releasing the last hold costs no extra reminder write.
             var reminder = await this.GetReminder(ExpiryReminder);
@@ -134,86 +179,42 @@ public sealed class StockItemGrain(
         await ScheduleExpiry(forceReminder: true);
     }
 
-    private StockLevel Level() => new(
-        _sku, _locationId, Position.OnHand, Position.SafetyStock, Position.Reserved, Position.Allocated, Position.Available);
+    private static LedgerEntry ToEntry(StockMovement m) => new(
+        m.Sequence, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(m.Kind.ToString()), m.Quantity, m.Reference, m.At,
+        m.ExpiresAt, m.SafetyStock, m.FeedSequence);
+
+    private StockLevel LevelOf(StockPosition p) => new(_sku, _locationId, p.OnHand, p.SafetyStock, p.Reserved, p.Allocated, p.Available);
+
+    private string UnknownLocation() => $"Location '{_locationId}' is not registered.";
 
     private async Task<bool> EnsureLocationKnown()
     {
-        if (state.State.LocationType is not null)
+        if (_locationType is not null)
         {
             return true;
         }
 
-        var location = await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get();
-        if (location is null)
-        {
-            return false;
-        }
-
-        state.State.LocationType = location.Type;
-        return true;
+        _locationType = (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get())?.Type;
+        return _locationType is not null;
     }
 
-    private async Task ExpireDueHolds()
+    private void OnCommitted(StockPosition position)
     {
-        var now = clock.GetUtcNow();
-        if (Position.NextExpiry is { } next && next <= now)
-        {
-            var expired = await Mutate(p => p.ExpireHolds(now), ids => ids.Count > 0);
-            if (expired.Count > 0)
-            {
-                logger.LogInformation("Expired {Count} holds on {Sku} at {Location}", expired.Count, _sku, _locationId);
-            }
-        }
+        _level = LevelOf(position);
+        ReportAvailability(position, force: false);
+        ScheduleExpiry(forceReminder: false).Ignore();
     }
 
-    /// <summary>
-    /// The persistence seam: every change goes through here, is written once, and only then is visible to callers.
-    /// If the write fails the position is put back as it was, and the activation is dropped so the next call
-    /// reloads from the database rather than trusting an ETag that may now be stale.
-    /// </summary>
-    private async Task<T> Mutate<T>(Func<StockPosition, T> change, Func<T, bool> changed)
+    private void ReportAvailability(StockPosition position, bool force)
     {
-        var before = Position.Clone();
-        var result = change(Position);
-        var pruned = Position.Prune(clock.GetUtcNow(), options.Value.IdempotencyWindow);
-        if (!changed(result) && !pruned)
-        {
-            return result;
-        }
-
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (Exception ex)
-        {
-            state.State.Position = before;
-            logger.LogError(ex, "Stock write failed for {Sku} at {Location}; state restored and activation dropped", _sku, _locationId);
-            DeactivateOnIdle();
-            throw;
-        }
-
-        await ScheduleExpiry(forceReminder: false);
-        ReportAvailability(force: false);
-        return result;
-    }
-
-    private void ReportAvailability(bool force)
-    {
-        var available = Position.Available;
-        if (!force && _reportedAvailable == available)
-        {
-            return;
-        }
-
-        if (state.State.LocationType is not { } type)
+        var available = position.Available;
+        if ((!force && _reportedAvailable == available) || _locationType is not { } type)
         {
             return;
         }
 
         _reportedAvailable = available;
-        GrainFactory.GetGrain<ISkuAvailabilityGrain>(_sku).Report(_locationId, type, available, Position.Version).Ignore();
+        GrainFactory.GetGrain<ISkuAvailabilityGrain>(_sku).Report(_locationId, type, available, position.Sequence).Ignore();
     }
 
     /// <summary>
@@ -222,7 +223,7 @@ public sealed class StockItemGrain(
     /// </summary>
     private async Task ScheduleExpiry(bool forceReminder)
     {
-        if (Position.NextExpiry is not { } next)
+        if (_journal.Position.NextExpiry is not { } next)
         {
             _expiryTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
             return;
@@ -239,8 +240,8 @@ public sealed class StockItemGrain(
         if (_expiryTimer is null)
         {
             _expiryTimer = this.RegisterGrainTimer(
-                ct => ExpireDueHolds(),
-                new GrainTimerCreationOptions(timerDue, Timeout.InfiniteTimeSpan) { KeepAlive = false });
+                _ => _journal.Submit((_, _, _) => true),
+                new GrainTimerCreationOptions(timerDue, Timeout.InfiniteTimeSpan) { KeepAlive = false, Interleave = true });
         }
         else
         {
@@ -249,16 +250,16 @@ public sealed class StockItemGrain(
 
         if (forceReminder || _reminderDue is null || next < _reminderDue)
         {
+            _reminderDue = next;
             try
             {
                 await this.RegisterOrUpdateReminder(ExpiryReminder, due, TimeSpan.FromMinutes(1));
-                _reminderDue = next;
             }
             catch (Exception ex)
             {
                 // The change is already durable and the timer still runs; only the wake-up after a deactivation
                 // is missing, and the next change or activation registers it again.
-                logger.LogWarning(ex, "Could not register the hold-expiry reminder for {Sku} at {Location}", _sku, _locationId);
+                logger.LogWarning(ex, "Could not register the hold-expiry reminder for {Key}", _key);
                 _reminderDue = null;
             }
         }

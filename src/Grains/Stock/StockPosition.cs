@@ -11,16 +11,19 @@ public enum AdjustmentOutcome { Applied, Duplicate, WouldGoNegative }
 public enum HoldDecision { Held, AlreadyHeld, Insufficient, QuantityMismatch, AlreadyReleased }
 
 /// <summary>
-/// The position of one SKU at one location and every open hold against it. Pure domain: no Orleans, no I/O,
-/// so the rules that keep stock right to the unit are tested on their own.
+/// The position of one SKU at one location and every open hold against it. Pure domain: no Orleans, no I/O.
 /// </summary>
 /// <remarks>
-/// It is also the persisted shape (JSON), so members are plain properties. <see cref="Reserved"/> is kept
-/// as a running total rather than summed, because ATP is read on every storefront call and holds can number
-/// in the thousands during a drop.
+/// Every change is a <see cref="StockMovement"/>: the deciding methods check the rules, then build a movement
+/// and pass it to <see cref="Apply"/>, the only place state changes. So the position is by construction the
+/// fold of its ledger, and replaying the ledger from empty gives it back exactly.
+/// Collections are created on first use because most of a large catalogue never sees a hold, and a million
+/// positions in memory should not carry three million empty dictionaries.
 /// </remarks>
 public sealed class StockPosition
 {
+    private SortedSet<(DateTimeOffset ExpiresAt, string ReservationId)>? _expiryIndex;
+
     public int OnHand { get; set; }
     public int SafetyStock { get; set; }
     public int Reserved { get; set; }
@@ -29,42 +32,34 @@ public sealed class StockPosition
     /// <summary>The last feed sequence applied; snapshots at or below it are replays or stale.</summary>
     public long LastFeedSequence { get; set; }
 
-    /// <summary>Bumped on every change, so observers can order updates that travel out of order.</summary>
-    public long Version { get; set; }
+    /// <summary>The sequence of the last movement applied; also orders updates sent to observers.</summary>
+    public long Sequence { get; set; }
 
-    public Dictionary<string, StockHold> Holds { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, StockHold>? Holds { get; set; }
 
     /// <summary>
     /// Released reservation ids, kept until the hold would have expired: a late or retried placement for a
     /// reservation that was already rolled back must not resurrect its hold.
     /// </summary>
-    public Dictionary<string, DateTimeOffset> ReleasedHolds { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DateTimeOffset>? ReleasedHolds { get; set; }
 
     /// <summary>Adjustment ids seen, with when; bounded by the idempotency window.</summary>
-    public Dictionary<string, DateTimeOffset> AppliedAdjustments { get; set; } = new(StringComparer.Ordinal);
+    public Dictionary<string, DateTimeOffset>? AppliedAdjustments { get; set; }
 
     [JsonIgnore]
     public int Available => Math.Max(0, OnHand - SafetyStock - Reserved - Allocated);
 
     [JsonIgnore]
-    public DateTimeOffset? NextExpiry
-    {
-        get
-        {
-            DateTimeOffset? next = null;
-            foreach (var hold in Holds.Values)
-            {
-                if (next is null || hold.ExpiresAt < next)
-                {
-                    next = hold.ExpiresAt;
-                }
-            }
+    public int OpenHolds => Holds?.Count ?? 0;
 
-            return next;
-        }
-    }
+    [JsonIgnore]
+    public DateTimeOffset? NextExpiry => ExpiryIndex.Count == 0 ? null : ExpiryIndex.Min.ExpiresAt;
 
-    public SnapshotOutcome ApplySnapshot(long sequence, int onHand, int? safetyStock)
+    /// <summary>Holds ordered by expiry, so placing a hold never walks every open hold to find expired ones.</summary>
+    private SortedSet<(DateTimeOffset ExpiresAt, string ReservationId)> ExpiryIndex =>
+        _expiryIndex ??= new SortedSet<(DateTimeOffset, string)>((Holds ?? []).Select(h => (h.Value.ExpiresAt, h.Key)));
+
+    public SnapshotOutcome ApplySnapshot(long feedSequence, int onHand, int? safetyStock, DateTimeOffset now, ICollection<StockMovement> movements)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(onHand);
         if (safetyStock is < 0)
@@ -72,26 +67,24 @@ public sealed class StockPosition
             throw new ArgumentOutOfRangeException(nameof(safetyStock));
         }
 
-        if (sequence < LastFeedSequence)
+        if (feedSequence < LastFeedSequence)
         {
             return SnapshotOutcome.Stale;
         }
 
-        if (sequence == LastFeedSequence && sequence != 0)
+        if (feedSequence == LastFeedSequence && feedSequence != 0)
         {
             return SnapshotOutcome.Duplicate;
         }
 
-        LastFeedSequence = sequence;
-        OnHand = onHand;
-        SafetyStock = safetyStock ?? SafetyStock;
-        Version++;
+        Record(new StockMovement(Sequence + 1, MovementKind.SnapshotApplied, onHand, $"feed:{feedSequence}", now,
+            SafetyStock: safetyStock ?? SafetyStock, FeedSequence: feedSequence), movements);
         return SnapshotOutcome.Applied;
     }
 
-    public AdjustmentOutcome ApplyAdjustment(string adjustmentId, int delta, DateTimeOffset now)
+    public AdjustmentOutcome ApplyAdjustment(string adjustmentId, int delta, DateTimeOffset now, ICollection<StockMovement> movements)
     {
-        if (AppliedAdjustments.ContainsKey(adjustmentId))
+        if (AppliedAdjustments?.ContainsKey(adjustmentId) == true)
         {
             return AdjustmentOutcome.Duplicate;
         }
@@ -103,23 +96,21 @@ public sealed class StockPosition
             return AdjustmentOutcome.WouldGoNegative;
         }
 
-        OnHand += delta;
-        AppliedAdjustments[adjustmentId] = now;
-        Version++;
+        Record(new StockMovement(Sequence + 1, MovementKind.Adjusted, delta, adjustmentId, now), movements);
         return AdjustmentOutcome.Applied;
     }
 
-    public HoldDecision PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt, DateTimeOffset now)
+    public HoldDecision PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt, DateTimeOffset now, ICollection<StockMovement> movements)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
-        ExpireHolds(now);
+        ExpireHolds(now, movements);
 
-        if (Holds.TryGetValue(reservationId, out var existing))
+        if (Holds?.TryGetValue(reservationId, out var existing) == true)
         {
             return existing.Quantity == quantity ? HoldDecision.AlreadyHeld : HoldDecision.QuantityMismatch;
         }
 
-        if (ReleasedHolds.ContainsKey(reservationId))
+        if (ReleasedHolds?.ContainsKey(reservationId) == true)
         {
             return HoldDecision.AlreadyReleased;
         }
@@ -129,87 +120,140 @@ public sealed class StockPosition
             return HoldDecision.Insufficient;
         }
 
-        Holds[reservationId] = new StockHold(quantity, expiresAt);
-        Reserved += quantity;
-        Version++;
+        Record(new StockMovement(Sequence + 1, MovementKind.HoldPlaced, quantity, reservationId, now, ExpiresAt: expiresAt), movements);
         return HoldDecision.Held;
     }
 
     /// <returns>true when a hold was open and is now released.</returns>
-    public bool ReleaseHold(string reservationId, DateTimeOffset now)
+    public bool ReleaseHold(string reservationId, DateTimeOffset now, ICollection<StockMovement> movements)
     {
-        if (!Holds.Remove(reservationId, out var hold))
+        if (Holds?.TryGetValue(reservationId, out var hold) != true)
         {
             return false;
         }
 
-        Reserved -= hold.Quantity;
-        // Remember the id at least a little past now, so a placement racing the release cannot slip in.
-        ReleasedHolds[reservationId] = hold.ExpiresAt > now ? hold.ExpiresAt : now;
-        Version++;
+        Record(new StockMovement(Sequence + 1, MovementKind.HoldReleased, hold!.Quantity, reservationId, now), movements);
         return true;
     }
 
-    /// <returns>The reservation ids whose holds expired.</returns>
-    public IReadOnlyList<string> ExpireHolds(DateTimeOffset now)
+    /// <returns>How many holds expired.</returns>
+    public int ExpireHolds(DateTimeOffset now, ICollection<StockMovement> movements)
     {
-        List<string>? expired = null;
-        foreach (var (id, hold) in Holds)
+        var expired = 0;
+        while (ExpiryIndex.Count > 0 && ExpiryIndex.Min.ExpiresAt <= now)
         {
-            if (hold.ExpiresAt <= now)
-            {
-                (expired ??= []).Add(id);
-            }
-        }
-
-        if (expired is null)
-        {
-            return [];
-        }
-
-        foreach (var id in expired)
-        {
-            ReleaseHold(id, now);
+            var (_, id) = ExpiryIndex.Min;
+            Record(new StockMovement(Sequence + 1, MovementKind.HoldExpired, Holds![id].Quantity, id, now), movements);
+            expired++;
         }
 
         return expired;
     }
 
-    /// <summary>Forgets idempotency records past their window, so state stays bounded on a busy item.</summary>
-    /// <returns>true when anything was forgotten.</returns>
-    public bool Prune(DateTimeOffset now, TimeSpan idempotencyWindow)
+    /// <summary>
+    /// The one place state changes. Deterministic in the movement alone (never the clock), so a replay of the
+    /// ledger reproduces the position, idempotency records included.
+    /// </summary>
+    public void Apply(StockMovement movement)
     {
-        var pruned = false;
-        foreach (var (id, until) in ReleasedHolds)
+        if (movement.Sequence != Sequence + 1)
         {
-            if (until < now)
-            {
-                pruned |= ReleasedHolds.Remove(id);
-            }
+            throw new InvalidOperationException($"Movement {movement.Sequence} does not follow {Sequence}.");
         }
 
-        var oldest = now - idempotencyWindow;
-        foreach (var (id, at) in AppliedAdjustments)
+        switch (movement.Kind)
         {
-            if (at < oldest)
-            {
-                pruned |= AppliedAdjustments.Remove(id);
-            }
+            case MovementKind.SnapshotApplied:
+                OnHand = movement.Quantity;
+                SafetyStock = movement.SafetyStock ?? SafetyStock;
+                LastFeedSequence = movement.FeedSequence ?? LastFeedSequence;
+                break;
+            case MovementKind.Adjusted:
+                OnHand += movement.Quantity;
+                (AppliedAdjustments ??= new(StringComparer.Ordinal))[movement.Reference] = movement.At;
+                break;
+            case MovementKind.HoldPlaced:
+                var hold = new StockHold(movement.Quantity, movement.ExpiresAt!.Value);
+                (Holds ??= new(StringComparer.Ordinal))[movement.Reference] = hold;
+                ExpiryIndex.Add((hold.ExpiresAt, movement.Reference));
+                Reserved += movement.Quantity;
+                break;
+            case MovementKind.HoldReleased or MovementKind.HoldExpired:
+                var released = Holds![movement.Reference];
+                Holds.Remove(movement.Reference);
+                ExpiryIndex.Remove((released.ExpiresAt, movement.Reference));
+                Reserved -= released.Quantity;
+                // Remember the id at least until the hold would have expired, so a late placement cannot slip in.
+                (ReleasedHolds ??= new(StringComparer.Ordinal))[movement.Reference] =
+                    released.ExpiresAt > movement.At ? released.ExpiresAt : movement.At;
+                break;
+            case MovementKind.Allocated:
+                Allocated += movement.Quantity;
+                break;
+            case MovementKind.AllocationCancelled:
+                Allocated -= movement.Quantity;
+                break;
+            case MovementKind.Shipped:
+                Allocated -= movement.Quantity;
+                OnHand -= movement.Quantity;
+                break;
+            case MovementKind.Restocked:
+                OnHand += movement.Quantity;
+                break;
+            default:
+                throw new InvalidOperationException($"Unknown movement kind {movement.Kind}.");
         }
 
-        return pruned;
+        Sequence = movement.Sequence;
     }
 
-    public StockPosition Clone() => new()
+    /// <summary>Forgets idempotency records past their window, so state stays bounded on a busy item.</summary>
+    /// <remarks>Not a movement: it changes no quantity, only how far back duplicates are recognised.</remarks>
+    public void Prune(DateTimeOffset now, TimeSpan idempotencyWindow)
     {
-        OnHand = OnHand,
-        SafetyStock = SafetyStock,
-        Reserved = Reserved,
-        Allocated = Allocated,
-        LastFeedSequence = LastFeedSequence,
-        Version = Version,
-        Holds = new(Holds, StringComparer.Ordinal),
-        ReleasedHolds = new(ReleasedHolds, StringComparer.Ordinal),
-        AppliedAdjustments = new(AppliedAdjustments, StringComparer.Ordinal),
-    };
+        if (ReleasedHolds is not null)
+        {
+            foreach (var (id, until) in ReleasedHolds)
+            {
+                if (until < now)
+                {
+                    ReleasedHolds.Remove(id);
+                }
+            }
+        }
+
+        if (AppliedAdjustments is not null)
+        {
+            var oldest = now - idempotencyWindow;
+            foreach (var (id, at) in AppliedAdjustments)
+            {
+                if (at < oldest)
+                {
+                    AppliedAdjustments.Remove(id);
+                }
+            }
+        }
+    }
+
+    /// <summary>Rebuilds a position by replaying movements from empty: what an auditor does.</summary>
+    public static StockPosition Replay(IEnumerable<StockMovement> movements, StockPosition? from = null)
+    {
+        var position = from ?? new StockPosition();
+        foreach (var movement in movements)
+        {
+            position.Apply(movement);
+        }
+
+        return position;
+    }
+
+    /// <summary>The figures an auditor compares; idempotency memory is deliberately not part of it.</summary>
+    public string Describe() =>
+        $"onHand={OnHand} safetyStock={SafetyStock} reserved={Reserved} allocated={Allocated} openHolds={OpenHolds} sequence={Sequence}";
+
+    private void Record(StockMovement movement, ICollection<StockMovement> movements)
+    {
+        Apply(movement);
+        movements.Add(movement);
+    }
 }

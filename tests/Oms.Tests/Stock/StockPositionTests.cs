@@ -6,10 +6,12 @@ public sealed class StockPositionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
 
-    private static StockPosition WithOnHand(int onHand, int safetyStock = 0)
+    private readonly List<StockMovement> _moves = [];
+
+    private StockPosition WithOnHand(int onHand, int safetyStock = 0)
     {
         var position = new StockPosition();
-        position.ApplySnapshot(1, onHand, safetyStock);
+        position.ApplySnapshot(1, onHand, safetyStock, Now, _moves);
         return position;
     }
 
@@ -29,49 +31,53 @@ public sealed class StockPositionTests
     public void A_hold_reduces_atp_and_is_idempotent_per_reservation()
     {
         var position = WithOnHand(5);
+        var expires = Now.AddMinutes(5);
 
-        Assert.Equal(HoldDecision.Held, position.PlaceHold("R1", 2, Now.AddMinutes(5), Now));
-        Assert.Equal(HoldDecision.AlreadyHeld, position.PlaceHold("R1", 2, Now.AddMinutes(5), Now));
-        Assert.Equal(HoldDecision.QuantityMismatch, position.PlaceHold("R1", 3, Now.AddMinutes(5), Now));
+        Assert.Equal(HoldDecision.Held, position.PlaceHold("R1", 2, expires, Now, _moves));
+        Assert.Equal(HoldDecision.AlreadyHeld, position.PlaceHold("R1", 2, expires, Now, _moves));
+        Assert.Equal(HoldDecision.QuantityMismatch, position.PlaceHold("R1", 3, expires, Now, _moves));
 
         Assert.Equal(2, position.Reserved);
         Assert.Equal(3, position.Available);
+        Assert.Equal([MovementKind.SnapshotApplied, MovementKind.HoldPlaced], _moves.Select(m => m.Kind));
     }
 
     [Fact]
-    public void A_hold_beyond_atp_is_refused_and_changes_nothing()
+    public void A_hold_beyond_atp_is_refused_and_records_nothing()
     {
         var position = WithOnHand(5, safetyStock: 2);
-        var version = position.Version;
+        var sequence = position.Sequence;
 
-        Assert.Equal(HoldDecision.Insufficient, position.PlaceHold("R1", 4, Now.AddMinutes(5), Now));
+        Assert.Equal(HoldDecision.Insufficient, position.PlaceHold("R1", 4, Now.AddMinutes(5), Now, _moves));
 
         Assert.Equal(0, position.Reserved);
-        Assert.Equal(version, position.Version);
-        Assert.Equal(HoldDecision.Held, position.PlaceHold("R2", 3, Now.AddMinutes(5), Now));
+        Assert.Equal(sequence, position.Sequence);
+        Assert.Single(_moves);
+        Assert.Equal(HoldDecision.Held, position.PlaceHold("R2", 3, Now.AddMinutes(5), Now, _moves));
     }
 
     [Fact]
     public void Release_is_idempotent_and_a_released_reservation_cannot_hold_again()
     {
         var position = WithOnHand(5);
-        position.PlaceHold("R1", 2, Now.AddMinutes(5), Now);
+        position.PlaceHold("R1", 2, Now.AddMinutes(5), Now, _moves);
 
-        Assert.True(position.ReleaseHold("R1", Now));
-        Assert.False(position.ReleaseHold("R1", Now));
+        Assert.True(position.ReleaseHold("R1", Now, _moves));
+        Assert.False(position.ReleaseHold("R1", Now, _moves));
         Assert.Equal(0, position.Reserved);
-        Assert.Equal(HoldDecision.AlreadyReleased, position.PlaceHold("R1", 2, Now.AddMinutes(5), Now));
+        Assert.Equal(HoldDecision.AlreadyReleased, position.PlaceHold("R1", 2, Now.AddMinutes(5), Now, _moves));
     }
 
     [Fact]
     public void Holds_expire_at_their_ttl_and_not_before()
     {
         var position = WithOnHand(5);
-        position.PlaceHold("R1", 2, Now.AddSeconds(30), Now);
-        position.PlaceHold("R2", 1, Now.AddSeconds(60), Now);
+        position.PlaceHold("R1", 2, Now.AddSeconds(30), Now, _moves);
+        position.PlaceHold("R2", 1, Now.AddSeconds(60), Now, _moves);
 
-        Assert.Empty(position.ExpireHolds(Now.AddSeconds(29)));
-        Assert.Equal(["R1"], position.ExpireHolds(Now.AddSeconds(30)));
+        Assert.Equal(0, position.ExpireHolds(Now.AddSeconds(29), _moves));
+        Assert.Equal(1, position.ExpireHolds(Now.AddSeconds(30), _moves));
+        Assert.Equal(("R1", MovementKind.HoldExpired), (_moves[^1].Reference, _moves[^1].Kind));
         Assert.Equal(1, position.Reserved);
         Assert.Equal(Now.AddSeconds(60), position.NextExpiry);
     }
@@ -80,9 +86,9 @@ public sealed class StockPositionTests
     public void Placing_a_hold_first_frees_expired_ones()
     {
         var position = WithOnHand(2);
-        position.PlaceHold("R1", 2, Now.AddSeconds(10), Now);
+        position.PlaceHold("R1", 2, Now.AddSeconds(10), Now, _moves);
 
-        Assert.Equal(HoldDecision.Held, position.PlaceHold("R2", 2, Now.AddMinutes(5), Now.AddSeconds(11)));
+        Assert.Equal(HoldDecision.Held, position.PlaceHold("R2", 2, Now.AddMinutes(5), Now.AddSeconds(11), _moves));
         Assert.Equal(2, position.Reserved);
     }
 
@@ -91,10 +97,10 @@ public sealed class StockPositionTests
     {
         var position = new StockPosition();
 
-        Assert.Equal(SnapshotOutcome.Applied, position.ApplySnapshot(5, 10, 1));
-        Assert.Equal(SnapshotOutcome.Stale, position.ApplySnapshot(4, 99, null));
-        Assert.Equal(SnapshotOutcome.Duplicate, position.ApplySnapshot(5, 10, 1));
-        Assert.Equal(SnapshotOutcome.Applied, position.ApplySnapshot(6, 7, null));
+        Assert.Equal(SnapshotOutcome.Applied, position.ApplySnapshot(5, 10, 1, Now, _moves));
+        Assert.Equal(SnapshotOutcome.Stale, position.ApplySnapshot(4, 99, null, Now, _moves));
+        Assert.Equal(SnapshotOutcome.Duplicate, position.ApplySnapshot(5, 10, 1, Now, _moves));
+        Assert.Equal(SnapshotOutcome.Applied, position.ApplySnapshot(6, 7, null, Now, _moves));
 
         Assert.Equal(7, position.OnHand);
         Assert.Equal(1, position.SafetyStock);
@@ -105,9 +111,9 @@ public sealed class StockPositionTests
     public void A_snapshot_sets_on_hand_but_leaves_open_holds_in_place()
     {
         var position = WithOnHand(10);
-        position.PlaceHold("R1", 4, Now.AddMinutes(5), Now);
+        position.PlaceHold("R1", 4, Now.AddMinutes(5), Now, _moves);
 
-        position.ApplySnapshot(2, 5, null);
+        position.ApplySnapshot(2, 5, null, Now, _moves);
 
         Assert.Equal(4, position.Reserved);
         Assert.Equal(1, position.Available);
@@ -118,10 +124,10 @@ public sealed class StockPositionTests
     {
         var position = WithOnHand(3);
 
-        Assert.Equal(AdjustmentOutcome.Applied, position.ApplyAdjustment("A1", -2, Now));
-        Assert.Equal(AdjustmentOutcome.Duplicate, position.ApplyAdjustment("A1", -2, Now));
-        Assert.Equal(AdjustmentOutcome.WouldGoNegative, position.ApplyAdjustment("A2", -2, Now));
-        Assert.Equal(AdjustmentOutcome.Applied, position.ApplyAdjustment("A3", 10, Now));
+        Assert.Equal(AdjustmentOutcome.Applied, position.ApplyAdjustment("A1", -2, Now, _moves));
+        Assert.Equal(AdjustmentOutcome.Duplicate, position.ApplyAdjustment("A1", -2, Now, _moves));
+        Assert.Equal(AdjustmentOutcome.WouldGoNegative, position.ApplyAdjustment("A2", -2, Now, _moves));
+        Assert.Equal(AdjustmentOutcome.Applied, position.ApplyAdjustment("A3", 10, Now, _moves));
 
         Assert.Equal(11, position.OnHand);
     }
@@ -130,55 +136,75 @@ public sealed class StockPositionTests
     public void Pruning_forgets_adjustment_ids_past_the_window_and_released_ids_past_their_expiry()
     {
         var position = WithOnHand(3);
-        position.ApplyAdjustment("OLD", 1, Now.AddDays(-8));
-        position.ApplyAdjustment("NEW", 1, Now.AddDays(-1));
-        position.PlaceHold("R1", 1, Now.AddMinutes(1), Now);
-        position.ReleaseHold("R1", Now);
+        position.ApplyAdjustment("OLD", 1, Now.AddDays(-8), _moves);
+        position.ApplyAdjustment("NEW", 1, Now.AddDays(-1), _moves);
+        position.PlaceHold("R1", 1, Now.AddMinutes(1), Now, _moves);
+        position.ReleaseHold("R1", Now, _moves);
 
-        Assert.True(position.Prune(Now.AddMinutes(2), TimeSpan.FromDays(7)));
+        position.Prune(Now.AddMinutes(2), TimeSpan.FromDays(7));
 
-        Assert.Equal(["NEW"], position.AppliedAdjustments.Keys);
-        Assert.Empty(position.ReleasedHolds);
+        Assert.Equal(["NEW"], position.AppliedAdjustments!.Keys);
+        Assert.Empty(position.ReleasedHolds!);
     }
 
     [Fact]
-    public void A_clone_is_independent_so_a_failed_write_can_restore_it()
+    public void A_movement_out_of_sequence_is_refused()
     {
-        var position = WithOnHand(5);
-        var before = position.Clone();
+        var position = WithOnHand(3);
 
-        position.PlaceHold("R1", 2, Now.AddMinutes(5), Now);
-
-        Assert.Equal(0, before.Reserved);
-        Assert.Empty(before.Holds);
-        Assert.Equal(2, position.Reserved);
+        Assert.Throws<InvalidOperationException>(() =>
+            position.Apply(new StockMovement(5, MovementKind.Adjusted, 1, "A1", Now)));
     }
 
     [Fact]
-    public void Reserved_always_equals_the_sum_of_open_holds_after_a_random_mix()
+    public void The_ledger_fold_equals_the_live_position_after_ten_thousand_random_operations()
     {
         var random = new Random(42);
-        var position = WithOnHand(500);
+        var position = new StockPosition();
         var now = Now;
-        for (var i = 0; i < 5_000; i++)
+        for (var i = 0; i < 10_000; i++)
         {
             now = now.AddSeconds(random.Next(0, 3));
-            var id = $"R{random.Next(0, 300)}";
-            switch (random.Next(4))
+            var id = $"R{random.Next(0, 400)}";
+            switch (random.Next(7))
             {
-                case 0 or 1:
-                    position.PlaceHold(id, random.Next(1, 5), now.AddSeconds(random.Next(1, 120)), now);
+                case 0 or 1 or 2:
+                    position.PlaceHold(id, random.Next(1, 5), now.AddSeconds(random.Next(1, 120)), now, _moves);
                     break;
-                case 2:
-                    position.ReleaseHold(id, now);
+                case 3:
+                    position.ReleaseHold(id, now, _moves);
+                    break;
+                case 4:
+                    position.ApplyAdjustment($"A{random.Next(0, 2_000)}", random.Next(-20, 30), now, _moves);
+                    break;
+                case 5:
+                    position.ApplySnapshot(random.Next(0, 2_000), random.Next(0, 600), random.Next(0, 3) == 0 ? random.Next(0, 5) : null, now, _moves);
                     break;
                 default:
-                    position.ExpireHolds(now);
+                    position.ExpireHolds(now, _moves);
                     break;
             }
 
-            Assert.Equal(position.Holds.Values.Sum(h => h.Quantity), position.Reserved);
-            Assert.True(position.Reserved <= position.OnHand);
+            Assert.Equal(position.Holds?.Values.Sum(h => h.Quantity) ?? 0, position.Reserved);
         }
+
+        var replayed = StockPosition.Replay(_moves);
+
+        Assert.Equal(position.Describe(), replayed.Describe());
+        Assert.Equal(position.Holds!.OrderBy(h => h.Key), replayed.Holds!.OrderBy(h => h.Key));
+        Assert.Equal(_moves.Select((m, i) => (long)i + 1), _moves.Select(m => m.Sequence));
+    }
+
+    [Fact]
+    public void A_fold_can_start_from_a_snapshot()
+    {
+        var position = WithOnHand(10);
+        position.PlaceHold("R1", 3, Now.AddMinutes(5), Now, _moves);
+        var snapshot = StockPosition.Replay(_moves);
+        var tail = new List<StockMovement>();
+        position.ReleaseHold("R1", Now, tail);
+        position.ApplyAdjustment("A1", 2, Now, tail);
+
+        Assert.Equal(position.Describe(), StockPosition.Replay(tail, snapshot).Describe());
     }
 }

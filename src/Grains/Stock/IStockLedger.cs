@@ -1,0 +1,26 @@
+namespace Oms.Grains.Stock;
+
+/// <summary>A position as last snapshotted, and the movements appended after it.</summary>
+public sealed record StockLedgerState(StockPosition? Snapshot, IReadOnlyList<StockMovement> Tail);
+
+/// <summary>Another writer appended at the sequence this one expected to use: this writer's view is stale.</summary>
+public sealed class StockLedgerConflictException(string key, long expectedSequence, Exception? inner = null)
+    : Exception($"The ledger of {key} moved past sequence {expectedSequence}; another writer appended first.", inner);
+
+/// <summary>
+/// The append-only stock ledger: the only persistence of a stock item. Appends are optimistic on the expected
+/// sequence, so two activations of one key can never fork it; the loser gets a conflict and reloads.
+/// </summary>
+public interface IStockLedger
+{
+    Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends movements numbered from <paramref name="expectedSequence"/> + 1, all or none.</summary>
+    /// <exception cref="StockLedgerConflictException">Some movement at those sequences already exists.</exception>
+    Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps only the newest snapshot; an older one than stored is ignored.</summary>
+    Task SaveSnapshot(string key, StockPosition position, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,140 @@
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Oms.Grains.Hosting;
+
+namespace Oms.Grains.Stock;
+
+/// <summary>
+/// The ledger in PostgreSQL (tables from 005-stock-ledger.sql). An append is one INSERT of array parameters,
+/// so its cost depends on the batch, never on how many holds are open; the primary key on (stock_key, seq) is
+/// the optimistic concurrency check.
+/// </summary>
+public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLedger
+{
+    private const string UniqueViolation = "23505";
+
+    public async Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        StockPosition? snapshot = null;
+        await using (var command = new NpgsqlCommand("SELECT position FROM oms_stock_snapshot WHERE stock_key = @key", connection))
+        {
+            command.Parameters.AddWithValue("key", key);
+            if (await command.ExecuteScalarAsync(cancellationToken) is string json)
+            {
+                snapshot = JsonSerializer.Deserialize<StockPosition>(json, JsonGrainStateSerializer.Options);
+            }
+        }
+
+        var tail = await ReadAll(connection, key, snapshot?.Sequence ?? 0, cancellationToken);
+        return new StockLedgerState(snapshot, tail);
+    }
+
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default)
+    {
+        var count = movements.Count;
+        var sequences = new long[count];
+        var kinds = new string[count];
+        var quantities = new int[count];
+        var references = new string[count];
+        var times = new DateTime[count];
+        var expiries = new DateTime?[count];
+        var safetyStocks = new int?[count];
+        var feedSequences = new long?[count];
+        for (var i = 0; i < count; i++)
+        {
+            var m = movements[i];
+            if (m.Sequence != expectedSequence + 1 + i)
+            {
+                throw new ArgumentException($"Movements must be numbered from {expectedSequence + 1} without gaps.", nameof(movements));
+            }
+
+            sequences[i] = m.Sequence;
+            kinds[i] = KindName(m.Kind);
+            quantities[i] = m.Quantity;
+            references[i] = m.Reference;
+            times[i] = m.At.UtcDateTime;
+            expiries[i] = m.ExpiresAt?.UtcDateTime;
+            safetyStocks[i] = m.SafetyStock;
+            feedSequences[i] = m.FeedSequence;
+        }
+
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
+            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence
+            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences)
+                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
+            """);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("batch", expectedSequence + 1);
+        command.Parameters.AddWithValue("seqs", sequences);
+        command.Parameters.AddWithValue("kinds", kinds);
+        command.Parameters.AddWithValue("quantities", quantities);
+        command.Parameters.AddWithValue("references", references);
+        command.Parameters.Add(new NpgsqlParameter("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = times });
+        command.Parameters.Add(new NpgsqlParameter("expiries", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = expiries });
+        command.Parameters.Add(new NpgsqlParameter("safety_stocks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = safetyStocks });
+        command.Parameters.Add(new NpgsqlParameter("feed_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = feedSequences });
+        try
+        {
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
+        {
+            throw new StockLedgerConflictException(key, expectedSequence, ex);
+        }
+    }
+
+    public async Task SaveSnapshot(string key, StockPosition position, CancellationToken cancellationToken = default)
+    {
+        await using var command = dataSource.CreateCommand("""
+            INSERT INTO oms_stock_snapshot (stock_key, seq, position, taken_at) VALUES (@key, @seq, @position::jsonb, now())
+            ON CONFLICT (stock_key) DO UPDATE SET seq = EXCLUDED.seq, position = EXCLUDED.position, taken_at = EXCLUDED.taken_at
+            WHERE oms_stock_snapshot.seq < EXCLUDED.seq
+            """);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("seq", position.Sequence);
+        command.Parameters.AddWithValue("position", JsonSerializer.Serialize(position, JsonGrainStateSerializer.Options));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await ReadAll(connection, key, afterSequence, cancellationToken, limit);
+    }
+
+    private static async Task<List<StockMovement>> ReadAll(
+        NpgsqlConnection connection, string key, long afterSequence, CancellationToken cancellationToken, int limit = int.MaxValue)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence
+            FROM oms_stock_ledger WHERE stock_key = @key AND seq > @after ORDER BY seq LIMIT @limit
+            """, connection);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("after", afterSequence);
+        command.Parameters.AddWithValue("limit", (long)limit);
+        var movements = new List<StockMovement>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            movements.Add(new StockMovement(
+                reader.GetInt64(0),
+                ParseKind(reader.GetString(1)),
+                reader.GetInt32(2),
+                reader.GetString(3),
+                new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero),
+                reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
+                reader.IsDBNull(6) ? null : reader.GetInt32(6),
+                reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+        }
+
+        return movements;
+    }
+
+    // Stored by name, camel-cased like the API, so the table reads well in SQL and survives enum reordering.
+    private static string KindName(MovementKind kind) => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
+
+    private static MovementKind ParseKind(string name) => Enum.Parse<MovementKind>(name, ignoreCase: true);
+}

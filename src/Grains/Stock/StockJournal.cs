@@ -1,0 +1,203 @@
+namespace Oms.Grains.Stock;
+
+/// <summary>
+/// Group commit for one stock position: commands that arrive while an append is in flight wait, and are then
+/// decided together, in arrival order, on the in-memory position and written as one append. No caller hears
+/// back before its movements are durable.
+/// </summary>
+/// <remarks>
+/// Deciding at batch time rather than on arrival means a failed append fails exactly the commands in it: the
+/// position is reloaded from the ledger and the waiting commands are decided afresh on what is durable.
+/// Not thread-safe by design: it runs on one grain activation's scheduler, which serialises every turn.
+/// </remarks>
+public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider clock, StockOptions options)
+{
+    private readonly Queue<Command> _waiting = new();
+    private bool _flushing;
+    private long _snapshotSequence;
+
+    public StockPosition Position { get; private set; } = new();
+
+    /// <summary>Raised after each durable append, with the position as it now stands.</summary>
+    public event Action<StockPosition>? Committed;
+
+    /// <summary>Raised when memory could not be restored from the ledger; the owner must drop this journal.</summary>
+    public event Action<Exception>? Broken;
+
+    public async Task Load(CancellationToken cancellationToken = default)
+    {
+        var state = await ledger.Load(key, cancellationToken);
+        var position = StockPosition.Replay(state.Tail, state.Snapshot);
+        _snapshotSequence = state.Snapshot?.Sequence ?? 0;
+        Position = position;
+    }
+
+    /// <param name="decide">Checks the rules and records movements on the position; runs when its batch forms.</param>
+    public Task<T> Submit<T>(Func<StockPosition, DateTimeOffset, ICollection<StockMovement>, T> decide)
+    {
+        var command = new Command<T>(decide);
+        _waiting.Enqueue(command);
+        if (!_flushing)
+        {
+            // A flag, not the task: a batch with nothing to write completes synchronously, inside this call.
+            _flushing = true;
+            _ = Flush();
+        }
+
+        return command.Result;
+    }
+
+    private async Task Flush()
+    {
+        try
+        {
+            while (_waiting.Count > 0)
+            {
+                var batch = new List<Command>(Math.Min(_waiting.Count, options.MaxBatchSize));
+                while (batch.Count < options.MaxBatchSize && _waiting.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                await Commit(batch);
+            }
+        }
+        finally
+        {
+            _flushing = false;
+        }
+    }
+
+    private async Task Commit(List<Command> batch)
+    {
+        var now = clock.GetUtcNow();
+        var expected = Position.Sequence;
+        var movements = new List<StockMovement>();
+
+        // Holds past their time are released first, in the same append, so no decision counts an expired hold.
+        Position.ExpireHolds(now, movements);
+        foreach (var command in batch)
+        {
+            command.Decide(Position, now, movements);
+        }
+
+        if (movements.Count > 0)
+        {
+            try
+            {
+                await ledger.Append(key, expected, movements);
+            }
+            catch (Exception ex)
+            {
+                // Memory first, answers second: a caller told of the failure may read straight away.
+                await Restore(ex);
+                foreach (var command in batch)
+                {
+                    command.Fail(ex);
+                }
+
+                return;
+            }
+        }
+
+        Position.Prune(now, options.IdempotencyWindow);
+        if (movements.Count > 0)
+        {
+            // Published before anyone is answered, so a caller's next read already shows its change.
+            Committed?.Invoke(Position);
+        }
+
+        foreach (var command in batch)
+        {
+            command.Complete();
+        }
+
+        if (movements.Count > 0)
+        {
+            await MaybeSnapshot();
+        }
+    }
+
+    /// <summary>Memory goes back to exactly what the ledger holds; if even that fails, nothing waiting can be trusted.</summary>
+    private async Task Restore(Exception cause)
+    {
+        try
+        {
+            await Load();
+            Committed?.Invoke(Position);
+        }
+        catch (Exception reloadFailure)
+        {
+            var failure = new AggregateException(cause, reloadFailure);
+            while (_waiting.TryDequeue(out var command))
+            {
+                command.Fail(failure);
+            }
+
+            Broken?.Invoke(failure);
+        }
+    }
+
+    /// <summary>A snapshot every so often bounds how much an activation replays; it is an optimisation, so a
+    /// failure to write one is not a failure of the commands already acknowledged.</summary>
+    private async Task MaybeSnapshot()
+    {
+        if (Position.Sequence - _snapshotSequence < options.SnapshotEvery)
+        {
+            return;
+        }
+
+        try
+        {
+            await ledger.SaveSnapshot(key, Position);
+            _snapshotSequence = Position.Sequence;
+        }
+        catch (Exception)
+        {
+            // Retried after the next append; replay from the older snapshot stays correct meanwhile.
+        }
+    }
+
+    private abstract class Command
+    {
+        public abstract void Decide(StockPosition position, DateTimeOffset now, ICollection<StockMovement> movements);
+        public abstract void Complete();
+        public abstract void Fail(Exception exception);
+    }
+
+    private sealed class Command<T>(Func<StockPosition, DateTimeOffset, ICollection<StockMovement>, T> decide) : Command
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T _value = default!;
+        private Exception? _decideFailure;
+
+        public Task<T> Result => _result.Task;
+
+        public override void Decide(StockPosition position, DateTimeOffset now, ICollection<StockMovement> movements)
+        {
+            try
+            {
+                _value = decide(position, now, movements);
+            }
+            catch (Exception ex)
+            {
+                // A command that breaks a rule (bad arguments) fails alone; it recorded nothing.
+                _decideFailure = ex;
+            }
+        }
+
+        public override void Complete()
+        {
+            if (_decideFailure is not null)
+            {
+                _result.TrySetException(_decideFailure);
+            }
+            else
+            {
+                _result.TrySetResult(_value);
+            }
+        }
+
+        public override void Fail(Exception exception) => _result.TrySetException(exception);
+    }
+}

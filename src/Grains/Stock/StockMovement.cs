@@ -1,0 +1,32 @@
+namespace Oms.Grains.Stock;
+
+/// <summary>What happened to a stock position; every change is one of these, appended to the ledger.</summary>
+[GenerateSerializer, Alias("oms.MovementKind")]
+public enum MovementKind
+{
+    SnapshotApplied,
+    Adjusted,
+    HoldPlaced,
+    HoldReleased,
+    HoldExpired,
+    Allocated,
+    AllocationCancelled,
+    Shipped,
+    Restocked,
+}
+
+/// <summary>
+/// One ledger entry. <see cref="Quantity"/> is the absolute on hand for a snapshot and the units moved for
+/// every other kind; <see cref="Reference"/> is the feed, adjustment, reservation or order it came from.
+/// </summary>
+/// <remarks>Serializable for Orleans only so the in-memory ledger can live in a grain; the rules never depend on it.</remarks>
+[GenerateSerializer, Immutable, Alias("oms.StockMovement")]
+public sealed record StockMovement(
+    [property: Id(0)] long Sequence,
+    [property: Id(1)] MovementKind Kind,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] string Reference,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] DateTimeOffset? ExpiresAt = null,
+    [property: Id(6)] int? SafetyStock = null,
+    [property: Id(7)] long? FeedSequence = null);
