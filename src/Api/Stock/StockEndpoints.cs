@@ -19,11 +19,14 @@ public sealed record AdjustmentRequest(string AdjustmentId, string LocationId, s
 
 public sealed record AdjustmentResponse(string AdjustmentId, StockOutcome Outcome, StockLevel Level);
 
+public sealed record VerifyResponse(string Sku, string LocationId, string Status, long Sequence, string Live, string Replayed);
+
 public static class StockEndpoints
 {
     public const int MaxSnapshotItems = 1_000;
     public const int MaxUnits = 1_000_000;
     public const int MaxReasonLength = 200;
+    public const int MaxLedgerPage = 1_000;
 
     public static void MapStock(this IEndpointRouteBuilder app)
     {
@@ -129,6 +132,57 @@ public static class StockEndpoints
             return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLevel());
         })
         .Produces<StockLevel>()
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        // Reconciliation: the movements behind a position, and a replay that proves the position is their fold.
+        stock.MapGet("/locations/{locationId}/stock/{sku}/ledger", async (string locationId, string sku, string? after, string? limit, IGrainFactory grains) =>
+        {
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku)) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            // Parsed here rather than bound, so a malformed value is a problem naming it, not a bare 400.
+            long afterSequence = 0;
+            if (after is not null && (!long.TryParse(after, out afterSequence) || afterSequence < 0))
+            {
+                return Problems.Invalid("after", "must be a whole number, zero or more.");
+            }
+
+            var pageSize = 100;
+            if (limit is not null && (!int.TryParse(limit, out pageSize) || pageSize is < 1 or > MaxLedgerPage))
+            {
+                return Problems.Invalid("limit", $"must be a whole number between 1 and {MaxLedgerPage}.");
+            }
+
+            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+            {
+                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
+            }
+
+            return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLedger(afterSequence, pageSize));
+        })
+        .Produces<LedgerPage>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        stock.MapPost("/locations/{locationId}/stock/{sku}/verify", async (string locationId, string sku, IGrainFactory grains) =>
+        {
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku)) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+            {
+                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
+            }
+
+            var result = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).Verify();
+            return TypedResults.Ok(new VerifyResponse(
+                result.Sku, result.LocationId, result.Consistent ? "consistent" : "inconsistent", result.Sequence, result.Live, result.Replayed));
+        })
+        .Produces<VerifyResponse>()
         .ProducesProblem(StatusCodes.Status404NotFound);
     }
 

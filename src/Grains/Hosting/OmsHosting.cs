@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Oms.Grains.Reservations;
 using Oms.Grains.Stock;
 using Orleans.Configuration;
 
@@ -47,6 +48,7 @@ public static class OmsHosting
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddOptions<StockOptions>().Bind(configuration.GetSection("Oms:Stock"));
+        silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
 
         var connectionString = ConnectionString(configuration);
         if (connectionString is null)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Oms.Contracts;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
@@ -15,9 +16,16 @@ public sealed class ReservationState
     public List<ShortLine> ShortLines { get; set; } = [];
 }
 
+public sealed class ReservationOptions
+{
+    /// <summary>How long a finished reservation's id stays spent; after it, the id may be used afresh.</summary>
+    public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromDays(7);
+}
+
 public sealed class ReservationGrain(
     [PersistentState("reservation", OmsStorage.Name)] IPersistentState<ReservationState> state,
     TimeProvider clock,
+    IOptions<ReservationOptions> options,
     ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
 {
     private const string WatchReminder = "reservation-watch";
@@ -46,6 +54,14 @@ public sealed class ReservationGrain(
             throw new ArgumentException(problem.ToString(), nameof(request));
         }
 
+        var now = clock.GetUtcNow();
+        if (S.Status is ReservationStatus.Released or ReservationStatus.Expired or ReservationStatus.Failed
+            && now - S.ExpiresAt > options.Value.IdempotencyWindow)
+        {
+            // Long finished and past the window: the id is free again, as the stock items forgot it too.
+            state.State = new ReservationState();
+        }
+
         if (S.Status is { } existing)
         {
             if (!ReservationRules.SameRequest(S.Lines, S.TtlSeconds, request))
@@ -58,7 +74,6 @@ public sealed class ReservationGrain(
                 : new ReservationResult(ReservationOutcome.Replayed, View(), []);
         }
 
-        var now = clock.GetUtcNow();
         S.Status = ReservationStatus.Pending;
         S.Lines = [.. request.Lines];
         S.TtlSeconds = request.TtlSeconds;
