@@ -34,6 +34,9 @@ public sealed class StockItemGrain(
     /// <summary>What callers read: only what is durable, so a read never shows a change an append may still lose.</summary>
     private StockLevel _level = null!;
 
+    /// <summary>The audited figures as of the last durable append; the live position may be ahead mid-append.</summary>
+    private PositionFigures _committed;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _key = this.GetPrimaryKeyString();
@@ -50,6 +53,7 @@ public sealed class StockItemGrain(
         };
         await _journal.Load(cancellationToken);
         _level = LevelOf(_journal.Position);
+        _committed = _journal.Position.Figures();
 
         if (_journal.Position.Sequence > 0)
         {
@@ -128,10 +132,9 @@ public sealed class StockItemGrain(
 
     public async Task<LedgerVerification> Verify()
     {
-        // Compare against a durable point: the live level is only published after its append committed.
-        var live = _journal.Position;
+        // Compare against a durable point: an append may be in flight, and the ledger only holds what committed.
+        var live = _committed;
         var sequence = live.Sequence;
-        var liveFigures = live.Describe();
         var replayed = new StockPosition();
         long after = 0;
         while (after < sequence)
@@ -150,8 +153,8 @@ public sealed class StockItemGrain(
             after = page[^1].Sequence;
         }
 
-        var replayedFigures = replayed.Describe();
-        return new LedgerVerification(_sku, _locationId, liveFigures == replayedFigures, sequence, liveFigures, replayedFigures);
+        var replayedFigures = replayed.Figures();
+        return new LedgerVerification(_sku, _locationId, live == replayedFigures, sequence, live.ToString(), replayedFigures.ToString());
     }
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -201,6 +204,7 @@ public sealed class StockItemGrain(
     private void OnCommitted(StockPosition position)
     {
         _level = LevelOf(position);
+        _committed = position.Figures();
         ReportAvailability(position, force: false);
         ScheduleExpiry(forceReminder: false).Ignore();
     }

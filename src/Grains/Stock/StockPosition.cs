@@ -4,6 +4,12 @@ namespace Oms.Grains.Stock;
 
 public sealed record StockHold(int Quantity, DateTimeOffset ExpiresAt);
 
+public readonly record struct PositionFigures(int OnHand, int SafetyStock, int Reserved, int Allocated, int OpenHolds, long Sequence)
+{
+    public override string ToString() =>
+        $"onHand={OnHand} safetyStock={SafetyStock} reserved={Reserved} allocated={Allocated} openHolds={OpenHolds} sequence={Sequence}";
+}
+
 public enum SnapshotOutcome { Applied, Duplicate, Stale }
 
 public enum AdjustmentOutcome { Applied, Duplicate, WouldGoNegative }
@@ -247,9 +253,10 @@ public sealed class StockPosition
         return position;
     }
 
-    /// <summary>The figures an auditor compares; idempotency memory is deliberately not part of it.</summary>
-    public string Describe() =>
-        $"onHand={OnHand} safetyStock={SafetyStock} reserved={Reserved} allocated={Allocated} openHolds={OpenHolds} sequence={Sequence}";
+    /// <summary>The figures an auditor compares; idempotency memory is deliberately not part of them.</summary>
+    public PositionFigures Figures() => new(OnHand, SafetyStock, Reserved, Allocated, OpenHolds, Sequence);
+
+    public string Describe() => Figures().ToString();
 
     private void Record(StockMovement movement, ICollection<StockMovement> movements)
     {
