@@ -16,6 +16,7 @@ public class StockPositionBenchmarks
     private static readonly DateTimeOffset HoldExpiry = Now.AddMinutes(15);
 
     private StockPosition _position = null!;
+    private List<StockMovement> _movements = [];
     private string[] _ids = null!;
     private int _next;
 
@@ -27,10 +28,10 @@ public class StockPositionBenchmarks
     public void Setup()
     {
         _position = new StockPosition();
-        _position.ApplySnapshot(1, 1_000_000, 0);
+        _position.ApplySnapshot(1, 1_000_000, 0, Now, _movements);
         for (var i = 0; i < OpenHolds; i++)
         {
-            _position.PlaceHold($"open-{i}", 1, Now.AddHours(1), Now);
+            _position.PlaceHold($"open-{i}", 1, Now.AddHours(1), Now, _movements);
         }
 
         // Made up front so the figure is the rules' cost, not string formatting.
@@ -42,12 +43,13 @@ public class StockPositionBenchmarks
     {
         var id = _ids[_next];
         _next = (_next + 1) % IdRing;
-        var decision = _position.PlaceHold(id, 1, HoldExpiry, Now);
-        _position.ReleaseHold(id, Now);
+        _movements.Clear();
+        var decision = _position.PlaceHold(id, 1, HoldExpiry, Now, _movements);
+        _position.ReleaseHold(id, Now, _movements);
 
         // Stands in for the grain's Prune: without it the released-id memory grows by one per invocation,
         // millions over a run, and a reused id would be refused as already released.
-        _position.ReleasedHolds.Remove(id);
+        _position.ReleasedHolds!.Remove(id);
         return decision;
     }
 
