@@ -90,22 +90,16 @@ public sealed class BenchmarkCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The stock item's persisted position, read from the silo's storage provider: every hold writes all of it,
-    /// so its size at the end of a run explains the write path's cost, and is printed with the results.
+    /// The stock item's position as its ledger replays it: how many holds are open and how many released ids
+    /// are remembered at the end of a run, printed with the results.
     /// </summary>
     public async Task<string> DescribeStoredPositionAsync(string locationId, string sku)
     {
-        var storage = _cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(OmsStorage.Name);
-        var state = new GrainState<StockItemState>();
-        await storage.ReadStateAsync("stockItem", GrainId.Create("stockitem", Ids.StockItemKey(locationId, sku)), state);
-        if (!state.RecordExists || state.State is not { } stored)
-        {
-            // A renamed grain type or state would otherwise read as an empty position and mislead.
-            return $"{Ids.StockItemKey(locationId, sku)} has no stored record under the expected grain type and state name";
-        }
-
-        var position = stored.Position;
-        return $"{Ids.StockItemKey(locationId, sku)} stored {position.Holds.Count} open holds and {position.ReleasedHolds.Count} remembered released ids";
+        var key = Ids.StockItemKey(locationId, sku);
+        var ledger = _cluster.Silos[0].ServiceProvider.GetRequiredService<IStockLedger>();
+        var state = await ledger.Load(key);
+        var position = StockPosition.Replay(state.Tail, state.Snapshot);
+        return $"{key} has {position.OpenHolds} open holds and {position.ReleasedHolds?.Count ?? 0} remembered released ids after {position.Sequence} movements";
     }
 
     public IStockItemGrain StockItem(string locationId, string sku) =>
