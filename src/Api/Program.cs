@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Oms.Api.Availability;
+using Oms.Api.ClickAndCollect;
 using Oms.Api.Demo;
 using Oms.Api.Http;
 using Oms.Api.Locations;
@@ -64,6 +65,7 @@ app.MapLocations();
 app.MapStock();
 app.MapAvailability();
 app.MapReservations();
+app.MapClickAndCollect();
 
 app.Run();
 

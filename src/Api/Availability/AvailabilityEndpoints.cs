@@ -1,5 +1,6 @@
 using Oms.Api.Http;
 using Oms.Contracts.Availability;
+using Oms.Contracts.ClickAndCollect;
 using Oms.Grains;
 
 namespace Oms.Api.Availability;
@@ -16,16 +17,31 @@ public static class AvailabilityEndpoints
     {
         var group = app.MapGroup("/api/v1/availability").WithTags("Availability");
 
-        // The storefront's hot path: one grain call, answered from memory.
-        group.MapGet("/{sku}", async (string sku, IGrainFactory grains) =>
-            Problems.InvalidId("sku", sku) is { } badId
-                ? (IResult)badId
-                : TypedResults.Ok(await grains.GetGrain<ISkuAvailabilityGrain>(sku).Get()))
+        // The storefront's hot path: the silo-local network grain and the SKU's view, both in memory.
+        group.MapGet("/{sku}", async (string sku, string? view, IGrainFactory grains) =>
+        {
+            if (Problems.InvalidId("sku", sku) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            if (ParseView(view) is not { } parsed)
+            {
+                return Problems.Invalid("view", "must be 'online' (the default) or 'store'.");
+            }
+
+            return TypedResults.Ok(await grains.GetGrain<INetworkGrain>(0).GetAvailability(sku, parsed));
+        })
         .Produces<SkuAvailability>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapPost("/query", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        group.MapPost("/query", async (string? view, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {
+            if (ParseView(view) is not { } parsed)
+            {
+                return (IResult)Problems.Invalid("view", "must be 'online' (the default) or 'store'.");
+            }
+
             var body = await JsonBody.ReadAsync<AvailabilityQuery>(http, ct);
             if (body.Problem is not null)
             {
@@ -46,11 +62,19 @@ public static class AvailabilityEndpoints
                 }
             }
 
-            var items = await Task.WhenAll(skus.Distinct(StringComparer.Ordinal).Select(s => grains.GetGrain<ISkuAvailabilityGrain>(s).Get()));
+            var network = grains.GetGrain<INetworkGrain>(0);
+            var items = await Task.WhenAll(skus.Distinct(StringComparer.Ordinal).Select(s => network.GetAvailability(s, parsed)));
             return TypedResults.Ok(new AvailabilityQueryResponse(items));
         })
         .Accepts<AvailabilityQuery>("application/json")
         .Produces<AvailabilityQueryResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
     }
+
+    public static AvailabilityView? ParseView(string? view) => view?.ToLowerInvariant() switch
+    {
+        null or "online" => AvailabilityView.Online,
+        "store" => AvailabilityView.Store,
+        _ => null,
+    };
 }

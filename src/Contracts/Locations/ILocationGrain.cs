@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Oms.Contracts.Locations;
 
 /// <summary>One per location (warehouse or boutique), keyed by location id.</summary>
@@ -10,7 +12,27 @@ public interface ILocationGrain : IGrainWithStringKey
 
     [Alias("Get")]
     Task<LocationInfo?> Get();
+
+    /// <summary>Pushed by the location's stock items after each change, so the shop's own lookups are one call.</summary>
+    [OneWay, Alias("ReportStock")]
+    Task ReportStock(string sku, int onHand, int available, long version);
+
+    /// <summary>The listed SKUs (unknown ones as zero), or a page of everything held after <paramref name="cursor"/>.</summary>
+    [Alias("GetStock")]
+    Task<LocationStockPage> GetStock(IReadOnlyList<string>? skus, string? cursor, int limit);
 }
+
+[GenerateSerializer, Immutable, Alias("oms.LocationStockEntry")]
+public sealed record LocationStockEntry(
+    [property: Id(0)] string Sku,
+    [property: Id(1)] int OnHand,
+    [property: Id(2)] int Available);
+
+[GenerateSerializer, Immutable, Alias("oms.LocationStockPage")]
+public sealed record LocationStockPage(
+    [property: Id(0)] LocationInfo? Location,
+    [property: Id(1)] IReadOnlyList<LocationStockEntry> Items,
+    [property: Id(2)] string? Next);
 
 /// <summary>
 /// The registry of every location, so listing them is one call rather than a scan of storage.

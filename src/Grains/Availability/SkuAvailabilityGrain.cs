@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Orleans.Storage;
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
+using Oms.Grains.Persistence;
 
 namespace Oms.Grains.Availability;
 
@@ -14,39 +14,36 @@ public sealed class SkuAvailabilityState
 
 /// <summary>
 /// A derived view: the stock items are the truth and re-send their figure whenever they activate, so this
-/// grain persists lazily (at most once a second) instead of on every report, keeping it off the hold path's
-/// critical write budget while still surviving a restart.
+/// grain persists lazily instead of on every report, keeping it off the hold path's write budget while still
+/// surviving a restart.
 /// </summary>
 public sealed class SkuAvailabilityGrain(
     [PersistentState("skuAvailability", OmsStorage.Name)] IPersistentState<SkuAvailabilityState> state,
     ILogger<SkuAvailabilityGrain> logger) : Grain, ISkuAvailabilityGrain
 {
-    private static readonly TimeSpan FlushDelay = TimeSpan.FromSeconds(1);
-
+    private DebouncedState<SkuAvailabilityState> _store = null!;
     private SkuAvailability? _view;
-    private bool _dirty;
-    private IGrainTimer? _flushTimer;
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _store = new DebouncedState<SkuAvailabilityState>(state, this, TimeSpan.FromSeconds(1), logger);
+        return Task.CompletedTask;
+    }
 
     public Task Report(string locationId, LocationType type, int available, long version)
     {
-        if (state.State.Locations.TryGetValue(locationId, out var known) && known.Version > version)
+        var locations = _store.State.Locations;
+        if (locations.TryGetValue(locationId, out var known) && known.Version > version)
         {
             return Task.CompletedTask;
         }
 
         var entry = new LocationEntry(type, available, version);
-        if (known == entry)
+        if (known != entry)
         {
-            return Task.CompletedTask;
-        }
-
-        state.State.Locations[locationId] = entry;
-        _view = null;
-        if (!_dirty)
-        {
-            _dirty = true;
-            _flushTimer ??= this.RegisterGrainTimer(_ => Flush(), new GrainTimerCreationOptions(FlushDelay, Timeout.InfiniteTimeSpan));
-            _flushTimer.Change(FlushDelay, Timeout.InfiniteTimeSpan);
+            locations[locationId] = entry;
+            _view = null;
+            _store.MarkDirty();
         }
 
         return Task.CompletedTask;
@@ -54,43 +51,15 @@ public sealed class SkuAvailabilityGrain(
 
     public Task<SkuAvailability> Get() => Task.FromResult(_view ??= BuildView());
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => Flush();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush();
 
     private SkuAvailability BuildView()
     {
-        var locations = state.State.Locations
+        var locations = _store.State.Locations
             .Select(kv => new LocationAvailability(kv.Key, kv.Value.Type, kv.Value.Available))
             .OrderByDescending(l => l.Available)
             .ThenBy(l => l.LocationId, StringComparer.Ordinal)
             .ToList();
         return new SkuAvailability(this.GetPrimaryKeyString(), locations.Sum(l => l.Available), locations);
-    }
-
-    private async Task Flush()
-    {
-        if (!_dirty)
-        {
-            return;
-        }
-
-        _dirty = false;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch (InconsistentStateException ex)
-        {
-            // Another activation wrote since we loaded: ours is the duplicate, so step aside and let the
-            // survivor's state win; the stock items re-report when they next change.
-            logger.LogWarning(ex, "Availability of {Sku} was written elsewhere; deactivating", this.GetPrimaryKeyString());
-            DeactivateOnIdle();
-        }
-        catch (Exception ex)
-        {
-            // The memory view stays right; only durability lags, so try again rather than drop the reports.
-            logger.LogWarning(ex, "Could not persist availability of {Sku}; retrying", this.GetPrimaryKeyString());
-            _dirty = true;
-            _flushTimer?.Change(FlushDelay, Timeout.InfiniteTimeSpan);
-        }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
+using Oms.Grains.ClickAndCollect;
 using Oms.Grains.Reservations;
 using Oms.Grains.Stock;
 using Orleans.Configuration;
@@ -49,6 +50,7 @@ public static class OmsHosting
         silo.Services.TryAddSingleton(TimeProvider.System);
         silo.Services.AddOptions<StockOptions>().Bind(configuration.GetSection("Oms:Stock"));
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
+        silo.Services.AddOptions<ClickAndCollectOptions>().Bind(configuration.GetSection("Oms:ClickAndCollect"));
 
         var connectionString = ConnectionString(configuration);
         if (connectionString is null)

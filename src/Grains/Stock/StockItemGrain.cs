@@ -29,7 +29,7 @@ public sealed class StockItemGrain(
     private LocationType? _locationType;
     private IGrainTimer? _expiryTimer;
     private DateTimeOffset? _reminderDue;
-    private int? _reportedAvailable;
+    private (int OnHand, int Available)? _reported;
 
     /// <summary>What callers read: only what is durable, so a read never shows a change an append may still lose.</summary>
     private StockLevel _level = null!;
@@ -209,16 +209,22 @@ public sealed class StockItemGrain(
         ScheduleExpiry(forceReminder: false).Ignore();
     }
 
+    /// <summary>Feeds the two views built from stock items: the SKU's network view and the location's own index.</summary>
     private void ReportAvailability(StockPosition position, bool force)
     {
-        var available = position.Available;
-        if ((!force && _reportedAvailable == available) || _locationType is not { } type)
+        var reported = (position.OnHand, position.Available);
+        if ((!force && _reported == reported) || _locationType is not { } type)
         {
             return;
         }
 
-        _reportedAvailable = available;
-        GrainFactory.GetGrain<ISkuAvailabilityGrain>(_sku).Report(_locationId, type, available, position.Sequence).Ignore();
+        if (force || _reported?.Available != reported.Available)
+        {
+            GrainFactory.GetGrain<ISkuAvailabilityGrain>(_sku).Report(_locationId, type, reported.Available, position.Sequence).Ignore();
+        }
+
+        _reported = reported;
+        GrainFactory.GetGrain<ILocationGrain>(_locationId).ReportStock(_sku, reported.OnHand, reported.Available, position.Sequence).Ignore();
     }
 
     /// <summary>

@@ -1,0 +1,350 @@
+using System.Globalization;
+using Oms.Contracts;
+using Oms.Contracts.Locations;
+using Oms.Grains;
+
+namespace Oms.Api.Locations;
+
+public sealed record AddressDto(string Line1, string City, string? Line2 = null, string? PostalCode = null, string? Region = null);
+
+public sealed record HoursDto(string Open, string Close);
+
+public sealed record OpeningExceptionDto(string Date, bool Closed = false, IReadOnlyList<HoursDto>? Hours = null);
+
+public sealed record OnlineSafetyStockDto(int Default = 0, IReadOnlyDictionary<string, int>? Skus = null);
+
+/// <summary>The location profile as clients send and read it; days are named, times are "HH:mm" local.</summary>
+public sealed record LocationRequest(
+    string Name,
+    LocationType Type,
+    double Latitude,
+    double Longitude,
+    string? CountryCode = null,
+    string? TimeZone = null,
+    AddressDto? Address = null,
+    IReadOnlyList<LocationCapability>? Capabilities = null,
+    LocationStatus Status = LocationStatus.Active,
+    int Priority = 0,
+    int? DailyShipCapacity = null,
+    int PickupPreparationMinutes = 0,
+    IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? OpeningHours = null,
+    IReadOnlyList<OpeningExceptionDto>? OpeningExceptions = null,
+    OnlineSafetyStockDto? OnlineSafetyStock = null);
+
+public sealed record LocationView(
+    string LocationId,
+    string Name,
+    LocationType Type,
+    double Latitude,
+    double Longitude,
+    string? CountryCode,
+    string? TimeZone,
+    AddressDto? Address,
+    IReadOnlyList<LocationCapability> Capabilities,
+    LocationStatus Status,
+    int Priority,
+    int? DailyShipCapacity,
+    int PickupPreparationMinutes,
+    IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? OpeningHours,
+    IReadOnlyList<OpeningExceptionDto> OpeningExceptions,
+    OnlineSafetyStockDto OnlineSafetyStock);
+
+/// <summary>Validation and mapping between the HTTP shape of a profile and the stored one.</summary>
+public static class LocationProfile
+{
+    public const int MaxNameLength = 200;
+    public const int MaxTextLength = 200;
+    public const int MaxExceptions = 366;
+    public const int MaxRangesPerDay = 4;
+    public const int MaxBufferSkus = 10_000;
+
+    private static readonly string[] DayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+
+    public static FieldError? Validate(LocationRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
+        {
+            return new("name", $"must be 1 to {MaxNameLength} characters.");
+        }
+
+        if (!double.IsFinite(request.Latitude) || request.Latitude is < -90 or > 90)
+        {
+            return new("latitude", "must be between -90 and 90.");
+        }
+
+        if (!double.IsFinite(request.Longitude) || request.Longitude is < -180 or > 180)
+        {
+            return new("longitude", "must be between -180 and 180.");
+        }
+
+        if (request.CountryCode is not null && !IsCountryCode(request.CountryCode))
+        {
+            return new("countryCode", "must be an ISO 3166-1 alpha-2 code, such as FR.");
+        }
+
+        if (request.TimeZone is not null && !IsTimeZone(request.TimeZone))
+        {
+            return new("timeZone", "must be an IANA time zone, such as Europe/Paris.");
+        }
+
+        return ValidateAddress(request.Address)
+            ?? ValidateNumbers(request)
+            ?? ValidateHours(request.OpeningHours)
+            ?? ValidateExceptions(request.OpeningExceptions)
+            ?? ValidateBuffer(request.OnlineSafetyStock);
+    }
+
+    public static LocationInfo ToInfo(string locationId, LocationRequest r) => new(
+        locationId, r.Name.Trim(), r.Type, r.Latitude, r.Longitude, r.CountryCode?.ToUpperInvariant(), r.TimeZone,
+        r.Address is { } a ? new Address(a.Line1, a.Line2, a.City, a.PostalCode, a.Region) : null,
+        r.Capabilities?.Distinct().ToList(),
+        r.Status,
+        r.Priority,
+        r.DailyShipCapacity,
+        r.PickupPreparationMinutes,
+        r.OpeningHours is null ? null : [.. DayNames.Select((name, day) => new DayHours((DayOfWeek)day,
+            [.. (r.OpeningHours.FirstOrDefault(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase)).Value ?? []).Select(ToRange)]))],
+        r.OpeningExceptions?.Select(e => new OpeningException(
+            DateOnly.ParseExact(e.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture), e.Closed, e.Hours?.Select(ToRange).ToList())).ToList(),
+        r.OnlineSafetyStock is { } b ? new OnlineSafetyStock(b.Default, b.Skus ?? new Dictionary<string, int>()) : null);
+
+    public static LocationView ToView(LocationInfo l) => new(
+        l.LocationId, l.Name, l.Type, l.Latitude, l.Longitude, l.CountryCode, l.TimeZone,
+        l.Address is { } a ? new AddressDto(a.Line1, a.City, a.Line2, a.PostalCode, a.Region) : null,
+        l.EffectiveCapabilities, l.Status, l.Priority, l.DailyShipCapacity, l.PickupPreparationMinutes,
+        l.OpeningHours?.ToDictionary(d => DayNames[(int)d.Day], d => (IReadOnlyList<HoursDto>)[.. d.Ranges.Select(ToDto)]),
+        [.. (l.OpeningExceptions ?? []).Select(e => new OpeningExceptionDto(
+            e.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), e.Closed, e.Hours?.Select(ToDto).ToList()))],
+        new OnlineSafetyStockDto(l.OnlineSafetyStock?.Default ?? 0, l.OnlineSafetyStock?.Skus ?? new Dictionary<string, int>()));
+
+    private static FieldError? ValidateAddress(AddressDto? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrWhiteSpace(address.Line1) || address.Line1.Length > MaxTextLength)
+        {
+            return new("address.line1", $"must be 1 to {MaxTextLength} characters.");
+        }
+
+        if (string.IsNullOrWhiteSpace(address.City) || address.City.Length > MaxTextLength)
+        {
+            return new("address.city", $"must be 1 to {MaxTextLength} characters.");
+        }
+
+        foreach (var (field, value) in new[] { ("address.line2", address.Line2), ("address.postalCode", address.PostalCode), ("address.region", address.Region) })
+        {
+            if (value is { Length: > MaxTextLength })
+            {
+                return new(field, $"must be at most {MaxTextLength} characters.");
+            }
+        }
+
+        return null;
+    }
+
+    private static FieldError? ValidateNumbers(LocationRequest r)
+    {
+        if (r.Priority is < 0 or > 1_000)
+        {
+            return new("priority", "must be between 0 and 1000.");
+        }
+
+        if (r.DailyShipCapacity is < 0 or > 100_000)
+        {
+            return new("dailyShipCapacity", "must be between 0 and 100000.");
+        }
+
+        if (r.PickupPreparationMinutes is < 0 or > 7 * 24 * 60)
+        {
+            return new("pickupPreparationMinutes", "must be between 0 and 10080 (a week).");
+        }
+
+        return null;
+    }
+
+    private static FieldError? ValidateHours(IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? hours)
+    {
+        if (hours is null)
+        {
+            return null;
+        }
+
+        foreach (var (day, ranges) in hours)
+        {
+            var field = $"openingHours.{day}";
+            if (!DayNames.Contains(day, StringComparer.OrdinalIgnoreCase))
+            {
+                return new(field, "is not a day of the week (monday … sunday).");
+            }
+
+            if (RangesError(field, ranges) is { } error)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private static FieldError? ValidateExceptions(IReadOnlyList<OpeningExceptionDto>? exceptions)
+    {
+        if (exceptions is null)
+        {
+            return null;
+        }
+
+        if (exceptions.Count > MaxExceptions)
+        {
+            return new("openingExceptions", $"at most {MaxExceptions} dates.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < exceptions.Count; i++)
+        {
+            var e = exceptions[i];
+            if (!DateOnly.TryParseExact(e.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+            {
+                return new($"openingExceptions[{i}].date", "must be a date as yyyy-MM-dd.");
+            }
+
+            if (!seen.Add(e.Date))
+            {
+                return new($"openingExceptions[{i}].date", "appears more than once.");
+            }
+
+            if (!e.Closed && e.Hours is null)
+            {
+                return new($"openingExceptions[{i}].hours", "give the hours, or set closed to true.");
+            }
+
+            if (e.Hours is not null && RangesError($"openingExceptions[{i}].hours", e.Hours) is { } error)
+            {
+                return error;
+            }
+        }
+
+        return null;
+    }
+
+    private static FieldError? RangesError(string field, IReadOnlyList<HoursDto> ranges)
+    {
+        if (ranges.Count > MaxRangesPerDay)
+        {
+            return new(field, $"at most {MaxRangesPerDay} opening periods a day.");
+        }
+
+        var previousClose = -1;
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            if (!TryMinute(ranges[i].Open, out var open) || open >= 1440)
+            {
+                return new($"{field}[{i}].open", "must be a time as HH:mm.");
+            }
+
+            if (!TryMinute(ranges[i].Close, out var close))
+            {
+                return new($"{field}[{i}].close", "must be a time as HH:mm (24:00 for midnight).");
+            }
+
+            if (close <= open)
+            {
+                return new($"{field}[{i}].close", "must be after the opening time.");
+            }
+
+            if (open < previousClose)
+            {
+                return new($"{field}[{i}].open", "overlaps the period before it; list periods in order.");
+            }
+
+            previousClose = close;
+        }
+
+        return null;
+    }
+
+    private static FieldError? ValidateBuffer(OnlineSafetyStockDto? buffer)
+    {
+        if (buffer is null)
+        {
+            return null;
+        }
+
+        if (buffer.Default is < 0 or > 1_000_000)
+        {
+            return new("onlineSafetyStock.default", "must be between 0 and 1000000.");
+        }
+
+        if (buffer.Skus is { Count: > MaxBufferSkus })
+        {
+            return new("onlineSafetyStock.skus", $"at most {MaxBufferSkus} SKUs.");
+        }
+
+        foreach (var (sku, units) in buffer.Skus ?? new Dictionary<string, int>())
+        {
+            if (!Ids.IsValid(sku))
+            {
+                return new($"onlineSafetyStock.skus.{sku}", FieldError.IdRule);
+            }
+
+            if (units is < 0 or > 1_000_000)
+            {
+                return new($"onlineSafetyStock.skus.{sku}", "must be between 0 and 1000000.");
+            }
+        }
+
+        return null;
+    }
+
+    private static bool TryMinute(string? text, out int minute)
+    {
+        minute = 0;
+        if (text is "24:00")
+        {
+            minute = 1440;
+            return true;
+        }
+
+        if (!TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            return false;
+        }
+
+        minute = time.Hour * 60 + time.Minute;
+        return true;
+    }
+
+    private static TimeRange ToRange(HoursDto hours)
+    {
+        TryMinute(hours.Open, out var open);
+        TryMinute(hours.Close, out var close);
+        return new TimeRange(open, close);
+    }
+
+    private static HoursDto ToDto(TimeRange range) => new(Format(range.OpenMinute), Format(range.CloseMinute));
+
+    private static string Format(int minute) => $"{minute / 60:00}:{minute % 60:00}";
+
+    private static bool IsCountryCode(string code)
+    {
+        if (code.Length != 2 || !code.All(char.IsAsciiLetter))
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = new RegionInfo(code);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsTimeZone(string id) =>
+        id.Length <= 64 && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;
+}
