@@ -17,10 +17,25 @@ public interface ILocationGrain : IGrainWithStringKey
     [OneWay, Alias("ReportStock")]
     Task ReportStock(string sku, int onHand, int available, long version);
 
+    /// <summary>Takes one of today's ship-from-store slots for an order; idempotent per order.</summary>
+    /// <returns>false when today's capacity is used up.</returns>
+    [Alias("TryAssignShipment")]
+    Task<bool> TryAssignShipment(string orderId);
+
+    [Alias("ReleaseShipment")]
+    Task ReleaseShipment(string orderId);
+
+    /// <summary>Today's ship-from-store assignments, in the location's own calendar, and its capacity.</summary>
+    [Alias("GetShipLoad")]
+    Task<ShipLoad> GetShipLoad();
+
     /// <summary>The listed SKUs (unknown ones as zero), or a page of everything held after <paramref name="cursor"/>.</summary>
     [Alias("GetStock")]
     Task<LocationStockPage> GetStock(IReadOnlyList<string>? skus, string? cursor, int limit);
 }
+
+[GenerateSerializer, Immutable, Alias("oms.ShipLoad")]
+public sealed record ShipLoad([property: Id(0)] DateOnly Day, [property: Id(1)] int Assigned, [property: Id(2)] int? Capacity);
 
 [GenerateSerializer, Immutable, Alias("oms.LocationStockEntry")]
 public sealed record LocationStockEntry(

@@ -9,6 +9,8 @@ namespace Oms.Grains.Locations;
 public sealed class LocationState
 {
     public LocationInfo? Location { get; set; }
+
+    public ShipCapacity Shipments { get; set; } = new();
 }
 
 public sealed record StockIndexEntry(int OnHand, int Available, long Version);
@@ -25,6 +27,7 @@ public sealed class LocationStockState
 public sealed class LocationGrain(
     [PersistentState("location", OmsStorage.Name)] IPersistentState<LocationState> state,
     [PersistentState("locationStock", OmsStorage.Name)] IPersistentState<LocationStockState> stock,
+    TimeProvider clock,
     ILogger<LocationGrain> logger) : Grain, ILocationGrain
 {
     private DebouncedState<LocationStockState> _stock = null!;
@@ -58,6 +61,41 @@ public sealed class LocationGrain(
     internal static bool Same(LocationInfo? a, LocationInfo? b) =>
         a is not null && b is not null
         && JsonSerializer.Serialize(a, JsonGrainStateSerializer.Options) == JsonSerializer.Serialize(b, JsonGrainStateSerializer.Options);
+
+    public async Task<bool> TryAssignShipment(string orderId)
+    {
+        var shipments = state.State.Shipments;
+        var today = Today();
+        var before = (shipments.Day, shipments.Used(today));
+        if (!shipments.TryAssign(orderId, today, state.State.Location?.DailyShipCapacity))
+        {
+            return false;
+        }
+
+        if (before != (shipments.Day, shipments.Used(today)))
+        {
+            await state.WriteStateAsync();
+        }
+
+        return true;
+    }
+
+    public async Task ReleaseShipment(string orderId)
+    {
+        if (state.State.Shipments.Release(orderId, Today()))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
+    public Task<ShipLoad> GetShipLoad()
+    {
+        var today = Today();
+        return Task.FromResult(new ShipLoad(today, state.State.Shipments.Used(today), state.State.Location?.DailyShipCapacity));
+    }
+
+    private DateOnly Today() =>
+        state.State.Location is { } location ? OpeningSchedule.For(location).LocalDate(clock.GetUtcNow()) : DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
 
     public Task ReportStock(string sku, int onHand, int available, long version)
     {

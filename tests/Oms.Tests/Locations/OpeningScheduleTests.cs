@@ -108,3 +108,35 @@ public sealed class OpeningScheduleTests
         Assert.Equal(DateTimeOffset.Parse("2026-11-23T03:30:00Z"), always.ReadyBy(DateTimeOffset.Parse("2026-11-23T03:00:00Z"), HalfHour));
     }
 }
+
+public sealed class ShipCapacityTests
+{
+    private static readonly DateOnly Monday = new(2026, 11, 23);
+
+    [Fact]
+    public void Capacity_is_per_local_day_and_idempotent_per_order()
+    {
+        var capacity = new ShipCapacity();
+
+        Assert.True(capacity.TryAssign("O1", Monday, 2));
+        Assert.True(capacity.TryAssign("O1", Monday, 2));
+        Assert.True(capacity.TryAssign("O2", Monday, 2));
+        Assert.False(capacity.TryAssign("O3", Monday, 2));
+        Assert.Equal(2, capacity.Used(Monday));
+
+        Assert.True(capacity.Release("O1", Monday));
+        Assert.True(capacity.TryAssign("O3", Monday, 2));
+
+        Assert.Equal(0, capacity.Used(Monday.AddDays(1)));
+        Assert.True(capacity.TryAssign("O4", Monday.AddDays(1), 2));
+        Assert.Equal(1, capacity.Used(Monday.AddDays(1)));
+    }
+
+    [Fact]
+    public void Without_a_capacity_there_is_no_limit()
+    {
+        var capacity = new ShipCapacity();
+
+        Assert.All(Enumerable.Range(0, 100), i => Assert.True(capacity.TryAssign($"O{i}", Monday, null)));
+    }
+}
