@@ -47,7 +47,7 @@ public sealed class OpeningSchedule
             {
                 var opens = ToInstant(day, range.OpenMinute);
                 var closes = ToInstant(day, range.CloseMinute);
-                var start = opens > from ? opens : from;
+                var start = CeilingToMinute(opens > from ? opens : from);
                 if (start + preparation <= closes)
                 {
                     return TimeZoneInfo.ConvertTime(start + preparation, _zone);
@@ -56,6 +56,13 @@ public sealed class OpeningSchedule
         }
 
         return null;
+    }
+
+    /// <summary>A promise to a customer is made in whole minutes, and never earlier than the work allows.</summary>
+    private static DateTimeOffset CeilingToMinute(DateTimeOffset instant)
+    {
+        var remainder = instant.Ticks % TimeSpan.TicksPerMinute;
+        return remainder == 0 ? instant : instant.AddTicks(TimeSpan.TicksPerMinute - remainder);
     }
 
     /// <summary>Today, in the shop's own calendar.</summary>

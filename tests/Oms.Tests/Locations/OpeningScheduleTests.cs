@@ -140,3 +140,14 @@ public sealed class ShipCapacityTests
         Assert.All(Enumerable.Range(0, 100), i => Assert.True(capacity.TryAssign($"O{i}", Monday, null)));
     }
 }
+
+public sealed class ReadyByRoundingTests
+{
+    [Fact]
+    public void A_ready_time_is_promised_in_whole_minutes_rounded_up()
+    {
+        var always = new OpeningSchedule(TimeZoneInfo.Utc, null, null);
+
+        Assert.Equal(DateTimeOffset.Parse("2026-11-23T03:31:00Z"), always.ReadyBy(DateTimeOffset.Parse("2026-11-23T03:00:00.5Z"), TimeSpan.FromMinutes(30)));
+    }
+}
