@@ -52,6 +52,19 @@ public sealed record HoldResult(
     [property: Id(1)] int Available,
     [property: Id(2)] string? Reason = null);
 
+[GenerateSerializer, Alias("oms.AllocationOutcome")]
+public enum AllocationOutcome
+{
+    Allocated = 0,
+    Insufficient = 1,
+    /// <summary>The reservation's hold here is for another quantity than the line needs.</summary>
+    HoldMismatch = 2,
+    UnknownLocation = 3,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.AllocationResult")]
+public sealed record AllocationResult([property: Id(0)] AllocationOutcome Outcome, [property: Id(1)] int Available);
+
 /// <summary>One ledger entry as an auditor sees it.</summary>
 [GenerateSerializer, Immutable, Alias("oms.LedgerEntry")]
 public sealed record LedgerEntry(
@@ -103,6 +116,13 @@ public interface IStockItemGrain : IGrainWithStringKey
     /// <summary>Idempotent: releasing an unknown or already released hold is a no-op.</summary>
     [Alias("ReleaseHold")]
     Task ReleaseHold(string reservationId);
+
+    /// <summary>
+    /// Sets the units allocated to one order line here (idempotent: the same call twice changes nothing).
+    /// With <paramref name="fromReservationId"/>, that reservation's hold here becomes the allocation.
+    /// </summary>
+    [Alias("SetAllocation")]
+    Task<AllocationResult> SetAllocation(string allocationKey, int quantity, string? fromReservationId);
 
     [Alias("GetLedger")]
     Task<LedgerPage> GetLedger(long afterSequence, int limit);

@@ -119,6 +119,22 @@ public sealed class StockItemGrain(
         };
     }
 
+    public async Task<AllocationResult> SetAllocation(string allocationKey, int quantity, string? fromReservationId)
+    {
+        if (!await EnsureLocationKnown())
+        {
+            return new AllocationResult(AllocationOutcome.UnknownLocation, 0);
+        }
+
+        var (decision, available) = await _journal.Submit((p, now, m) => (p.SetAllocation(allocationKey, quantity, fromReservationId, now, m), p.Available));
+        return decision switch
+        {
+            AllocationDecision.Applied or AllocationDecision.Unchanged => new(AllocationOutcome.Allocated, available),
+            AllocationDecision.HoldMismatch => new(AllocationOutcome.HoldMismatch, available),
+            _ => new(AllocationOutcome.Insufficient, available),
+        };
+    }
+
     public Task ReleaseHold(string reservationId) =>
         _journal.Submit((p, now, m) => p.ReleaseHold(reservationId, now, m));
 

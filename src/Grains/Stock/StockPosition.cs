@@ -16,6 +16,8 @@ public enum AdjustmentOutcome { Applied, Duplicate, WouldGoNegative }
 
 public enum HoldDecision { Held, AlreadyHeld, Insufficient, QuantityMismatch, AlreadyReleased }
 
+public enum AllocationDecision { Applied, Unchanged, Insufficient, HoldMismatch }
+
 /// <summary>
 /// The position of one SKU at one location and every open hold against it. Pure domain: no Orleans, no I/O.
 /// </summary>
@@ -48,6 +50,9 @@ public sealed class StockPosition
     /// reservation that was already rolled back must not resurrect its hold.
     /// </summary>
     public Dictionary<string, DateTimeOffset>? ReleasedHolds { get; set; }
+
+    /// <summary>Units committed to each order line ("order:line"), so allocating is a set, not an add, and retries are harmless.</summary>
+    public Dictionary<string, int>? Allocations { get; set; }
 
     /// <summary>Adjustment ids seen, with when; bounded by the idempotency window.</summary>
     public Dictionary<string, DateTimeOffset>? AppliedAdjustments { get; set; }
@@ -142,6 +147,47 @@ public sealed class StockPosition
         return true;
     }
 
+    /// <summary>
+    /// Sets an order line's allocation here to <paramref name="quantity"/>: up from nothing at checkout, down on a
+    /// cancellation, to zero on a roll-back. A set is idempotent, so a retried or replayed call changes nothing.
+    /// When <paramref name="fromHold"/> names an open hold of the same quantity, that hold becomes the allocation:
+    /// the units the shopper held are the units the order gets, whatever else is happening on the item.
+    /// </summary>
+    public AllocationDecision SetAllocation(string allocationKey, int quantity, string? fromHold, DateTimeOffset now, ICollection<StockMovement> movements)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(quantity);
+        ExpireHolds(now, movements);
+        var current = Allocations?.GetValueOrDefault(allocationKey) ?? 0;
+        if (quantity == current)
+        {
+            return AllocationDecision.Unchanged;
+        }
+
+        if (quantity < current)
+        {
+            Record(new StockMovement(Sequence + 1, MovementKind.AllocationCancelled, current - quantity, allocationKey, now), movements);
+            return AllocationDecision.Applied;
+        }
+
+        var more = quantity - current;
+        if (fromHold is not null && Holds?.TryGetValue(fromHold, out var hold) == true)
+        {
+            if (hold.Quantity != more)
+            {
+                return AllocationDecision.HoldMismatch;
+            }
+
+            Record(new StockMovement(Sequence + 1, MovementKind.HoldReleased, hold.Quantity, fromHold, now), movements);
+        }
+        else if (more > Available)
+        {
+            return AllocationDecision.Insufficient;
+        }
+
+        Record(new StockMovement(Sequence + 1, MovementKind.Allocated, more, allocationKey, now), movements);
+        return AllocationDecision.Applied;
+    }
+
     /// <returns>How many holds expired.</returns>
     public int ExpireHolds(DateTimeOffset now, ICollection<StockMovement> movements)
     {
@@ -195,13 +241,16 @@ public sealed class StockPosition
                 break;
             case MovementKind.Allocated:
                 Allocated += movement.Quantity;
+                AddAllocation(movement.Reference, movement.Quantity);
                 break;
             case MovementKind.AllocationCancelled:
                 Allocated -= movement.Quantity;
+                AddAllocation(movement.Reference, -movement.Quantity);
                 break;
             case MovementKind.Shipped:
                 Allocated -= movement.Quantity;
                 OnHand -= movement.Quantity;
+                AddAllocation(movement.Reference, -movement.Quantity);
                 break;
             case MovementKind.Restocked:
                 OnHand += movement.Quantity;
@@ -257,6 +306,20 @@ public sealed class StockPosition
     public PositionFigures Figures() => new(OnHand, SafetyStock, Reserved, Allocated, OpenHolds, Sequence);
 
     public string Describe() => Figures().ToString();
+
+    private void AddAllocation(string key, int delta)
+    {
+        var allocations = Allocations ??= new(StringComparer.Ordinal);
+        var next = allocations.GetValueOrDefault(key) + delta;
+        if (next == 0)
+        {
+            allocations.Remove(key);
+        }
+        else
+        {
+            allocations[key] = next;
+        }
+    }
 
     private void Record(StockMovement movement, ICollection<StockMovement> movements)
     {

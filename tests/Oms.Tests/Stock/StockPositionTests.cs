@@ -166,7 +166,7 @@ public sealed class StockPositionTests
         {
             now = now.AddSeconds(random.Next(0, 3));
             var id = $"R{random.Next(0, 400)}";
-            switch (random.Next(7))
+            switch (random.Next(8))
             {
                 case 0 or 1 or 2:
                     position.PlaceHold(id, random.Next(1, 5), now.AddSeconds(random.Next(1, 120)), now, _moves);
@@ -180,18 +180,23 @@ public sealed class StockPositionTests
                 case 5:
                     position.ApplySnapshot(random.Next(0, 2_000), random.Next(0, 600), random.Next(0, 3) == 0 ? random.Next(0, 5) : null, now, _moves);
                     break;
+                case 6:
+                    position.SetAllocation($"O{random.Next(0, 60)}:1", random.Next(0, 4), random.Next(0, 4) == 0 ? id : null, now, _moves);
+                    break;
                 default:
                     position.ExpireHolds(now, _moves);
                     break;
             }
 
             Assert.Equal(position.Holds?.Values.Sum(h => h.Quantity) ?? 0, position.Reserved);
+            Assert.Equal(position.Allocations?.Values.Sum() ?? 0, position.Allocated);
         }
 
         var replayed = StockPosition.Replay(_moves);
 
         Assert.Equal(position.Describe(), replayed.Describe());
         Assert.Equal(position.Holds!.OrderBy(h => h.Key), replayed.Holds!.OrderBy(h => h.Key));
+        Assert.Equal(position.Allocations!.OrderBy(a => a.Key), replayed.Allocations!.OrderBy(a => a.Key));
         Assert.Equal(_moves.Select((m, i) => (long)i + 1), _moves.Select(m => m.Sequence));
     }
 
@@ -206,5 +211,35 @@ public sealed class StockPositionTests
         position.ApplyAdjustment("A1", 2, Now, tail);
 
         Assert.Equal(position.Describe(), StockPosition.Replay(tail, snapshot).Describe());
+    }
+
+    [Fact]
+    public void An_allocation_is_set_not_added_so_retries_change_nothing()
+    {
+        var position = WithOnHand(10);
+
+        Assert.Equal(AllocationDecision.Applied, position.SetAllocation("O1:1", 3, null, Now, _moves));
+        Assert.Equal(AllocationDecision.Unchanged, position.SetAllocation("O1:1", 3, null, Now, _moves));
+        Assert.Equal(AllocationDecision.Insufficient, position.SetAllocation("O2:1", 8, null, Now, _moves));
+        Assert.Equal(AllocationDecision.Applied, position.SetAllocation("O1:1", 1, null, Now, _moves));
+        Assert.Equal(AllocationDecision.Applied, position.SetAllocation("O1:1", 0, null, Now, _moves));
+        Assert.Equal(AllocationDecision.Unchanged, position.SetAllocation("O1:1", 0, null, Now, _moves));
+
+        Assert.Equal((0, 10), (position.Allocated, position.Available));
+        Assert.Empty(position.Allocations!);
+        Assert.Equal(position.Describe(), StockPosition.Replay(_moves).Describe());
+    }
+
+    [Fact]
+    public void A_held_unit_becomes_the_orders_even_when_nothing_else_is_available()
+    {
+        var position = WithOnHand(2);
+        position.PlaceHold("RES-1", 2, Now.AddMinutes(5), Now, _moves);
+
+        Assert.Equal(AllocationDecision.HoldMismatch, position.SetAllocation("O1:1", 1, "RES-1", Now, _moves));
+        Assert.Equal(AllocationDecision.Applied, position.SetAllocation("O1:1", 2, "RES-1", Now, _moves));
+
+        Assert.Equal((0, 2, 0, 0), (position.Reserved, position.Allocated, position.Available, position.OpenHolds));
+        Assert.Equal(HoldDecision.AlreadyReleased, position.PlaceHold("RES-1", 2, Now.AddMinutes(5), Now, _moves));
     }
 }
