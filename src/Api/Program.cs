@@ -4,7 +4,9 @@ using Oms.Api.ClickAndCollect;
 using Oms.Api.Demo;
 using Oms.Api.Http;
 using Oms.Api.Locations;
+using Oms.Api.Orders;
 using Oms.Api.Reservations;
+using Oms.Api.Sourcing;
 using Oms.Api.Stock;
 using Oms.Grains.Hosting;
 
@@ -66,6 +68,8 @@ app.MapStock();
 app.MapAvailability();
 app.MapReservations();
 app.MapClickAndCollect();
+app.MapOrders();
+app.MapSourcing();
 
 app.Run();
 

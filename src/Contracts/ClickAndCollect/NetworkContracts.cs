@@ -73,6 +73,10 @@ public interface INetworkGrain : IGrainWithIntegerKey
     [Alias("PickupOptions")]
     Task<IReadOnlyList<PickupOption>> PickupOptions(PickupQuery query);
 
+    /// <summary>Every profile and the network view of each SKU: what the sourcing engine decides on.</summary>
+    [Alias("GetSourcingInputs")]
+    Task<Oms.Contracts.Orders.SourcingInputs> GetSourcingInputs(IReadOnlyList<string> skus);
+
     /// <summary>The profile as this silo last loaded it (at most a few seconds old).</summary>
     [Alias("GetProfile")]
     Task<LocationInfo?> GetProfile(string locationId);

@@ -21,6 +21,8 @@ public enum ReservationStatus
     Expired = 3,
     /// <summary>Stock was short or a line failed; every line that was held has been released.</summary>
     Failed = 4,
+    /// <summary>An order took over the holds as its allocations.</summary>
+    Consumed = 5,
 }
 
 [GenerateSerializer, Immutable, Alias("oms.ReservationView")]
@@ -67,6 +69,13 @@ public interface IReservationGrain : IGrainWithStringKey
 
     [Alias("Get")]
     Task<ReservationView?> Get();
+
+    /// <summary>
+    /// Hands the held lines to an order, once: returns them while the reservation is held and unexpired (or already
+    /// consumed by this same order), and null otherwise.
+    /// </summary>
+    [Alias("Consume")]
+    Task<ReservationView?> Consume(string orderId);
 
     /// <summary>Idempotent; returns null when the reservation never existed.</summary>
     [Alias("Release")]

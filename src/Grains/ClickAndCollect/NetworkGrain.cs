@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Oms.Contracts.Availability;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
+using Oms.Contracts.Orders;
 using Oms.Grains.Availability;
 using Orleans.Concurrency;
 
@@ -47,6 +48,13 @@ public sealed class NetworkGrain(TimeProvider clock, IOptions<ClickAndCollectOpt
             .Select(n => (n.Item, n.DistanceKm)).ToList();
         var planner = new PickupPlanner(options.Value.TransferTransit);
         return planner.Plan(nearby, query.Lines, views.ToDictionary(v => v.Key, v => v.Value.Result), _warehouses, clock.GetUtcNow(), query.Limit);
+    }
+
+    public async Task<SourcingInputs> GetSourcingInputs(IReadOnlyList<string> skus)
+    {
+        var views = skus.Distinct(StringComparer.Ordinal).Select(sku => GrainFactory.GetGrain<ISkuAvailabilityGrain>(sku).Get()).ToList();
+        await Refresh();
+        return new SourcingInputs([.. _profiles.Values], await Task.WhenAll(views));
     }
 
     public async Task<LocationInfo?> GetProfile(string locationId)

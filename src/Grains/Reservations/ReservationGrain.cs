@@ -14,6 +14,7 @@ public sealed class ReservationState
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
     public List<ShortLine> ShortLines { get; set; } = [];
+    public string? ConsumedBy { get; set; }
 }
 
 public sealed class ReservationOptions
@@ -55,7 +56,7 @@ public sealed class ReservationGrain(
         }
 
         var now = clock.GetUtcNow();
-        if (S.Status is ReservationStatus.Released or ReservationStatus.Expired or ReservationStatus.Failed
+        if (S.Status is ReservationStatus.Released or ReservationStatus.Expired or ReservationStatus.Failed or ReservationStatus.Consumed
             && now - S.ExpiresAt > options.Value.IdempotencyWindow)
         {
             // Long finished and past the window: the id is free again, as the stock items forgot it too.
@@ -109,6 +110,25 @@ public sealed class ReservationGrain(
     }
 
     public Task<ReservationView?> Get() => Task.FromResult(S.Status is null or ReservationStatus.Failed ? null : View());
+
+    public async Task<ReservationView?> Consume(string orderId)
+    {
+        if (S.Status == ReservationStatus.Consumed)
+        {
+            return S.ConsumedBy == orderId ? View() : null;
+        }
+
+        if (S.Status != ReservationStatus.Held || clock.GetUtcNow() >= S.ExpiresAt)
+        {
+            return null;
+        }
+
+        S.Status = ReservationStatus.Consumed;
+        S.ConsumedBy = orderId;
+        await state.WriteStateAsync();
+        await StopWatching();
+        return View();
+    }
 
     public async Task<ReservationView?> Release()
     {

@@ -1,0 +1,205 @@
+using Oms.Api.Http;
+using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Orders;
+using Oms.Grains;
+
+namespace Oms.Api.Orders;
+
+public sealed record CancelRequest(string Reason, IReadOnlyList<CancelLine>? Lines = null, string? Actor = null);
+
+public sealed record NoteRequest(string Text, string Author);
+
+public sealed record CustomerOrdersResponse(string CustomerId, IReadOnlyList<CustomerOrder> Orders);
+
+public static class OrderEndpoints
+{
+    public const int MaxReasonLength = 500;
+    public const int MaxNoteLength = 2_000;
+
+    public static void MapOrders(this IEndpointRouteBuilder app)
+    {
+        var orders = app.MapGroup("/api/v1/orders").WithTags("Orders");
+
+        orders.MapPost("/", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+            if (OrderRequests.ValidateIdempotencyKey(key) is { } badKey)
+            {
+                return (IResult)Problems.Invalid(badKey);
+            }
+
+            var (request, problem) = await ReadOrder(http, grains, ct);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (key is null && request!.OrderId is null)
+            {
+                return Problems.Invalid("Idempotency-Key", "is required (or give an orderId in the body), so a retried checkout cannot place a second order.");
+            }
+
+            var orderId = request!.OrderId ?? OrderRequests.OrderIdFor(key!);
+            var result = await grains.GetGrain<IOrderGrain>(orderId).Place(OrderRequests.ToCommand(request));
+            return result.Outcome switch
+            {
+                PlaceOrderOutcome.Created => TypedResults.Created($"/api/v1/orders/{orderId}", result.Order),
+                PlaceOrderOutcome.Replayed => TypedResults.Ok(result.Order),
+                PlaceOrderOutcome.KeyConflict => Problems.Invalid(key is null ? "orderId" : "Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
+                PlaceOrderOutcome.ReservationUnusable => Problems.Conflict("The reservation cannot be used.", result.Message!,
+                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["reservationId"] = [result.Message!] } }),
+                PlaceOrderOutcome.Contended => Problems.Conflict("The stock was taken by other checkouts; nothing was allocated.", result.Message!),
+                _ => Problems.Conflict("Not enough stock for every line; nothing was allocated.", result.Message ?? "",
+                    new Dictionary<string, object?>
+                    {
+                        ["shortLines"] = result.Unsourced,
+                        ["errors"] = result.Unsourced.ToDictionary(u => $"lines[{request.Lines.ToList().FindIndex(l => l.LineId == u.LineId)}].quantity",
+                            u => new[] { $"{u.Reason} (requested {u.Requested}, available {u.Available})" }),
+                    }),
+            };
+        })
+        .Accepts<OrderRequest>("application/json")
+        .Produces<OrderView>(StatusCodes.Status201Created)
+        .Produces<OrderView>(StatusCodes.Status200OK)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        orders.MapGet("/{orderId}", async (string orderId, IGrainFactory grains) =>
+        {
+            if (Problems.InvalidId("orderId", orderId) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            return await grains.GetGrain<IOrderGrain>(orderId).Get() is { } view
+                ? TypedResults.Ok(view)
+                : Problems.NotFound("orderId", $"order '{orderId}' does not exist.");
+        })
+        .Produces<OrderView>()
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        orders.MapPost("/{orderId}/cancel", async (string orderId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+            if ((Problems.InvalidId("orderId", orderId) ?? (OrderRequests.ValidateIdempotencyKey(key) is { } badKey ? Problems.Invalid(badKey) : null)) is { } bad)
+            {
+                return (IResult)bad;
+            }
+
+            var body = await JsonBody.ReadAsync<CancelRequest>(http, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+
+            var request = body.Value!;
+            if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
+            {
+                return Problems.Invalid("reason", $"must be 1 to {MaxReasonLength} characters.");
+            }
+
+            if (request.Lines is { Count: 0 })
+            {
+                return Problems.Invalid("lines", "leave it out to cancel everything, or list at least one line.");
+            }
+
+            // Without a key every request is its own cancellation: two identical partial cancels mean two units.
+            var result = await grains.GetGrain<IOrderGrain>(orderId).Cancel(new CancelOrder(
+                key ?? Guid.NewGuid().ToString("N"), request.Reason, request.Lines, request.Actor ?? "api"));
+            return result.Outcome switch
+            {
+                CancelOutcome.Cancelled or CancelOutcome.Replayed => TypedResults.Ok(result.Order),
+                CancelOutcome.NotFound => Problems.NotFound("orderId", result.Message!),
+                CancelOutcome.NotCancellable => Problems.Conflict("The order cannot be cancelled.", result.Message!),
+                CancelOutcome.KeyConflict => Problems.Invalid("Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
+                _ => Problems.Invalid(result.Field!, result.Message!),
+            };
+        })
+        .Accepts<CancelRequest>("application/json")
+        .Produces<OrderView>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+        orders.MapPost("/{orderId}/notes", async (string orderId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            if (Problems.InvalidId("orderId", orderId) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            var body = await JsonBody.ReadAsync<NoteRequest>(http, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+
+            if (string.IsNullOrWhiteSpace(body.Value!.Text) || body.Value.Text.Length > MaxNoteLength)
+            {
+                return Problems.Invalid("text", $"must be 1 to {MaxNoteLength} characters.");
+            }
+
+            if (string.IsNullOrWhiteSpace(body.Value.Author) || body.Value.Author.Length > 100)
+            {
+                return Problems.Invalid("author", "must be 1 to 100 characters.");
+            }
+
+            return await grains.GetGrain<IOrderGrain>(orderId).AddNote(body.Value.Text, body.Value.Author) is { } view
+                ? TypedResults.Ok(view)
+                : Problems.NotFound("orderId", $"order '{orderId}' does not exist.");
+        })
+        .Accepts<NoteRequest>("application/json")
+        .Produces<OrderView>()
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        app.MapGet("/api/v1/customers/{customerId}/orders", async (string customerId, string? limit, IGrainFactory grains) =>
+        {
+            if (Problems.InvalidId("customerId", customerId) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            var pageSize = 50;
+            if (limit is not null && (!int.TryParse(limit, out pageSize) || pageSize is < 1 or > 500))
+            {
+                return Problems.Invalid("limit", "must be a whole number between 1 and 500.");
+            }
+
+            return TypedResults.Ok(new CustomerOrdersResponse(customerId, await grains.GetGrain<ICustomerGrain>(customerId).ListOrders(pageSize)));
+        })
+        .WithTags("Orders")
+        .Produces<CustomerOrdersResponse>();
+    }
+
+    /// <summary>Reads and validates a checkout body, including that a pickup boutique really offers click-and-collect.</summary>
+    public static async Task<(OrderRequest? Request, IResult? Problem)> ReadOrder(HttpContext http, IGrainFactory grains, CancellationToken ct)
+    {
+        var body = await JsonBody.ReadAsync<OrderRequest>(http, ct);
+        if (body.Problem is not null)
+        {
+            return (null, body.Problem);
+        }
+
+        if (OrderRequests.Validate(body.Value!) is { } error)
+        {
+            return (null, Problems.Invalid(error));
+        }
+
+        if (body.Value!.Delivery is { Method: DeliveryMethod.ClickAndCollect, PickupLocationId: { } pickup })
+        {
+            var boutique = await grains.GetGrain<INetworkGrain>(0).GetProfile(pickup);
+            var why = boutique is null ? $"location '{pickup}' is not registered."
+                : !boutique.Can(LocationCapability.ClickAndCollect) ? $"'{pickup}' does not offer click-and-collect."
+                : !boutique.IsActive ? $"'{pickup}' is paused."
+                : null;
+            if (why is not null)
+            {
+                return (null, Problems.Invalid("delivery.pickupLocationId", why, StatusCodes.Status422UnprocessableEntity));
+            }
+        }
+
+        return (body.Value, null);
+    }
+}

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Oms.Contracts;
+using Oms.Contracts.Orders;
+using Oms.Grains;
+
+namespace Oms.Api.Orders;
+
+public sealed record CustomerDto(string CustomerId, string? Email = null, string? Name = null);
+
+public sealed record OrderLineDto(string LineId, string Sku, int Quantity, decimal UnitPrice, string Currency);
+
+public sealed record DeliveryAddressDto(string Line1, string City, string CountryCode, string? PostalCode = null, double? Latitude = null, double? Longitude = null);
+
+public sealed record DeliveryDto(DeliveryMethod Method, DeliveryAddressDto? Address = null, string? PickupLocationId = null);
+
+/// <summary>The checkout body, shared by POST /orders and POST /sourcing/simulate.</summary>
+public sealed record OrderRequest(
+    OrderChannel Channel,
+    CustomerDto Customer,
+    IReadOnlyList<OrderLineDto> Lines,
+    DeliveryDto Delivery,
+    string? OrderId = null,
+    string? ReservationId = null);
+
+public static class OrderRequests
+{
+    public const int MaxLines = 100;
+    public const int MaxQuantity = 10_000;
+    public const decimal MaxUnitPrice = 1_000_000_000m;
+    public const int MaxIdempotencyKeyLength = 128;
+
+    /// <summary>ISO 4217 codes as the platform's regional data knows them.</summary>
+    private static readonly HashSet<string> Currencies = [.. CultureInfo.GetCultures(CultureTypes.SpecificCultures)
+        .Select(c => { try { return new RegionInfo(c.Name).ISOCurrencySymbol; } catch (ArgumentException) { return null; } })
+        .OfType<string>()
+        .Where(code => code.Length == 3)];
+
+    public static FieldError? Validate(OrderRequest r)
+    {
+        var badId = (r.OrderId is not null ? FieldError.ForId("orderId", r.OrderId) : null)
+            ?? (r.ReservationId is not null ? FieldError.ForId("reservationId", r.ReservationId) : null)
+            ?? FieldError.ForId("customer.customerId", r.Customer.CustomerId);
+        if (badId is not null)
+        {
+            return badId;
+        }
+
+        if (r.Customer.Email is { } email && (email.Length > 254 || email.IndexOf('@') is < 1 || email.EndsWith('@')))
+        {
+            return new("customer.email", "must be an email address.");
+        }
+
+        if (r.Customer.Name is { Length: > 200 })
+        {
+            return new("customer.name", "must be at most 200 characters.");
+        }
+
+        return ValidateLines(r.Lines) ?? ValidateDelivery(r.Delivery);
+    }
+
+    public static PlaceOrder ToCommand(OrderRequest r) => new(
+        r.Channel,
+        new Customer(r.Customer.CustomerId, r.Customer.Email, r.Customer.Name),
+        [.. r.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency.ToUpperInvariant()))],
+        new Delivery(r.Delivery.Method,
+            r.Delivery.Address is { } a ? new DeliveryAddress(a.Line1, a.City, a.PostalCode, a.CountryCode.ToUpperInvariant(), a.Latitude, a.Longitude) : null,
+            r.Delivery.PickupLocationId),
+        r.ReservationId);
+
+    /// <summary>
+    /// Without an order id in the body the order is named after the idempotency key, so a retry of the same key
+    /// reaches the same order grain and is recognised there.
+    /// </summary>
+    public static string OrderIdFor(string idempotencyKey) =>
+        "ORD-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..24];
+
+    public static FieldError? ValidateIdempotencyKey(string? key) =>
+        key is null || (key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is >= '!' and <= '~'))
+            ? null
+            : new FieldError("Idempotency-Key", $"must be 1 to {MaxIdempotencyKeyLength} visible ASCII characters.");
+
+    private static FieldError? ValidateLines(IReadOnlyList<OrderLineDto> lines)
+    {
+        if (lines.Count is 0 or > MaxLines)
+        {
+            return new("lines", $"must hold 1 to {MaxLines} lines.");
+        }
+
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        var skus = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < lines.Count; i++)
+        {
+            var line = lines[i];
+            if ((FieldError.ForId($"lines[{i}].lineId", line.LineId) ?? FieldError.ForId($"lines[{i}].sku", line.Sku)) is { } badId)
+            {
+                return badId;
+            }
+
+            if (!ids.Add(line.LineId))
+            {
+                return new($"lines[{i}].lineId", "appears on an earlier line.");
+            }
+
+            if (!skus.Add(line.Sku))
+            {
+                return new($"lines[{i}].sku", "appears on an earlier line; put the whole quantity on one line.");
+            }
+
+            if (line.Quantity is < 1 or > MaxQuantity)
+            {
+                return new($"lines[{i}].quantity", $"must be between 1 and {MaxQuantity}.");
+            }
+
+            if (line.UnitPrice < 0 || line.UnitPrice > MaxUnitPrice || line.UnitPrice.Scale > 4)
+            {
+                return new($"lines[{i}].unitPrice", $"must be between 0 and {MaxUnitPrice}, with at most 4 decimals.");
+            }
+
+            if (!Currencies.Contains(line.Currency.ToUpperInvariant()))
+            {
+                return new($"lines[{i}].currency", "must be an ISO 4217 currency code, such as EUR.");
+            }
+
+            if (!string.Equals(line.Currency, lines[0].Currency, StringComparison.OrdinalIgnoreCase))
+            {
+                return new($"lines[{i}].currency", "every line of an order must be in the same currency.");
+            }
+        }
+
+        return null;
+    }
+
+    private static FieldError? ValidateDelivery(DeliveryDto delivery)
+    {
+        if (delivery.Method == DeliveryMethod.ClickAndCollect)
+        {
+            return delivery.PickupLocationId is null
+                ? new("delivery.pickupLocationId", "is required for click-and-collect.")
+                : FieldError.ForId("delivery.pickupLocationId", delivery.PickupLocationId);
+        }
+
+        if (delivery.Address is not { } a)
+        {
+            return new("delivery.address", "is required for ship-to-home.");
+        }
+
+        if (string.IsNullOrWhiteSpace(a.Line1) || a.Line1.Length > 200)
+        {
+            return new("delivery.address.line1", "must be 1 to 200 characters.");
+        }
+
+        if (string.IsNullOrWhiteSpace(a.City) || a.City.Length > 200)
+        {
+            return new("delivery.address.city", "must be 1 to 200 characters.");
+        }
+
+        if (a.PostalCode is { Length: > 20 })
+        {
+            return new("delivery.address.postalCode", "must be at most 20 characters.");
+        }
+
+        if (a.CountryCode.Length != 2 || !a.CountryCode.All(char.IsAsciiLetter))
+        {
+            return new("delivery.address.countryCode", "must be an ISO 3166-1 alpha-2 code, such as FR.");
+        }
+
+        if (a.Latitude is null != a.Longitude is null)
+        {
+            return new(a.Latitude is null ? "delivery.address.latitude" : "delivery.address.longitude", "give both coordinates or neither.");
+        }
+
+        if (a.Latitude is { } lat && (!double.IsFinite(lat) || lat is < -90 or > 90))
+        {
+            return new("delivery.address.latitude", "must be between -90 and 90.");
+        }
+
+        if (a.Longitude is { } lon && (!double.IsFinite(lon) || lon is < -180 or > 180))
+        {
+            return new("delivery.address.longitude", "must be between -180 and 180.");
+        }
+
+        return null;
+    }
+}

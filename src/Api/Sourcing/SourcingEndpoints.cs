@@ -1,0 +1,107 @@
+using Oms.Api.Http;
+using Oms.Api.Orders;
+using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Orders;
+using Oms.Grains;
+using Oms.Grains.Sourcing;
+
+namespace Oms.Api.Sourcing;
+
+public sealed record SourcingProfileRequest(
+    int MaxSplit = 3,
+    IReadOnlyList<SourcingCriterion>? Criteria = null,
+    IReadOnlyList<LocationType>? TypePreference = null,
+    bool AllowShipFromBoutiques = true,
+    bool AllowBoutiqueTransfers = false);
+
+public sealed record SimulationResponse(IReadOnlyList<Fulfilment> Fulfilments, IReadOnlyList<UnsourcedLine> Unsourced);
+
+public static class SourcingEndpoints
+{
+    public const int MaxSplitLimit = 20;
+
+    public static void MapSourcing(this IEndpointRouteBuilder app)
+    {
+        var sourcing = app.MapGroup("/api/v1/sourcing").WithTags("Sourcing");
+
+        sourcing.MapPut("/profiles/{profileId}", async (string profileId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            if (Problems.InvalidId("profileId", profileId) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            var body = await JsonBody.ReadAsync<SourcingProfileRequest>(http, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+
+            var r = body.Value!;
+            if (Validate(r) is { } error)
+            {
+                return Problems.Invalid(error);
+            }
+
+            var defaults = SourcingProfile.Default(profileId);
+            var profile = new SourcingProfile(profileId, r.MaxSplit, r.Criteria ?? defaults.Criteria, r.TypePreference ?? defaults.TypePreference,
+                r.AllowShipFromBoutiques, r.AllowBoutiqueTransfers);
+            var created = await grains.GetGrain<ISourcingProfileGrain>(profileId).Put(profile);
+            return created ? TypedResults.Created($"/api/v1/sourcing/profiles/{profileId}", profile) : TypedResults.Ok(profile);
+        })
+        .Accepts<SourcingProfileRequest>("application/json")
+        .Produces<SourcingProfile>()
+        .ProducesProblem(StatusCodes.Status400BadRequest);
+
+        sourcing.MapGet("/profiles/{profileId}", async (string profileId, IGrainFactory grains) =>
+            Problems.InvalidId("profileId", profileId) is { } badId
+                ? (IResult)badId
+                : TypedResults.Ok(await grains.GetGrain<ISourcingProfileGrain>(profileId).Get()))
+        .Produces<SourcingProfile>();
+
+        // "What would happen if": the same body as a checkout, planned on live availability, nothing allocated.
+        sourcing.MapPost("/simulate", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            var (request, problem) = await OrderEndpoints.ReadOrder(http, grains, ct);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var command = OrderRequests.ToCommand(request!);
+            var channel = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(command.Channel.ToString());
+            var method = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(command.Delivery.Method.ToString());
+            var profile = await grains.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
+            var inputs = await grains.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. command.Lines.Select(l => l.Sku)]);
+            var plan = SourcingEngine.Plan(
+                new SourcingDemand([.. command.Lines.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))], command.Delivery.Method,
+                    command.Delivery.Address?.Latitude, command.Delivery.Address?.Longitude, command.Delivery.PickupLocationId),
+                profile, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku));
+            return TypedResults.Ok(new SimulationResponse(plan.Fulfilments, plan.Unsourced));
+        })
+        .Accepts<OrderRequest>("application/json")
+        .Produces<SimulationResponse>()
+        .ProducesProblem(StatusCodes.Status400BadRequest);
+    }
+
+    private static FieldError? Validate(SourcingProfileRequest r)
+    {
+        if (r.MaxSplit is < 1 or > MaxSplitLimit)
+        {
+            return new("maxSplit", $"must be between 1 and {MaxSplitLimit}.");
+        }
+
+        if (r.Criteria is { } criteria && (criteria.Count == 0 || criteria.Distinct().Count() != criteria.Count))
+        {
+            return new("criteria", "list each criterion (locationType, distance, priority) at most once, and at least one.");
+        }
+
+        if (r.TypePreference is { } types && (types.Count == 0 || types.Distinct().Count() != types.Count))
+        {
+            return new("typePreference", "list each location type at most once, and at least one.");
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,181 @@
+using Oms.Contracts.Availability;
+using Oms.Contracts.Locations;
+
+namespace Oms.Contracts.Orders;
+
+[GenerateSerializer, Alias("oms.OrderChannel")]
+public enum OrderChannel { Web = 0, App = 1, Care = 2, Store = 3, Kiosk = 4 }
+
+[GenerateSerializer, Alias("oms.OrderStatus")]
+public enum OrderStatus
+{
+    /// <summary>Sourced and being allocated; seen only while a checkout is in flight or being recovered.</summary>
+    Pending = 0,
+    Allocated = 1,
+    PartiallyCancelled = 2,
+    Cancelled = 3,
+    /// <summary>Refused at checkout (no stock, or interrupted and rolled back); it holds nothing.</summary>
+    Failed = 4,
+}
+
+[GenerateSerializer, Alias("oms.LineStatus")]
+public enum LineStatus { Allocated = 0, Cancelled = 1 }
+
+[GenerateSerializer, Immutable, Alias("oms.Customer")]
+public sealed record Customer([property: Id(0)] string CustomerId, [property: Id(1)] string? Email, [property: Id(2)] string? Name);
+
+[GenerateSerializer, Immutable, Alias("oms.OrderLine")]
+public sealed record OrderLine(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] decimal UnitPrice,
+    [property: Id(4)] string Currency);
+
+[GenerateSerializer, Immutable, Alias("oms.DeliveryAddress")]
+public sealed record DeliveryAddress(
+    [property: Id(0)] string Line1,
+    [property: Id(1)] string City,
+    [property: Id(2)] string? PostalCode,
+    [property: Id(3)] string CountryCode,
+    [property: Id(4)] double? Latitude,
+    [property: Id(5)] double? Longitude);
+
+[GenerateSerializer, Immutable, Alias("oms.Delivery")]
+public sealed record Delivery(
+    [property: Id(0)] DeliveryMethod Method,
+    [property: Id(1)] DeliveryAddress? Address,
+    [property: Id(2)] string? PickupLocationId);
+
+[GenerateSerializer, Immutable, Alias("oms.PlaceOrder")]
+public sealed record PlaceOrder(
+    [property: Id(0)] OrderChannel Channel,
+    [property: Id(1)] Customer Customer,
+    [property: Id(2)] IReadOnlyList<OrderLine> Lines,
+    [property: Id(3)] Delivery Delivery,
+    [property: Id(4)] string? ReservationId);
+
+[GenerateSerializer, Immutable, Alias("oms.LineAllocation")]
+public sealed record LineAllocation([property: Id(0)] string LocationId, [property: Id(1)] int Quantity);
+
+[GenerateSerializer, Immutable, Alias("oms.OrderLineView")]
+public sealed record OrderLineView(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] decimal UnitPrice,
+    [property: Id(4)] string Currency,
+    [property: Id(5)] LineStatus Status,
+    [property: Id(6)] int AllocatedQuantity,
+    [property: Id(7)] int CancelledQuantity,
+    [property: Id(8)] IReadOnlyList<LineAllocation> Allocations);
+
+[GenerateSerializer, Immutable, Alias("oms.TimelineEvent")]
+public sealed record TimelineEvent(
+    [property: Id(0)] DateTimeOffset At,
+    [property: Id(1)] string Type,
+    [property: Id(2)] string Actor,
+    [property: Id(3)] string Details);
+
+[GenerateSerializer, Immutable, Alias("oms.OrderView")]
+public sealed record OrderView(
+    [property: Id(0)] string OrderId,
+    [property: Id(1)] OrderStatus Status,
+    [property: Id(2)] OrderChannel Channel,
+    [property: Id(3)] Customer Customer,
+    [property: Id(4)] Delivery Delivery,
+    [property: Id(5)] IReadOnlyList<OrderLineView> Lines,
+    [property: Id(6)] IReadOnlyList<Fulfilment> Fulfilments,
+    [property: Id(7)] IReadOnlyList<TimelineEvent> Timeline,
+    [property: Id(8)] DateTimeOffset CreatedAt,
+    [property: Id(9)] string? ReservationId);
+
+[GenerateSerializer, Alias("oms.PlaceOrderOutcome")]
+public enum PlaceOrderOutcome
+{
+    Created = 0,
+    /// <summary>The same request again: the order as it stands.</summary>
+    Replayed = 1,
+    /// <summary>Stock could not be found for some line; nothing is allocated.</summary>
+    Short = 2,
+    /// <summary>The idempotency key or order id was used for a different request.</summary>
+    KeyConflict = 3,
+    /// <summary>The named reservation is unknown, expired, released, or already used by another order.</summary>
+    ReservationUnusable = 4,
+    /// <summary>Another checkout kept winning the race for the same units; nothing is allocated, retry.</summary>
+    Contended = 5,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.PlaceOrderResult")]
+public sealed record PlaceOrderResult(
+    [property: Id(0)] PlaceOrderOutcome Outcome,
+    [property: Id(1)] OrderView? Order,
+    [property: Id(2)] IReadOnlyList<UnsourcedLine> Unsourced,
+    [property: Id(3)] string? Message);
+
+[GenerateSerializer, Immutable, Alias("oms.CancelLine")]
+public sealed record CancelLine([property: Id(0)] string LineId, [property: Id(1)] int Quantity);
+
+[GenerateSerializer, Immutable, Alias("oms.CancelOrder")]
+public sealed record CancelOrder(
+    [property: Id(0)] string CancellationId,
+    [property: Id(1)] string Reason,
+    [property: Id(2)] IReadOnlyList<CancelLine>? Lines,
+    [property: Id(3)] string Actor);
+
+[GenerateSerializer, Alias("oms.CancelOutcome")]
+public enum CancelOutcome { Cancelled = 0, Replayed = 1, NotFound = 2, NotCancellable = 3, Invalid = 4, KeyConflict = 5 }
+
+[GenerateSerializer, Immutable, Alias("oms.CancelResult")]
+public sealed record CancelResult(
+    [property: Id(0)] CancelOutcome Outcome,
+    [property: Id(1)] OrderView? Order,
+    [property: Id(2)] string? Message,
+    [property: Id(3)] string? Field);
+
+/// <summary>One order, keyed by order id: its lines, plan, allocations and timeline.</summary>
+[Alias("oms.IOrderGrain")]
+public interface IOrderGrain : IGrainWithStringKey
+{
+    [Alias("Place")]
+    Task<PlaceOrderResult> Place(PlaceOrder request);
+
+    [Alias("Get")]
+    Task<OrderView?> Get();
+
+    [Alias("Cancel")]
+    Task<CancelResult> Cancel(CancelOrder request);
+
+    [Alias("AddNote")]
+    Task<OrderView?> AddNote(string text, string author);
+}
+
+[GenerateSerializer, Immutable, Alias("oms.CustomerOrder")]
+public sealed record CustomerOrder([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset CreatedAt);
+
+/// <summary>A customer's orders, kept by the order grains, so care can list them without a scan.</summary>
+[Alias("oms.ICustomerGrain")]
+public interface ICustomerGrain : IGrainWithStringKey
+{
+    [Alias("AddOrder")]
+    Task AddOrder(string orderId, DateTimeOffset createdAt);
+
+    [Alias("ListOrders")]
+    Task<IReadOnlyList<CustomerOrder>> ListOrders(int limit);
+}
+
+[Alias("oms.ISourcingProfileGrain")]
+public interface ISourcingProfileGrain : IGrainWithStringKey
+{
+    /// <summary>The stored profile, or the default one under this id.</summary>
+    [Alias("Get")]
+    Task<SourcingProfile> Get();
+
+    [Alias("Put")]
+    Task<bool> Put(SourcingProfile profile);
+}
+
+[GenerateSerializer, Immutable, Alias("oms.SourcingInputs")]
+public sealed record SourcingInputs(
+    [property: Id(0)] IReadOnlyList<LocationInfo> Locations,
+    [property: Id(1)] IReadOnlyList<SkuAvailability> Views);

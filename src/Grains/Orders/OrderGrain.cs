@@ -1,0 +1,359 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Oms.Contracts;
+using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Orders;
+using Oms.Contracts.Reservations;
+using Oms.Contracts.Stock;
+using Oms.Grains.Hosting;
+using Oms.Grains.Sourcing;
+
+namespace Oms.Grains.Orders;
+
+/// <summary>
+/// One order. Checkout sources it, writes the plan as its intent, then allocates every slice at the stock
+/// items, all or nothing; a slice refused because another checkout won re-sources on fresh availability.
+/// A crash mid-checkout leaves a Pending intent that activation or the recovery reminder rolls back.
+/// </summary>
+public sealed class OrderGrain(
+    [PersistentState("order", OmsStorage.Name)] IPersistentState<OrderState> state,
+    TimeProvider clock,
+    ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
+{
+    private const string RecoveryReminder = "order-recovery";
+    private const int MaxAttempts = 4;
+
+    /// <summary>Boutique ids as of the last sourcing, to know which shipments use ship-from-store capacity.</summary>
+    private HashSet<string> _boutiques = new(StringComparer.Ordinal);
+
+    private OrderState S => state.State;
+    private string OrderId => this.GetPrimaryKeyString();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Status == OrderStatus.Pending && S.Exists)
+        {
+            logger.LogWarning("Order {Order} found mid-checkout; rolling back", OrderId);
+            await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+        }
+        else if (S.PendingTargets is { } targets)
+        {
+            await FinishCancellation(targets);
+        }
+    }
+
+    public async Task<PlaceOrderResult> Place(PlaceOrder request)
+    {
+        var fingerprint = JsonSerializer.Serialize(request, JsonGrainStateSerializer.Options);
+        if (S.Exists)
+        {
+            if (S.RequestFingerprint != fingerprint)
+            {
+                return new(PlaceOrderOutcome.KeyConflict, null, [], "This order id or idempotency key was already used for a different order.");
+            }
+
+            if (S.Status != OrderStatus.Failed || S.Failure is FailureKind.Short or FailureKind.ReservationUnusable)
+            {
+                return S.Status == OrderStatus.Failed
+                    ? Refused(S.Failure == FailureKind.Short ? PlaceOrderOutcome.Short : PlaceOrderOutcome.ReservationUnusable)
+                    : new(PlaceOrderOutcome.Replayed, S.View(OrderId), [], null);
+            }
+
+            // Interrupted or lost a race before: nothing is allocated, so the same request may simply try again.
+        }
+
+        var now = clock.GetUtcNow();
+        S.Request = request;
+        S.RequestFingerprint = fingerprint;
+        S.CreatedAt = S.CreatedAt == default ? now : S.CreatedAt;
+        S.Failure = FailureKind.None;
+        S.Unsourced = [];
+        S.Log(now, "received", Actor(request), $"{request.Lines.Count} lines, {request.Delivery.Method}");
+
+        var reserved = new Dictionary<string, ReservationLine>(StringComparer.Ordinal);
+        if (request.ReservationId is { } reservationId)
+        {
+            var reservation = await GrainFactory.GetGrain<IReservationGrain>(reservationId).Consume(OrderId);
+            if (reservation is null)
+            {
+                S.Unsourced = [];
+                return await Fail(FailureKind.ReservationUnusable, PlaceOrderOutcome.ReservationUnusable,
+                    $"Reservation '{reservationId}' is unknown, expired, released or used by another order.");
+            }
+
+            foreach (var line in reservation.Lines)
+            {
+                reserved[line.Sku] = line;
+            }
+
+            S.Log(clock.GetUtcNow(), "reservationConsumed", "system", reservationId);
+        }
+
+        var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var plan = await Source(request, reserved, excluded);
+            if (!plan.Complete)
+            {
+                S.Unsourced = [.. plan.Unsourced];
+                return await Fail(FailureKind.Short, PlaceOrderOutcome.Short, "Stock could not be found for every line; nothing is allocated.");
+            }
+
+            S.Status = OrderStatus.Pending;
+            S.Fulfilments = [.. plan.Fulfilments];
+            S.Slices = [.. Slices(request, plan, reserved)];
+            S.ShipSlots = [.. plan.Fulfilments.Where(f => f.Mode == FulfilmentMode.Ship && IsBoutique(f.LocationId)).Select(f => f.LocationId).Distinct()];
+
+            // The intent and its watchdog are durable before any unit moves, so a crash at any later point is undone.
+            await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)));
+
+            var full = await TakeShipSlots();
+            if (full is not null)
+            {
+                excluded[full] = "ship-from-store capacity used up today";
+                await Undo();
+                continue;
+            }
+
+            if (await AllocateAll())
+            {
+                S.Status = OrderStatus.Allocated;
+                S.Log(clock.GetUtcNow(), "allocated", "system",
+                    string.Join("; ", S.Fulfilments.Select(f => $"{f.FulfilmentId} {f.Mode} from {f.LocationId}")));
+                await state.WriteStateAsync();
+                await StopWatching();
+                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt);
+                return new(PlaceOrderOutcome.Created, S.View(OrderId), [], null);
+            }
+
+            // Someone else took units the views still showed: put ours back and source again on fresher figures.
+            await Undo();
+            S.Log(clock.GetUtcNow(), "resourcing", "system", $"attempt {attempt} lost a race for stock");
+            await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
+        }
+
+        return await Fail(FailureKind.Contended, PlaceOrderOutcome.Contended, "Other checkouts kept taking the same units; nothing is allocated. Retry.");
+    }
+
+    public Task<OrderView?> Get() =>
+        Task.FromResult(S.Exists && S.Status != OrderStatus.Failed ? S.View(OrderId) : null);
+
+    public async Task<CancelResult> Cancel(CancelOrder request)
+    {
+        if (!S.Exists || S.Status is OrderStatus.Failed or OrderStatus.Pending)
+        {
+            return new(CancelOutcome.NotFound, null, $"Order '{OrderId}' does not exist.", "orderId");
+        }
+
+        var fingerprint = JsonSerializer.Serialize(request with { Actor = "" }, JsonGrainStateSerializer.Options);
+        if (S.Cancellations.TryGetValue(request.CancellationId, out var seen))
+        {
+            return seen == fingerprint
+                ? new(CancelOutcome.Replayed, S.View(OrderId), null, null)
+                : new(CancelOutcome.KeyConflict, null, "This idempotency key was already used for a different cancellation.", "Idempotency-Key");
+        }
+
+        if (S.Derive() == OrderStatus.Cancelled)
+        {
+            return new(CancelOutcome.NotCancellable, S.View(OrderId), "The order is already cancelled.", "orderId");
+        }
+
+        var (targets, field, error) = S.PlanCancellation(request.Lines);
+        if (targets is null)
+        {
+            return new(CancelOutcome.Invalid, null, error, field);
+        }
+
+        var now = clock.GetUtcNow();
+        foreach (var line in S.Request!.Lines)
+        {
+            var less = S.AllocatedOf(line.LineId) - targets.Where(t => t.LineId == line.LineId).Sum(t => t.Quantity);
+            if (less > 0)
+            {
+                S.Cancelled[line.LineId] = S.Cancelled.GetValueOrDefault(line.LineId) + less;
+            }
+        }
+
+        S.Cancellations[request.CancellationId] = fingerprint;
+        S.Log(now, "cancelled", request.Actor, $"{request.Reason}: " + (request.Lines is null ? "all remaining units"
+            : string.Join(", ", request.Lines.Select(l => $"line {l.LineId} x{l.Quantity}"))));
+        S.PendingTargets = targets;
+
+        // Recorded first, applied second: if the silo dies in between, activation finishes the job.
+        await state.WriteStateAsync();
+        await FinishCancellation(targets);
+        return new(CancelOutcome.Cancelled, S.View(OrderId), null, null);
+    }
+
+    public async Task<OrderView?> AddNote(string text, string author)
+    {
+        if (!S.Exists || S.Status is OrderStatus.Failed or OrderStatus.Pending)
+        {
+            return null;
+        }
+
+        S.Log(clock.GetUtcNow(), "note", author, text);
+        await state.WriteStateAsync();
+        return S.View(OrderId);
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != RecoveryReminder)
+        {
+            return;
+        }
+
+        if (S.Status == OrderStatus.Pending)
+        {
+            await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+        }
+
+        await StopWatching();
+    }
+
+    private async Task<SourcingResult> Source(PlaceOrder request, Dictionary<string, ReservationLine> reserved, Dictionary<string, string> excluded)
+    {
+        var open = request.Lines.Where(l => !IsReserved(l, reserved)).ToList();
+        var fulfilments = new List<Fulfilment>();
+        var reservedLines = request.Lines.Where(l => IsReserved(l, reserved)).ToList();
+        foreach (var group in reservedLines.GroupBy(l => reserved[l.Sku].LocationId))
+        {
+            var mode = request.Delivery.Method == DeliveryMethod.ClickAndCollect
+                ? group.Key == request.Delivery.PickupLocationId ? FulfilmentMode.Pickup : FulfilmentMode.Transfer
+                : FulfilmentMode.Ship;
+            fulfilments.Add(new Fulfilment($"R{fulfilments.Count + 1}", group.Key, mode,
+                [.. group.Select(l => new FulfilmentLine(l.LineId, l.Quantity))],
+                new SourcingExplanation($"held by reservation {request.ReservationId}: the held units are the ones allocated", "reservation", [])));
+        }
+
+        var channel = JsonNamingPolicy.CamelCase.ConvertName(request.Channel.ToString());
+        var method = JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString());
+        var profileTask = GrainFactory.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
+        var inputs = await GrainFactory.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. open.Select(l => l.Sku)]);
+        _boutiques = [.. inputs.Locations.Where(l => l.Type == LocationType.Boutique).Select(l => l.LocationId)];
+        if (open.Count == 0)
+        {
+            return new SourcingResult(fulfilments, []);
+        }
+
+        var demand = new SourcingDemand(
+            [.. open.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))],
+            request.Delivery.Method, request.Delivery.Address?.Latitude, request.Delivery.Address?.Longitude, request.Delivery.PickupLocationId);
+        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku), excluded);
+        return new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced);
+    }
+
+    private static bool IsReserved(OrderLine line, Dictionary<string, ReservationLine> reserved) =>
+        reserved.TryGetValue(line.Sku, out var held) && held.Quantity == line.Quantity;
+
+    private IEnumerable<AllocationSlice> Slices(PlaceOrder request, SourcingResult plan, Dictionary<string, ReservationLine> reserved) =>
+        plan.Fulfilments.SelectMany(f => f.Lines.Select(l =>
+        {
+            var sku = request.Lines.First(x => x.LineId == l.LineId).Sku;
+            var fromHold = f.FulfilmentId.StartsWith('R') ? request.ReservationId : null;
+            return new AllocationSlice(l.LineId, sku, f.LocationId, l.Quantity, fromHold);
+        }));
+
+    /// <summary>In one global order (by stock item key), for the same reason reservations are: racing baskets
+    /// then finish whole instead of splitting scarce stock between them.</summary>
+    private async Task<bool> AllocateAll()
+    {
+        foreach (var slice in S.Slices.OrderBy(s => Ids.StockItemKey(s.LocationId, s.Sku), StringComparer.Ordinal))
+        {
+            try
+            {
+                var result = await StockItem(slice).SetAllocation(AllocationSlice.Key(OrderId, slice.LineId), slice.Quantity, slice.FromReservationId);
+                if (result.Outcome != AllocationOutcome.Allocated)
+                {
+                    return false;
+                }
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Allocation of order {Order} line {Line} at {Location} failed", OrderId, slice.LineId, slice.LocationId);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <returns>The boutique whose capacity is used up, or null when every ship-from-store slot was taken.</returns>
+    private async Task<string?> TakeShipSlots()
+    {
+        foreach (var boutique in S.ShipSlots)
+        {
+            if (!await GrainFactory.GetGrain<ILocationGrain>(boutique).TryAssignShipment(OrderId))
+            {
+                return boutique;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Sets every planned slice back to zero (idempotent at the stock item) and frees the ship slots.</summary>
+    private async Task Undo()
+    {
+        await Task.WhenAll(S.Slices.Select(slice => StockItem(slice).SetAllocation(AllocationSlice.Key(OrderId, slice.LineId), 0, null)));
+        await Task.WhenAll(S.ShipSlots.Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
+    }
+
+    private async Task RollBack(FailureKind failure, string actor, string details)
+    {
+        await Undo();
+        S.Status = OrderStatus.Failed;
+        S.Failure = failure;
+        S.Log(clock.GetUtcNow(), "rolledBack", actor, details);
+        await state.WriteStateAsync();
+        await StopWatching();
+    }
+
+    private async Task<PlaceOrderResult> Fail(FailureKind failure, PlaceOrderOutcome outcome, string message)
+    {
+        if (S.Status == OrderStatus.Pending)
+        {
+            await Undo();
+        }
+
+        S.Status = OrderStatus.Failed;
+        S.Failure = failure;
+        S.Slices = [];
+        S.Log(clock.GetUtcNow(), "refused", "system", message);
+        await state.WriteStateAsync();
+        await StopWatching();
+        return Refused(outcome, message);
+    }
+
+    private PlaceOrderResult Refused(PlaceOrderOutcome outcome, string? message = null) =>
+        new(outcome, null, S.Unsourced, message ?? S.Timeline.LastOrDefault(t => t.Type == "refused")?.Details);
+
+    private async Task FinishCancellation(List<AllocationSlice> targets)
+    {
+        await Task.WhenAll(targets.Select(t => StockItem(t).SetAllocation(AllocationSlice.Key(OrderId, t.LineId), t.Quantity, null)));
+        var freed = S.ShipSlots.Where(b => targets.Where(t => t.LocationId == b).Sum(t => t.Quantity) == 0).ToList();
+        await Task.WhenAll(freed.Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
+        S.Slices = targets;
+        S.ShipSlots = [.. S.ShipSlots.Except(freed)];
+        S.PendingTargets = null;
+        await state.WriteStateAsync();
+    }
+
+    private IStockItemGrain StockItem(AllocationSlice slice) =>
+        GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(slice.LocationId, slice.Sku));
+
+    private bool IsBoutique(string locationId) => _boutiques.Contains(locationId);
+
+    private static string Actor(PlaceOrder request) => JsonNamingPolicy.CamelCase.ConvertName(request.Channel.ToString());
+
+    private async Task StopWatching()
+    {
+        var reminder = await this.GetReminder(RecoveryReminder);
+        if (reminder is not null)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+}
