@@ -3,7 +3,7 @@ using Oms.Contracts.Stock;
 namespace Oms.Tests.Infrastructure;
 
 /// <summary>
-/// Real failures on demand, chosen by SKU: PlaceHold on a stock item whose SKU starts with
+/// Real failures on demand, chosen by SKU: PlaceHold or SetAllocation on a stock item whose SKU starts with
 /// <see cref="FailingSkuPrefix"/> throws, as an unreachable silo would; with <see cref="HangingSkuPrefix"/>
 /// it stalls, so a test can kill the cluster while a checkout is half-placed.
 /// </summary>
@@ -14,7 +14,7 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
 
     public async Task Invoke(IIncomingGrainCallContext context)
     {
-        if (context.Grain is IStockItemGrain && context.InterfaceMethod.Name == nameof(IStockItemGrain.PlaceHold))
+        if (context.Grain is IStockItemGrain && context.InterfaceMethod.Name is nameof(IStockItemGrain.PlaceHold) or nameof(IStockItemGrain.SetAllocation))
         {
             var key = context.TargetId.Key.ToString()!;
             if (key.StartsWith(FailingSkuPrefix, StringComparison.Ordinal))

@@ -134,4 +134,37 @@ public sealed class PostgresDurabilityTests(PostgresFixture postgres)
         Assert.Null(await after.GetGrain<IReservationGrain>("RES-CRASH").Get());
         Assert.Equal(0, (await Network.Item(after, location, hanging).GetLevel()).Reserved);
     }
+
+    [Fact]
+    public async Task A_checkout_interrupted_by_a_silo_crash_ends_fully_rolled_back_with_no_orphan_allocation()
+    {
+        var connectionString = await FreshDatabase();
+        var serviceId = Network.Unique("svc");
+        var hanging = FaultInjection.HangingSkuPrefix + "SCARF";
+        var first = await TestClusters.StartAsync(connectionString, serviceId);
+        var grains = first.Client;
+        var location = await Network.Location(grains);
+        await Network.Stock(grains, location, "BAG", 5);
+        await Network.Stock(grains, location, hanging, 5);
+        await Eventually.Until(() => grains.GetGrain<Oms.Contracts.ClickAndCollect.INetworkGrain>(0)
+            .GetAvailability(hanging, Oms.Contracts.ClickAndCollect.AvailabilityView.Online), v => v.Available == 5, TimeSpan.FromSeconds(5), "network view ready");
+
+        // Slices are allocated in stock-item key order: BAG is allocated and durable while the scarf stalls.
+        _ = grains.GetGrain<Oms.Contracts.Orders.IOrderGrain>("ORD-CRASH").Place(new Oms.Contracts.Orders.PlaceOrder(
+            Oms.Contracts.Orders.OrderChannel.Web, new Oms.Contracts.Orders.Customer("C1", null, null),
+            [new("1", "BAG", 2, 10m, "EUR"), new("2", hanging, 1, 10m, "EUR")],
+            new Oms.Contracts.Orders.Delivery(Oms.Contracts.Orders.DeliveryMethod.ShipToHome,
+                new Oms.Contracts.Orders.DeliveryAddress("1 Main St", "Paris", null, "FR", 48.86, 2.34), null), null));
+        await Eventually.Until(() => Network.Item(grains, location, "BAG").GetLevel(), l => l.Allocated == 2, TimeSpan.FromSeconds(5), "the first slice is allocated");
+
+        await Task.WhenAll(first.Silos.ToList().Select(silo => first.KillSiloAsync(silo)));
+        await first.DisposeAsync();
+
+        await using var second = await TestClusters.StartAsync(connectionString, serviceId);
+        var after = second.Client;
+        await Eventually.Until(() => Network.Item(after, location, "BAG").GetLevel(), l => l.Allocated == 0, TimeSpan.FromSeconds(90), "the orphan allocation is rolled back (the recovery reminder, within a period)");
+        Assert.Null(await after.GetGrain<Oms.Contracts.Orders.IOrderGrain>("ORD-CRASH").Get());
+        Assert.Equal(0, (await Network.Item(after, location, hanging).GetLevel()).Allocated);
+        Assert.True((await Network.Item(after, location, "BAG").Verify()).Consistent);
+    }
 }
