@@ -21,6 +21,9 @@ public sealed class OrderApiTests(ApiFixture fixture)
         await _http.PutAsJsonAsync($"/api/v1/locations/{warehouse}/stock", new { sequence = 1, items = new[] { new { sku, onHand = units } } });
         await Eventually.Until(async () => await Json(await _http.GetAsync($"/api/v1/availability/{sku}")),
             v => (int)v["available"]! == units, TimeSpan.FromSeconds(5), "the network view has it");
+
+        // Every silo's network grain must have refreshed its profiles, not only the one that answered.
+        await Task.Delay(TestClusters.ProfileRefresh * 2);
         return (warehouse, sku);
     }
 
@@ -149,7 +152,7 @@ public sealed class OrderApiTests(ApiFixture fixture)
     {
         var boutique = Network.Unique("BQ");
         await _http.PutAsJsonAsync($"/api/v1/locations/{boutique}", new { name = boutique, type = "boutique", latitude = 1.0, longitude = 1.0, capabilities = new[] { "shipToCustomer" } });
-        await Task.Delay(300);
+        await Task.Delay(TestClusters.ProfileRefresh * 2);
 
         var body = $$$"""
             {"channel":"web","customer":{"customerId":"C1"},"lines":[{"lineId":"1","sku":"A","quantity":1,"unitPrice":1,"currency":"EUR"}],

@@ -25,10 +25,16 @@ public sealed class OrderGrainTests(ClusterFixture fixture)
         return id;
     }
 
-    /// <summary>Sourcing reads the network view, which stock items feed asynchronously.</summary>
-    private async Task WaitForNetwork(string sku, int available) =>
+    /// <summary>
+    /// Sourcing reads the network view, which stock items feed asynchronously, through a network grain on each silo
+    /// whose copy of the profiles may lag a refresh period behind the one that answered here.
+    /// </summary>
+    private async Task WaitForNetwork(string sku, int available)
+    {
         await Eventually.Until(() => _grains.GetGrain<INetworkGrain>(0).GetAvailability(sku, AvailabilityView.Online),
             v => v.Available == available, TimeSpan.FromSeconds(5), $"{sku} shows {available} online");
+        await Task.Delay(TestClusters.ProfileRefresh * 2);
+    }
 
     [Fact]
     public async Task Two_hundred_parallel_checkouts_for_scarce_stock_allocate_exactly_what_exists()
