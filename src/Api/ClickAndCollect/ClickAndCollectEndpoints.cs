@@ -107,17 +107,13 @@ public static class ClickAndCollectEndpoints
 
         options.MapPost("/", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {
-            var body = await JsonBody.ReadAsync<BasketOptionsRequest>(http, ct);
+            var body = await JsonBody.ReadAsync<BasketOptionsRequest>(http, Validate, ct);
             if (body.Problem is not null)
             {
                 return (IResult)body.Problem;
             }
 
             var basket = body.Value!;
-            if (Validate(basket) is { } error)
-            {
-                return Problems.Invalid(error);
-            }
 
             var found = await grains.GetGrain<INetworkGrain>(0).PickupOptions(new PickupQuery(
                 [.. basket.Lines.Select(l => new PickupLine(l.Sku, l.Quantity))], basket.Lat, basket.Lon, basket.RadiusKm, basket.Limit));

@@ -17,6 +17,14 @@ public static class JsonBody
 
     public readonly record struct Result<T>(T? Value, ProblemHttpResult? Problem);
 
+    /// <summary>Reads the body and applies the endpoint's validation, so a handler gets a valid value or a problem.</summary>
+    public static async Task<Result<T>> ReadAsync<T>(HttpContext context, Func<T, FieldError?> validate, CancellationToken cancellationToken)
+        where T : class
+    {
+        var body = await ReadAsync<T>(context, cancellationToken);
+        return body.Problem is null && validate(body.Value!) is { } error ? new(null, Problems.Invalid(error)) : body;
+    }
+
     public static async Task<Result<T>> ReadAsync<T>(HttpContext context, CancellationToken cancellationToken)
         where T : class
     {

@@ -16,15 +16,10 @@ public static class LocationEndpoints
                 return (IResult)badId;
             }
 
-            var body = await JsonBody.ReadAsync<LocationRequest>(http, ct);
+            var body = await JsonBody.ReadAsync<LocationRequest>(http, LocationProfile.Validate, ct);
             if (body.Problem is not null)
             {
                 return body.Problem;
-            }
-
-            if (LocationProfile.Validate(body.Value!) is { } error)
-            {
-                return Problems.Invalid(error);
             }
 
             var location = LocationProfile.ToInfo(locationId, body.Value!);

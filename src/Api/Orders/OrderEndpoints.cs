@@ -95,6 +95,7 @@ public static class OrderEndpoints
             }
 
             var request = body.Value!;
+
             if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
             {
                 return Problems.Invalid("reason", $"must be 1 to {MaxReasonLength} characters.");
@@ -176,15 +177,10 @@ public static class OrderEndpoints
     /// <summary>Reads and validates a checkout body, including that a pickup boutique really offers click-and-collect.</summary>
     public static async Task<(OrderRequest? Request, IResult? Problem)> ReadOrder(HttpContext http, IGrainFactory grains, CancellationToken ct)
     {
-        var body = await JsonBody.ReadAsync<OrderRequest>(http, ct);
+        var body = await JsonBody.ReadAsync<OrderRequest>(http, OrderRequests.Validate, ct);
         if (body.Problem is not null)
         {
             return (null, body.Problem);
-        }
-
-        if (OrderRequests.Validate(body.Value!) is { } error)
-        {
-            return (null, Problems.Invalid(error));
         }
 
         if (body.Value!.Delivery is { Method: DeliveryMethod.ClickAndCollect, PickupLocationId: { } pickup })

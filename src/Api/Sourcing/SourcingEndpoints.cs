@@ -32,17 +32,13 @@ public static class SourcingEndpoints
                 return (IResult)badId;
             }
 
-            var body = await JsonBody.ReadAsync<SourcingProfileRequest>(http, ct);
+            var body = await JsonBody.ReadAsync<SourcingProfileRequest>(http, Validate, ct);
             if (body.Problem is not null)
             {
                 return body.Problem;
             }
 
             var r = body.Value!;
-            if (Validate(r) is { } error)
-            {
-                return Problems.Invalid(error);
-            }
 
             var defaults = SourcingProfile.Default(profileId);
             var profile = new SourcingProfile(profileId, r.MaxSplit, r.Criteria ?? defaults.Criteria, r.TypePreference ?? defaults.TypePreference,

@@ -39,17 +39,13 @@ public static class StockEndpoints
                 return (IResult)badId;
             }
 
-            var body = await JsonBody.ReadAsync<StockSnapshotRequest>(http, ct);
+            var body = await JsonBody.ReadAsync<StockSnapshotRequest>(http, Validate, ct);
             if (body.Problem is not null)
             {
                 return body.Problem;
             }
 
             var request = body.Value!;
-            if (Validate(request) is { } error)
-            {
-                return Problems.Invalid(error);
-            }
 
             if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
             {
@@ -89,17 +85,13 @@ public static class StockEndpoints
 
         stock.MapPost("/stock/adjustments", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {
-            var body = await JsonBody.ReadAsync<AdjustmentRequest>(http, ct);
+            var body = await JsonBody.ReadAsync<AdjustmentRequest>(http, Validate, ct);
             if (body.Problem is not null)
             {
                 return (IResult)body.Problem;
             }
 
             var request = body.Value!;
-            if (Validate(request) is { } error)
-            {
-                return Problems.Invalid(error);
-            }
 
             var result = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(request.LocationId, request.Sku))
                 .ApplyAdjustment(request.AdjustmentId, request.Delta, request.Reason);
