@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Oms.Api.Availability;
 using Oms.Api.ClickAndCollect;
 using Oms.Api.Demo;
@@ -48,6 +49,8 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
+builder.Services.AddSingleton<ProfileCache>();
+builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);

@@ -1,6 +1,7 @@
 using Oms.Api.Http;
 using Oms.Contracts.Availability;
 using Oms.Contracts.ClickAndCollect;
+using Oms.Grains.Availability;
 using Oms.Grains;
 
 namespace Oms.Api.Availability;
@@ -17,8 +18,8 @@ public static class AvailabilityEndpoints
     {
         var group = app.MapGroup("/api/v1/availability").WithTags("Availability");
 
-        // The storefront's hot path: the silo-local network grain and the SKU's view, both in memory.
-        group.MapGet("/{sku}", async (string sku, string? view, IGrainFactory grains) =>
+        // The storefront's hot path: one grain call for the SKU's view; the online rules apply here, on cached profiles.
+        group.MapGet("/{sku}", async (string sku, string? view, IGrainFactory grains, ProfileCache profiles) =>
         {
             if (Problems.InvalidId("sku", sku) is { } badId)
             {
@@ -30,12 +31,13 @@ public static class AvailabilityEndpoints
                 return Problems.Invalid("view", "must be 'online' (the default) or 'store'.");
             }
 
-            return TypedResults.Ok(await grains.GetGrain<INetworkGrain>(0).GetAvailability(sku, parsed));
+            var raw = await grains.GetGrain<ISkuAvailabilityGrain>(sku).Get();
+            return TypedResults.Ok(AvailabilityViews.Apply(raw, parsed, await profiles.GetAsync()));
         })
         .Produces<SkuAvailability>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapPost("/query", async (string? view, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        group.MapPost("/query", async (string? view, HttpContext http, IGrainFactory grains, ProfileCache profiles, CancellationToken ct) =>
         {
             if (ParseView(view) is not { } parsed)
             {
@@ -62,8 +64,9 @@ public static class AvailabilityEndpoints
                 }
             }
 
-            var network = grains.GetGrain<INetworkGrain>(0);
-            var items = await Task.WhenAll(skus.Distinct(StringComparer.Ordinal).Select(s => network.GetAvailability(s, parsed)));
+            var raw = await Task.WhenAll(skus.Distinct(StringComparer.Ordinal).Select(s => grains.GetGrain<ISkuAvailabilityGrain>(s).Get()));
+            var known = await profiles.GetAsync();
+            var items = raw.Select(r => AvailabilityViews.Apply(r, parsed, known)).ToList();
             return TypedResults.Ok(new AvailabilityQueryResponse(items));
         })
         .Accepts<AvailabilityQuery>("application/json")

@@ -80,6 +80,10 @@ public sealed class ReservationGrain(
         S.TtlSeconds = request.TtlSeconds;
         S.CreatedAt = now;
         S.ExpiresAt = now.AddSeconds(request.TtlSeconds);
+        if (request.Lines.Count == 1)
+        {
+            return await CreateSingleLine();
+        }
 
         // The intent is durable before any unit is held, and the watch reminder exists before any hold does,
         // so a crash at any point after this is found and rolled back.
@@ -107,6 +111,38 @@ public sealed class ReservationGrain(
             await RollBack([]);
             throw;
         }
+    }
+
+    /// <summary>
+    /// A one-line hold is atomic at its stock item, so there is no half-placed state to recover and no intent or
+    /// watch reminder to write first: the flash-sale path costs the item's (shared) ledger append and one write
+    /// here. A crash between the two leaves a hold without its record only until its TTL, and a retry of the
+    /// same request finds the hold and completes. A refusal holds nothing and is not written.
+    /// </summary>
+    private async Task<ReservationResult> CreateSingleLine()
+    {
+        var shortLines = await PlaceHolds();
+        if (shortLines.Count > 0)
+        {
+            S.Status = ReservationStatus.Failed;
+            S.ShortLines = shortLines;
+            return new ReservationResult(ReservationOutcome.Short, null, shortLines);
+        }
+
+        S.Status = ReservationStatus.Held;
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not acknowledged, so not held either: give the unit back and forget the attempt.
+            await ReleaseLines();
+            state.State = new ReservationState();
+            throw;
+        }
+
+        return new ReservationResult(ReservationOutcome.Created, View(), []);
     }
 
     public Task<ReservationView?> Get() => Task.FromResult(S.Status is null or ReservationStatus.Failed ? null : View());

@@ -32,6 +32,7 @@ public sealed class ApiFixture : IAsyncLifetime
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("Oms:Hosting", "external");
+            web.UseSetting("Oms:ClickAndCollect:ProfileRefresh", TestClusters.ProfileRefresh.ToString());
             web.ConfigureTestServices(services =>
             {
                 services.AddSingleton(Cluster.Client);
