@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using Oms.LoadTest.Engine;
+using Oms.LoadTest.Reporting;
+using Oms.LoadTest.Scenarios;
+using Oms.LoadTest.Seeding;
+
+namespace Oms.LoadTest;
+
+internal sealed class LoadTool(HttpClient http, LoadOptions options, Network network, TextWriter log)
+{
+    /// <returns>0; 2 when any run oversold or left a ledger that does not replay to its position (a correctness
+    /// failure, not a performance figure); 3 when a run got no valid answer at all, so that a script does not
+    /// report a dead server's zeros as results.</returns>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        if (options.Seed)
+        {
+            var seeder = new StockSeeder(http, log);
+            var clock = Stopwatch.StartNew();
+            await seeder.EnsureLocationsAsync(network, cancellationToken).ConfigureAwait(false);
+            log.WriteLine($"registered {network.LocationCount} locations in {clock.Elapsed.TotalSeconds:0.0} s");
+            await seeder.SeedCatalogueAsync(network, options.SeedParallelism, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (options.Scenario is null)
+        {
+            return 0;
+        }
+
+        var names = options.Scenario == "all" ? ScenarioCatalog.Names : [options.Scenario];
+        var scenarios = names.Select(n => ScenarioCatalog.Create(n, options, network)).ToList();
+        var results = new List<ScenarioResult>();
+        foreach (var scenario in scenarios)
+        {
+            var result = await RunOneAsync(scenario, cancellationToken).ConfigureAwait(false);
+            log.WriteLine(Report.Line(result));
+            results.Add(result);
+        }
+
+        if (options.Markdown is { } path)
+        {
+            await Report.AppendMarkdownAsync(path, results, cancellationToken).ConfigureAwait(false);
+        }
+
+        return results.Any(r => r.Incorrect) ? 2
+            : results.Any(r => r.Skipped is null && r.Ok + r.Refused == 0) ? 3
+            : 0;
+    }
+
+    private async Task<ScenarioResult> RunOneAsync(Scenario scenario, CancellationToken cancellationToken)
+    {
+        var context = new ScenarioContext(http, options, network, log);
+        if (await scenario.PrepareAsync(context, cancellationToken).ConfigureAwait(false) is { } skipped)
+        {
+            return ScenarioResult.FromSkip(scenario.Label, ScenarioResult.DescribeModel(options), skipped);
+        }
+
+        log.WriteLine($"{scenario.Label}: {ScenarioResult.DescribeModel(options)}, warm-up {options.Warmup.TotalSeconds:0.#} s, " +
+            $"measuring {options.Duration.TotalSeconds:0.#} s{(options.Requests is { } n ? $" or {n} requests" : "")}");
+        var process = Process.GetCurrentProcess();
+        var cpuBefore = process.TotalProcessorTime;
+        var recorder = await new LoadRunner(http, options).RunAsync(scenario, cancellationToken).ConfigureAwait(false);
+        process.Refresh();
+        var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
+        var verdict = await scenario.VerifyAsync(context, cancellationToken).ConfigureAwait(false);
+        return ScenarioResult.FromRun(scenario.Label, options, recorder, cpu, verdict);
+    }
+}
