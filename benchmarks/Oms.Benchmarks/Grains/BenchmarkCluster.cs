@@ -1,21 +1,26 @@
 using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Oms.Contracts;
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
-using Oms.Grains;
 using Oms.Grains.Hosting;
 using Oms.Grains.Stock;
-using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace Oms.Benchmarks.Grains;
 
+/// <summary>How a benchmark cluster stores its ledger and batches its appends.</summary>
+/// <param name="ConnectionString">PostgreSQL for grain state, reminders and the ledger; null keeps all of it in memory.</param>
+/// <param name="MaxBatchSize">Overrides <c>Oms:Stock:MaxBatchSize</c>; null keeps the production default.</param>
+public sealed record BenchmarkClusterSettings(string? ConnectionString = null, int? MaxBatchSize = null);
+
 /// <summary>
-/// A one-silo in-process cluster wired by <see cref="OmsHosting.AddOmsGrains"/> with an empty configuration,
-/// so storage and reminders are the in-memory providers: the grain figures exclude any database round trip.
+/// A one-silo in-process cluster wired by <see cref="OmsHosting.AddOmsGrains"/>, exactly as production wires a
+/// silo from configuration. With no connection string, storage, reminders and the stock ledger are in memory,
+/// so the grain figures exclude any database round trip.
 /// </summary>
 public sealed class BenchmarkCluster : IAsyncDisposable
 {
@@ -35,10 +40,31 @@ public sealed class BenchmarkCluster : IAsyncDisposable
 
     public IGrainFactory Grains => _cluster.Client;
 
-    public static async Task<BenchmarkCluster> StartAsync()
+    /// <summary>Appends and movements the silo's ledger has seen: how well group commit actually batched.</summary>
+    public CountingStockLedger Ledger => _cluster.Silos[0].ServiceProvider.GetRequiredService<CountingStockLedger>();
+
+    public static Task<BenchmarkCluster> StartAsync() => StartAsync(new BenchmarkClusterSettings());
+
+    public static async Task<BenchmarkCluster> StartAsync(BenchmarkClusterSettings settings)
     {
+        var values = new Dictionary<string, string?>();
+        if (settings.ConnectionString is not null)
+        {
+            values["ConnectionStrings:Oms"] = settings.ConnectionString;
+        }
+
+        if (settings.MaxBatchSize is { } maxBatchSize)
+        {
+            values["Oms:Stock:MaxBatchSize"] = maxBatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
         var builder = new InProcessTestClusterBuilder(1);
-        builder.ConfigureSilo((_, silo) => silo.AddOmsGrains(new ConfigurationBuilder().Build()));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddOmsGrains(configuration);
+            CountingStockLedger.Wrap(silo.Services);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
 
@@ -90,16 +116,25 @@ public sealed class BenchmarkCluster : IAsyncDisposable
     }
 
     /// <summary>
-    /// The stock item's position as its ledger replays it: how many holds are open and how many released ids
-    /// are remembered at the end of a run, printed with the results.
+    /// What the stock item's ledger holds at the end of a run, replayed through the silo's own ledger: the
+    /// remembered released ids are pruned on every commit and ride along in every snapshot, so their count
+    /// explains part of the write cost.
     /// </summary>
-    public async Task<string> DescribeStoredPositionAsync(string locationId, string sku)
+    public async Task<string> DescribeLedgerAsync(string locationId, string sku)
     {
         var key = Ids.StockItemKey(locationId, sku);
         var ledger = _cluster.Silos[0].ServiceProvider.GetRequiredService<IStockLedger>();
         var state = await ledger.Load(key);
         var position = StockPosition.Replay(state.Tail, state.Snapshot);
-        return $"{key} has {position.OpenHolds} open holds and {position.ReleasedHolds?.Count ?? 0} remembered released ids after {position.Sequence} movements";
+
+        // Replay restores every released id since the snapshot (the in-memory ledger takes none), while the live
+        // item prunes on each commit; pruning at the last movement's time gives what the item carried at the end.
+        var options = _cluster.Silos[0].ServiceProvider.GetRequiredService<IOptions<StockOptions>>().Value;
+        position.Prune(state.Tail.Count > 0 ? state.Tail[^1].At : DateTimeOffset.UtcNow, options.IdempotencyWindow);
+        var counts = Ledger;
+        return $"{key}: {position.Sequence} movements, {position.OpenHolds} open holds, " +
+            $"{position.ReleasedHolds?.Count ?? 0} remembered released ids; silo ledger saw {counts.Appends} appends of " +
+            $"{counts.Movements} movements ({counts.MovementsPerAppend:0.0} per append) and {counts.Snapshots} snapshots";
     }
 
     public IStockItemGrain StockItem(string locationId, string sku) =>

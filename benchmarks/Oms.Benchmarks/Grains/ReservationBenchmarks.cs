@@ -32,7 +32,7 @@ public class ReservationBenchmarks
     {
         foreach (var location in BenchmarkCluster.Locations)
         {
-            Console.WriteLine($"// {await _cluster.DescribeStoredPositionAsync(location.LocationId, Sku)}");
+            Console.WriteLine($"// {await _cluster.DescribeLedgerAsync(location.LocationId, Sku)}");
         }
 
         await _cluster.DisposeAsync();

@@ -11,9 +11,9 @@ public class StockHoldBenchmarks
     private const string Sku = "BENCH-HOLD";
 
     /// <summary>
-    /// A released id is remembered until its hold would have expired, and every write carries those ids, so a
-    /// long TTL makes the item grow through the run and no two iterations measure the same thing. One second,
-    /// the shortest the reservation API accepts, keeps that memory at about one second's worth of holds.
+    /// A released id is remembered until its hold would have expired; every commit prunes that memory and every
+    /// snapshot carries it, so a long TTL makes the item grow through the run and no two iterations measure the
+    /// same thing. One second, the shortest the reservation API accepts, keeps it at about one second's worth.
     /// </summary>
     private static readonly TimeSpan HoldTtl = TimeSpan.FromSeconds(1);
 
@@ -43,7 +43,7 @@ public class StockHoldBenchmarks
     [GlobalCleanup]
     public async Task Cleanup()
     {
-        Console.WriteLine($"// {await _cluster.DescribeStoredPositionAsync(BenchmarkCluster.Locations[0].LocationId, Sku)}");
+        Console.WriteLine($"// {await _cluster.DescribeLedgerAsync(BenchmarkCluster.Locations[0].LocationId, Sku)}");
         await _cluster.DisposeAsync();
     }
 

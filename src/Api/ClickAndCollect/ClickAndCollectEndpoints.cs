@@ -2,7 +2,9 @@ using System.Globalization;
 using Oms.Api.Availability;
 using Oms.Api.Http;
 using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts;
 using Oms.Contracts.Locations;
+using Oms.Contracts.Stock;
 using Oms.Grains;
 
 namespace Oms.Api.ClickAndCollect;
@@ -69,7 +71,17 @@ public static class ClickAndCollectEndpoints
                 return Problems.NotFound("locationId", $"boutique '{locationId}' is not registered.");
             }
 
-            var items = page.Items.Select(i => new BoutiqueStockItem(i.Sku, i.OnHand, new BoutiqueAvailable(
+            var entries = page.Items.ToList();
+            if (listed is not null)
+            {
+                // SKUs the boutique's index has not heard from since it activated: ask their stock items (at most 200).
+                var missing = listed.Distinct(StringComparer.Ordinal).Except(entries.Select(e => e.Sku)).ToList();
+                var levels = await Task.WhenAll(missing.Select(sku => grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLevel()));
+                entries.AddRange(levels.Select(l => new LocationStockEntry(l.Sku, l.OnHand, l.Available)));
+                entries = [.. listed.Distinct(StringComparer.Ordinal).Select(sku => entries.First(e => e.Sku == sku))];
+            }
+
+            var items = entries.Select(i => new BoutiqueStockItem(i.Sku, i.OnHand, new BoutiqueAvailable(
                 i.Available, boutique.OnlineAvailable(i.Sku, i.Available, LocationCapability.ShipToCustomer)))).ToList();
             return TypedResults.Ok(new BoutiqueStockResponse(locationId, items, page.Next));
         })

@@ -29,7 +29,7 @@ public interface ILocationGrain : IGrainWithStringKey
     [Alias("GetShipLoad")]
     Task<ShipLoad> GetShipLoad();
 
-    /// <summary>The listed SKUs (unknown ones as zero), or a page of everything held after <paramref name="cursor"/>.</summary>
+    /// <summary>The listed SKUs this location's index has heard of, or a page of everything indexed after <paramref name="cursor"/>.</summary>
     [Alias("GetStock")]
     Task<LocationStockPage> GetStock(IReadOnlyList<string>? skus, string? cursor, int limit);
 }

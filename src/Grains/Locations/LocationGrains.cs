@@ -1,8 +1,6 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
 using Oms.Grains.Hosting;
 using Oms.Contracts.Locations;
-using Oms.Grains.Persistence;
 
 namespace Oms.Grains.Locations;
 
@@ -15,31 +13,23 @@ public sealed class LocationState
 
 public sealed record StockIndexEntry(int OnHand, int Available, long Version);
 
-public sealed class LocationStockState
-{
-    public Dictionary<string, StockIndexEntry> Skus { get; set; } = new(StringComparer.Ordinal);
-}
-
 /// <summary>
-/// A warehouse or boutique: its profile, and a live index of what it holds, pushed by its stock items, so a
-/// boutique advisor's "do we have it here?" is one call and no database read.
+/// A warehouse or boutique: its profile, and a live in-memory index of what it holds, pushed by its stock items,
+/// so a boutique advisor's "do we have it here?" is one call and no database read.
 /// </summary>
+/// <remarks>
+/// The index is deliberately not persisted: a boutique with tens of thousands of SKUs would rewrite a
+/// megabyte-sized row every few seconds (measured: over 1 MB per location, turns of several seconds). It fills
+/// again as the stock items activate, and a lookup of named SKUs asks the items it has not heard from yet.
+/// </remarks>
 public sealed class LocationGrain(
     [PersistentState("location", OmsStorage.Name)] IPersistentState<LocationState> state,
-    [PersistentState("locationStock", OmsStorage.Name)] IPersistentState<LocationStockState> stock,
-    TimeProvider clock,
-    ILogger<LocationGrain> logger) : Grain, ILocationGrain
+    TimeProvider clock) : Grain, ILocationGrain
 {
-    private DebouncedState<LocationStockState> _stock = null!;
+    private readonly Dictionary<string, StockIndexEntry> _index = new(StringComparer.Ordinal);
 
     /// <summary>Kept sorted only while someone pages through it; reports arrive far more often than pages.</summary>
     private string[]? _sortedSkus;
-
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
-    {
-        _stock = new DebouncedState<LocationStockState>(stock, this, TimeSpan.FromSeconds(1), logger);
-        return Task.CompletedTask;
-    }
 
     public async Task<bool> Upsert(LocationInfo location)
     {
@@ -99,7 +89,7 @@ public sealed class LocationGrain(
 
     public Task ReportStock(string sku, int onHand, int available, long version)
     {
-        var skus = _stock.State.Skus;
+        var skus = _index;
         if (skus.TryGetValue(sku, out var known) && known.Version > version)
         {
             return Task.CompletedTask;
@@ -114,7 +104,6 @@ public sealed class LocationGrain(
             }
 
             skus[sku] = entry;
-            _stock.MarkDirty();
         }
 
         return Task.CompletedTask;
@@ -122,10 +111,11 @@ public sealed class LocationGrain(
 
     public Task<LocationStockPage> GetStock(IReadOnlyList<string>? skus, string? cursor, int limit)
     {
-        var index = _stock.State.Skus;
+        var index = _index;
         if (skus is not null)
         {
-            var listed = skus.Select(sku => index.TryGetValue(sku, out var e) ? new LocationStockEntry(sku, e.OnHand, e.Available) : new LocationStockEntry(sku, 0, 0));
+            // Only what the index knows: the caller asks the stock items of the rest, which also fills the index.
+            var listed = skus.Where(index.ContainsKey).Select(sku => new LocationStockEntry(sku, index[sku].OnHand, index[sku].Available));
             return Task.FromResult(new LocationStockPage(state.State.Location, [.. listed], null));
         }
 
@@ -135,8 +125,6 @@ public sealed class LocationGrain(
         var next = start + page.Count < _sortedSkus.Length ? page[^1].Sku : null;
         return Task.FromResult(new LocationStockPage(state.State.Location, page, next));
     }
-
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _stock.Flush();
 }
 
 public sealed class LocationDirectoryState

@@ -12,9 +12,12 @@ namespace Oms.Grains.Stock;
 /// </remarks>
 public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider clock, StockOptions options)
 {
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromMinutes(1);
+
     private readonly Queue<Command> _waiting = new();
     private bool _flushing;
     private long _snapshotSequence;
+    private DateTimeOffset _prunedAt;
 
     public StockPosition Position { get; private set; } = new();
 
@@ -100,7 +103,13 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
             }
         }
 
-        Position.Prune(now, options.IdempotencyWindow);
+        // Pruning walks every remembered id; once a minute keeps a hot item's appends from paying for it each time.
+        if (now - _prunedAt >= PruneEvery)
+        {
+            Position.Prune(now, options.IdempotencyWindow);
+            _prunedAt = now;
+        }
+
         if (movements.Count > 0)
         {
             // Published before anyone is answered, so a caller's next read already shows its change.

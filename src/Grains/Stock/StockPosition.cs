@@ -63,8 +63,9 @@ public sealed class StockPosition
     [JsonIgnore]
     public int OpenHolds => Holds?.Count ?? 0;
 
+    /// <summary>Checks the holds first, so an item that never had one never builds the index.</summary>
     [JsonIgnore]
-    public DateTimeOffset? NextExpiry => ExpiryIndex.Count == 0 ? null : ExpiryIndex.Min.ExpiresAt;
+    public DateTimeOffset? NextExpiry => Holds is not { Count: > 0 } ? null : ExpiryIndex.Min.ExpiresAt;
 
     /// <summary>Holds ordered by expiry, so placing a hold never walks every open hold to find expired ones.</summary>
     private SortedSet<(DateTimeOffset ExpiresAt, string ReservationId)> ExpiryIndex =>
@@ -192,7 +193,7 @@ public sealed class StockPosition
     public int ExpireHolds(DateTimeOffset now, ICollection<StockMovement> movements)
     {
         var expired = 0;
-        while (ExpiryIndex.Count > 0 && ExpiryIndex.Min.ExpiresAt <= now)
+        while (Holds is { Count: > 0 } && ExpiryIndex.Min.ExpiresAt <= now)
         {
             var (_, id) = ExpiryIndex.Min;
             Record(new StockMovement(Sequence + 1, MovementKind.HoldExpired, Holds![id].Quantity, id, now), movements);
