@@ -8,7 +8,13 @@ public static class Problems
 {
     public static ProblemHttpResult Invalid(FieldError error, int status = StatusCodes.Status400BadRequest) =>
         TypedResults.Problem(
-            title: "The request is invalid.",
+            title: status switch
+            {
+                StatusCodes.Status404NotFound => "Not found.",
+                StatusCodes.Status413PayloadTooLarge => "The request is too large.",
+                StatusCodes.Status422UnprocessableEntity => "The request refers to something that cannot be used.",
+                _ => "The request is invalid.",
+            },
             detail: error.ToString(),
             statusCode: status,
             extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [error.Field] = [error.Message] } });

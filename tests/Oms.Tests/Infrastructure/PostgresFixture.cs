@@ -19,6 +19,14 @@ public sealed class PostgresFixture : IAsyncLifetime
         _server = await PostgresServer.StartAsync();
     }
 
+    /// <summary>A fresh database with the project's schema applied, as a silo would find it.</summary>
+    public async Task<string> CreateOmsDatabaseAsync(string name)
+    {
+        var connectionString = await Server.CreateDatabaseAsync(name);
+        await Oms.Grains.Hosting.SchemaInstaller.ApplyAsync(connectionString);
+        return connectionString;
+    }
+
     public async Task DisposeAsync()
     {
         if (_server is not null)

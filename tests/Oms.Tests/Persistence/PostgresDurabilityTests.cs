@@ -13,12 +13,7 @@ namespace Oms.Tests.Persistence;
 [Collection("postgres")]
 public sealed class PostgresDurabilityTests(PostgresFixture postgres)
 {
-    private async Task<string> FreshDatabase()
-    {
-        var connectionString = await postgres.Server.CreateDatabaseAsync("oms_durability");
-        await SchemaInstaller.ApplyAsync(connectionString);
-        return connectionString;
-    }
+    private Task<string> FreshDatabase() => postgres.CreateOmsDatabaseAsync("oms_durability");
 
     [Fact]
     public async Task The_schema_applies_twice_and_concurrently_without_error()

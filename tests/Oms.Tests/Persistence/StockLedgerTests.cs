@@ -10,12 +10,7 @@ namespace Oms.Tests.Persistence;
 [Collection("postgres")]
 public sealed class StockLedgerTests(PostgresFixture postgres)
 {
-    private async Task<string> FreshDatabase()
-    {
-        var connectionString = await postgres.Server.CreateDatabaseAsync("oms_ledger");
-        await SchemaInstaller.ApplyAsync(connectionString);
-        return connectionString;
-    }
+    private Task<string> FreshDatabase() => postgres.CreateOmsDatabaseAsync("oms_ledger");
 
     private static async Task<T> Scalar<T>(string connectionString, string sql, params (string Name, object Value)[] parameters)
     {
