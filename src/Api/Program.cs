@@ -13,7 +13,12 @@ using Oms.Grains.Hosting;
 
 // A bare switch would swallow the next argument as its value in the command-line configuration provider.
 var seedDemo = args.Contains("--seed-demo");
-var builder = WebApplication.CreateBuilder(args.Where(a => a != "--seed-demo").ToArray());
+// Settings ship next to the binaries, so the process behaves the same whatever directory it is started from.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+{
+    Args = args.Where(a => a != "--seed-demo").ToArray(),
+    ContentRootPath = AppContext.BaseDirectory,
+});
 if (seedDemo)
 {
     builder.Configuration["Oms:SeedDemo"] = "true";

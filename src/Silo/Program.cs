@@ -2,7 +2,11 @@ using Oms.Grains.Hosting;
 
 // A silo without HTTP: the production shape runs several of these behind stateless API nodes.
 var applySchemaOnly = args.Contains("--apply-schema");
-var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--apply-schema").ToArray());
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+{
+    Args = args.Where(a => a != "--apply-schema").ToArray(),
+    ContentRootPath = AppContext.BaseDirectory,
+});
 var configuration = builder.Configuration;
 var connectionString = OmsHosting.ConnectionString(configuration);
 
