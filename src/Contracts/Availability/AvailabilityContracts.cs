@@ -27,6 +27,6 @@ public interface ISkuAvailabilityGrain : IGrainWithStringKey
     [OneWay, Alias("Report")]
     Task Report(string locationId, LocationType type, int available, long version);
 
-    [Alias("Get")]
+    [ReadOnly, Alias("Get")]
     Task<SkuAvailability> Get();
 }

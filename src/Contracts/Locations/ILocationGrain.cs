@@ -10,7 +10,8 @@ public interface ILocationGrain : IGrainWithStringKey
     [Alias("Upsert")]
     Task<bool> Upsert(LocationInfo location);
 
-    [Alias("Get")]
+    /// <remarks>Read-only so the thousands of stock items that ask at activation do not queue behind each other.</remarks>
+    [ReadOnly, Alias("Get")]
     Task<LocationInfo?> Get();
 
     /// <summary>Pushed by the location's stock items after each change, so the shop's own lookups are one call.</summary>
@@ -26,11 +27,11 @@ public interface ILocationGrain : IGrainWithStringKey
     Task ReleaseShipment(string orderId);
 
     /// <summary>Today's ship-from-store assignments, in the location's own calendar, and its capacity.</summary>
-    [Alias("GetShipLoad")]
+    [ReadOnly, Alias("GetShipLoad")]
     Task<ShipLoad> GetShipLoad();
 
     /// <summary>The listed SKUs this location's index has heard of, or a page of everything indexed after <paramref name="cursor"/>.</summary>
-    [Alias("GetStock")]
+    [ReadOnly, Alias("GetStock")]
     Task<LocationStockPage> GetStock(IReadOnlyList<string>? skus, string? cursor, int limit);
 }
 
