@@ -1,5 +1,4 @@
 using System.Globalization;
-using Oms.Api.Availability;
 using Oms.Api.Http;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts;

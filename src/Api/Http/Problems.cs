@@ -17,7 +17,7 @@ public static class Problems
             },
             detail: error.ToString(),
             statusCode: status,
-            extensions: new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { [error.Field] = [error.Message] } });
+            extensions: new Dictionary<string, object?> { ["errors"] = Errors(error.Field, error.Message) });
 
     public static ProblemHttpResult Invalid(string field, string message, int status = StatusCodes.Status400BadRequest) =>
         Invalid(new FieldError(field, message), status);
@@ -27,6 +27,12 @@ public static class Problems
 
     public static ProblemHttpResult Conflict(string title, string detail, IDictionary<string, object?>? extensions = null) =>
         TypedResults.Problem(title: title, detail: detail, statusCode: StatusCodes.Status409Conflict, extensions: extensions);
+
+    /// <summary>A conflict with the state of the world that still names the field the client should look at.</summary>
+    public static ProblemHttpResult Conflict(string title, string detail, string field, string message) =>
+        Conflict(title, detail, new Dictionary<string, object?> { ["errors"] = Errors(field, message) });
+
+    private static Dictionary<string, string[]> Errors(string field, string message) => new() { [field] = [message] };
 
     /// <returns>null when the id is valid.</returns>
     public static ProblemHttpResult? InvalidId(string field, string? value) =>

@@ -47,8 +47,7 @@ public static class OrderEndpoints
                 PlaceOrderOutcome.Created => TypedResults.Created($"/api/v1/orders/{orderId}", result.Order),
                 PlaceOrderOutcome.Replayed => TypedResults.Ok(result.Order),
                 PlaceOrderOutcome.KeyConflict => Problems.Invalid(key is null ? "orderId" : "Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
-                PlaceOrderOutcome.ReservationUnusable => Problems.Conflict("The reservation cannot be used.", result.Message!,
-                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["reservationId"] = [result.Message!] } }),
+                PlaceOrderOutcome.ReservationUnusable => Problems.Conflict("The reservation cannot be used.", result.Message!, "reservationId", result.Message!),
                 PlaceOrderOutcome.Contended => Problems.Conflict("The stock was taken by other checkouts; nothing was allocated.", result.Message!),
                 _ => Problems.Conflict("Not enough stock for every line; nothing was allocated.", result.Message ?? "",
                     new Dictionary<string, object?>

@@ -44,7 +44,7 @@ public static class ReservationEndpoints
                 ReservationOutcome.Conflict => Problems.Conflict(
                     "The reservation id is already used by a different request.",
                     $"Reservation '{input.ReservationId}' exists with other lines or another TTL; use a new reservationId.",
-                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["reservationId"] = ["already used by a different request."] } }),
+                    "reservationId", "already used by a different request."),
                 _ => ShortProblem(result.ShortLines),
             };
         })

@@ -98,8 +98,7 @@ public static class StockEndpoints
             return result.Outcome switch
             {
                 StockOutcome.UnknownLocation => Problems.Invalid("locationId", result.Reason!, StatusCodes.Status422UnprocessableEntity),
-                StockOutcome.Rejected => Problems.Conflict("The adjustment was refused.", result.Reason!,
-                    new Dictionary<string, object?> { ["errors"] = new Dictionary<string, string[]> { ["delta"] = [result.Reason!] } }),
+                StockOutcome.Rejected => Problems.Conflict("The adjustment was refused.", result.Reason!, "delta", result.Reason!),
                 _ => TypedResults.Ok(new AdjustmentResponse(request.AdjustmentId, result.Outcome, result.Level)),
             };
         })

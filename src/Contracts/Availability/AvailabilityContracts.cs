@@ -13,7 +13,22 @@ public sealed record LocationAvailability(
 public sealed record SkuAvailability(
     [property: Id(0)] string Sku,
     [property: Id(1)] int Available,
-    [property: Id(2)] IReadOnlyList<LocationAvailability> Locations);
+    [property: Id(2)] IReadOnlyList<LocationAvailability> Locations)
+{
+    /// <summary>ATP at one location; zero where the SKU is not stocked.</summary>
+    public int AvailableAt(string locationId)
+    {
+        foreach (var location in Locations)
+        {
+            if (location.LocationId == locationId)
+            {
+                return location.Available;
+            }
+        }
+
+        return 0;
+    }
+}
 
 /// <summary>
 /// The network view of one SKU: available to promise at every location, pushed by the stock items,

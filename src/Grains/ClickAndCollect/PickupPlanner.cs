@@ -40,7 +40,7 @@ public sealed class PickupPlanner(TimeSpan transferTransit)
 
             var lineOptions = lines.Select(line =>
             {
-                var here = location.OnlineAvailable(line.Sku, StoreAvailable(views[line.Sku], location.LocationId), LocationCapability.ClickAndCollect);
+                var here = location.OnlineAvailable(line.Sku, views[line.Sku].AvailableAt(location.LocationId), LocationCapability.ClickAndCollect);
                 var source = here >= line.Quantity ? LineSource.Here
                     : location.Can(LocationCapability.ReceivesTransfers) && transferable[line.Sku] ? LineSource.Transfer
                     : LineSource.Unavailable;
@@ -73,20 +73,7 @@ public sealed class PickupPlanner(TimeSpan transferTransit)
         return [.. complete.Concat(partial).Take(limit)];
     }
 
-    private static int StoreAvailable(SkuAvailability view, string locationId)
-    {
-        foreach (var location in view.Locations)
-        {
-            if (location.LocationId == locationId)
-            {
-                return location.Available;
-            }
-        }
-
-        return 0;
-    }
-
     private static bool CanTransfer(PickupLine line, SkuAvailability view, IReadOnlyList<LocationInfo> warehouses) =>
         warehouses.Any(w => w.Type == LocationType.Warehouse
-            && w.OnlineAvailable(line.Sku, StoreAvailable(view, w.LocationId), LocationCapability.ShipToCustomer) >= line.Quantity);
+            && w.OnlineAvailable(line.Sku, view.AvailableAt(w.LocationId), LocationCapability.ShipToCustomer) >= line.Quantity);
 }

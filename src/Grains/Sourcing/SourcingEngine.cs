@@ -235,28 +235,15 @@ public static class SourcingEngine
             LocationInfo location, IReadOnlyList<SourcingLine> lines, IReadOnlyDictionary<string, SkuAvailability> views,
             LocationCapability capability, double? lat, double? lon)
         {
-            var store = lines.ToDictionary(l => l.LineId, l => views.TryGetValue(l.Sku, out var view) ? StoreAvailable(view, location.LocationId) : 0);
+            var store = lines.ToDictionary(l => l.LineId, l => views.TryGetValue(l.Sku, out var view) ? view.AvailableAt(location.LocationId) : 0);
             var available = lines.ToDictionary(l => l.LineId, l => location.OnlineAvailable(l.Sku, store[l.LineId], capability));
             double? distance = lat is { } la && lon is { } lo ? Math.Round(Geo.DistanceKm(la, lo, location.Latitude, location.Longitude), 1) : null;
             return new Candidate(location, available, store.Values.Any(units => units > 0), distance);
         }
 
-
         public CandidateVerdict Verdict(string verdict, string reason, int covered) =>
             new(Location.LocationId, verdict, reason, DistanceKm, Location.Priority, covered);
 
-        private static int StoreAvailable(SkuAvailability view, string locationId)
-        {
-            foreach (var location in view.Locations)
-            {
-                if (location.LocationId == locationId)
-                {
-                    return location.Available;
-                }
-            }
-
-            return 0;
-        }
     }
 
     private sealed class CandidateComparer(SourcingProfile profile) : IComparer<Candidate>
