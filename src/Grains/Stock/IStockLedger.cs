@@ -20,7 +20,14 @@ public interface IStockLedger
     Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default);
 
     /// <summary>Keeps only the newest snapshot; an older one than stored is ignored.</summary>
+    /// <remarks>
+    /// Implementations take what they need from <paramref name="position"/> before their first await: the caller
+    /// does not wait for the write, and goes on changing the position meanwhile.
+    /// </remarks>
     Task SaveSnapshot(string key, StockPosition position, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>Every movement of one item under one reference (a hold, an order line), oldest first.</summary>
+    Task<IReadOnlyList<StockMovement>> ReadReference(string key, string reference, CancellationToken cancellationToken = default);
 }

@@ -18,6 +18,7 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
     private bool _flushing;
     private long _snapshotSequence;
     private DateTimeOffset _prunedAt;
+    private Task? _snapshot;
 
     public StockPosition Position { get; private set; } = new();
 
@@ -123,7 +124,7 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
 
         if (movements.Count > 0)
         {
-            await MaybeSnapshot();
+            MaybeSnapshot();
         }
     }
 
@@ -147,25 +148,40 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         }
     }
 
-    /// <summary>A snapshot every so often bounds how much an activation replays; it is an optimisation, so a
-    /// failure to write one is not a failure of the commands already acknowledged.</summary>
-    private async Task MaybeSnapshot()
+    /// <summary>
+    /// A snapshot every so often bounds how much an activation replays. Its size grows with the open holds and
+    /// remembered ids, so it is taken only once the movements since the last one outnumber twice those entries:
+    /// each movement then pays a constant share of it, and replay stays within a small multiple of the snapshot.
+    /// It is written off the append path (the next batch does not wait for it), one at a time, and a failure to
+    /// write one is not a failure of the commands already acknowledged.
+    /// </summary>
+    private void MaybeSnapshot()
     {
-        if (Position.Sequence - _snapshotSequence < options.SnapshotEvery)
+        var since = Position.Sequence - _snapshotSequence;
+        if (since < options.SnapshotEvery || since < 2L * Entries(Position) || _snapshot is { IsCompleted: false })
         {
             return;
         }
 
+        _snapshot = SaveSnapshot();
+    }
+
+    private async Task SaveSnapshot()
+    {
+        var sequence = Position.Sequence;
         try
         {
             await ledger.SaveSnapshot(key, Position);
-            _snapshotSequence = Position.Sequence;
+            _snapshotSequence = Math.Max(_snapshotSequence, sequence);
         }
         catch (Exception)
         {
-            // Retried after the next append; replay from the older snapshot stays correct meanwhile.
+            // Retried after a later append; replay from the older snapshot stays correct meanwhile.
         }
     }
+
+    private static long Entries(StockPosition p) =>
+        p.OpenHolds + (p.ReleasedHolds?.Count ?? 0) + (p.Allocations?.Count ?? 0) + (p.AppliedAdjustments?.Count ?? 0);
 
     private abstract class Command
     {

@@ -8,6 +8,9 @@ public sealed class StockOptions
     /// <summary>The most commands one append carries; 1 turns group commit off (for comparison only).</summary>
     public int MaxBatchSize { get; set; } = 512;
 
-    /// <summary>Movements between snapshots; bounds what an activation replays.</summary>
+    /// <summary>
+    /// The fewest movements between snapshots. A position with many open holds waits for more, in proportion to
+    /// its size (see <see cref="StockJournal"/>), so snapshotting costs each movement the same however big it is.
+    /// </summary>
     public int SnapshotEvery { get; set; } = 1_000;
 }

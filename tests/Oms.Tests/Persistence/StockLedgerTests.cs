@@ -60,7 +60,7 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
         foreach (var id in acknowledged.Take(20))
         {
             // A replay of an acknowledged hold is recognised as already held, so it was durable.
-            Assert.Equal(HoldOutcome.Held, (await after.PlaceHold(id, 1, DateTimeOffset.UtcNow.AddHours(1))).Outcome);
+            Assert.Equal(HoldOutcome.AlreadyHeld, (await after.PlaceHold(id, 1, DateTimeOffset.UtcNow.AddHours(1))).Outcome);
         }
 
         Assert.Equal(300, (await after.GetLevel()).Reserved);
@@ -162,18 +162,46 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
         var connectionString = await FreshDatabase();
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         var ledger = new PostgresStockLedger(dataSource);
-        var clock = TimeProvider.System;
-        var writer = new StockJournal("SKU@LOC", ledger, clock, new StockOptions { SnapshotEvery = 10 });
+        var writer = new StockJournal("SKU@LOC", ledger, TimeProvider.System, new StockOptions { SnapshotEvery = 10 });
+        await writer.Load();
+        for (var i = 1; i <= 25; i++)
+        {
+            await writer.Submit((p, now, m) => p.ApplySnapshot(i, 1_000 + i, null, now, m));
+        }
+
+        // Snapshots are written off the append path, so the last one may land a moment after the append.
+        var state = await Eventually.Until(() => ledger.Load("SKU@LOC"), s => s.Snapshot?.Sequence >= 20,
+            TimeSpan.FromSeconds(10), "a snapshot at least every 10 movements");
+        Assert.True(state.Tail.Count < 10, $"replays {state.Tail.Count} movements after the snapshot");
+        Assert.Equal(writer.Position.Describe(), StockPosition.Replay(state.Tail, state.Snapshot).Describe());
+    }
+
+    [Fact]
+    public async Task A_position_with_many_open_holds_is_snapshotted_in_proportion_to_its_size()
+    {
+        var connectionString = await FreshDatabase();
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        var ledger = new PostgresStockLedger(dataSource);
+        var writer = new StockJournal("SKU@LOC", ledger, TimeProvider.System, new StockOptions { SnapshotEvery = 10 });
         await writer.Load();
         await writer.Submit((p, now, m) => p.ApplySnapshot(1, 1_000, null, now, m));
-        for (var i = 0; i < 25; i++)
+        for (var i = 0; i < 40; i++)
         {
             await writer.Submit((p, now, m) => p.PlaceHold($"R{i}", 1, now.AddHours(1), now, m));
         }
 
-        var state = await ledger.Load("SKU@LOC");
-        Assert.NotNull(state.Snapshot);
-        Assert.True(state.Tail.Count < 10, $"replays {state.Tail.Count} movements after the snapshot");
+        // 41 movements against 40 open holds: a snapshot now would cost more than the replay it saves.
+        Assert.Null((await ledger.Load("SKU@LOC")).Snapshot);
+
+        for (var i = 2; i <= 45; i++)
+        {
+            await writer.Submit((p, now, m) => p.ApplySnapshot(i, 1_000, null, now, m));
+        }
+
+        var state = await Eventually.Until(() => ledger.Load("SKU@LOC"), s => s.Snapshot is not null,
+            TimeSpan.FromSeconds(10), "a snapshot once the movements outnumber twice the open holds");
+        Assert.InRange(state.Snapshot!.Sequence, 80, 85);
+        Assert.Equal(40, state.Snapshot.OpenHolds);
         Assert.Equal(writer.Position.Describe(), StockPosition.Replay(state.Tail, state.Snapshot).Describe());
     }
 }
