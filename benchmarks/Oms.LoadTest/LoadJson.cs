@@ -35,6 +35,8 @@ internal sealed record HoldLine(string Sku, string LocationId, int Quantity);
 
 internal sealed record HoldBody(string ReservationId, IReadOnlyList<HoldLine> Lines, int TtlSeconds);
 
+internal sealed record StockHoldBody(string HoldId, int Quantity, int TtlSeconds);
+
 internal sealed record StockLevelResponse(string Sku, string LocationId, int OnHand, int SafetyStock, int Reserved, int Allocated, int Available);
 
 internal sealed record VerifyResponse(string Status, long Sequence);
@@ -59,6 +61,7 @@ internal sealed record OrderAddress(string Line1, string City, string CountryCod
 [JsonSerializable(typeof(SnapshotBody))]
 [JsonSerializable(typeof(SnapshotResponse))]
 [JsonSerializable(typeof(HoldBody))]
+[JsonSerializable(typeof(StockHoldBody))]
 [JsonSerializable(typeof(StockLevelResponse))]
 [JsonSerializable(typeof(VerifyResponse))]
 [JsonSerializable(typeof(AvailabilityResponse))]

@@ -36,7 +36,7 @@ internal sealed record LoadOptions
 
           --url URL                 API base address (default http://127.0.0.1:5080)
           --seed                    register the locations and seed the catalogue through the API (idempotent), then run --scenario if given
-          --scenario NAME           health | availability | hold-hot | hold-spread | cnc-options | checkout-3line | all
+          --scenario NAME           health | availability | hold-hot | reserve-hot | hold-spread | cnc-options | checkout-3line | all
           --rate R                  requests per second (open model); 0 = closed loop, as fast as the connections allow
           --duration S              measured seconds per scenario (default 20)
           --warmup S                unrecorded seconds before measuring (default 5)

@@ -73,6 +73,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapLocations();
 app.MapStock();
+app.MapStockHolds();
 app.MapAvailability();
 app.MapReservations();
 app.MapClickAndCollect();

@@ -28,4 +28,10 @@ public static class Ids
 
     /// <summary>'@' is outside the id alphabet, so the composed key can never collide or be ambiguous.</summary>
     public static string StockItemKey(string locationId, string sku) => $"{sku}@{locationId}";
+
+    /// <summary>
+    /// How a hold placed directly on a stock item is named in that item's holds and ledger. ':' is outside the id
+    /// alphabet, so a direct hold can never be mistaken for a basket reservation's hold with the same id.
+    /// </summary>
+    public static string StockHoldReference(string holdId) => $"hold:{holdId}";
 }

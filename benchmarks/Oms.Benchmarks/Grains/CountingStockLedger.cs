@@ -50,4 +50,7 @@ public sealed class CountingStockLedger(IStockLedger inner) : IStockLedger
 
     public Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
         inner.Read(key, afterSequence, limit, cancellationToken);
+
+    public Task<IReadOnlyList<StockMovement>> ReadReference(string key, string reference, CancellationToken cancellationToken = default) =>
+        inner.ReadReference(key, reference, cancellationToken);
 }

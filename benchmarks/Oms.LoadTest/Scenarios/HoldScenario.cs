@@ -8,7 +8,9 @@ using Oms.LoadTest.Seeding;
 namespace Oms.LoadTest.Scenarios;
 
 /// <summary>
-/// Checkout holds of one unit, each under a new reservation id, against positions this run stocks itself.
+/// Holds of one unit, each under a new id, against positions this run stocks itself: placed directly on the
+/// stock item (the flash-sale path), or, for reserve-hot, as one-line basket reservations through the
+/// reservation API, to show what the extra reservation record costs.
 /// Fresh positions per run matter: holds live an hour, so a position reused from an earlier run would start
 /// with fewer units available (and a longer ledger), and oversell could not be counted exactly.
 /// </summary>
@@ -19,17 +21,21 @@ internal sealed class HoldScenario : Scenario
 
     private const int VerifyParallelism = 16;
 
+    private static readonly TimeSpan VerifyTimeout = TimeSpan.FromMinutes(1);
+
     // A ledger replay reads a position's whole history, so only a sample is checked; the hot SKU is always among it.
     private const int LedgerSample = 20;
 
     private readonly Position[] _positions;
     private readonly int _onHand;
     private readonly string _reservationPrefix;
+    private readonly bool _viaReservations;
     private readonly int[] _held;
     private long _refused;
 
-    private HoldScenario(string name, Position[] positions, int onHand, bool scarce, string reservationPrefix)
+    private HoldScenario(string name, Position[] positions, int onHand, bool scarce, string reservationPrefix, bool viaReservations = false)
     {
+        _viaReservations = viaReservations;
         Name = name;
         Label = scarce ? $"{name} (stock {onHand.ToString(CultureInfo.InvariantCulture)})" : name;
         _positions = positions;
@@ -43,9 +49,9 @@ internal sealed class HoldScenario : Scenario
     public override string Label { get; }
 
     /// <summary>A flash-sale drop: every buyer wants the same SKU at the same location.</summary>
-    public static HoldScenario Hot(LoadOptions options) =>
-        new("hold-hot", [new Position($"HOT-{options.RunTag}", Network.LocationId(0))], options.Stock ?? LoadOptions.MaxUnitsPerPosition,
-            options.Stock is not null, $"{options.RunTag}-hh");
+    public static HoldScenario Hot(LoadOptions options, bool viaReservations) =>
+        new(viaReservations ? "reserve-hot" : "hold-hot", [new Position($"HOT-{options.RunTag}", Network.LocationId(0))],
+            options.Stock ?? LoadOptions.MaxUnitsPerPosition, options.Stock is not null, $"{options.RunTag}-{(viaReservations ? "rh" : "hh")}", viaReservations);
 
     /// <summary>Ordinary trade: buyers spread uniformly over many SKU-locations, so no single item is contended.</summary>
     public static HoldScenario Spread(LoadOptions options, Network network)
@@ -77,11 +83,19 @@ internal sealed class HoldScenario : Scenario
     {
         var item = _positions.Length == 1 ? 0 : random.Next(_positions.Length);
         var position = _positions[item];
-        var body = new HoldBody(
-            _reservationPrefix + "-" + sequence.ToString(CultureInfo.InvariantCulture),
-            [new HoldLine(position.Sku, position.LocationId, 1)],
-            TtlSeconds);
-        return new(new HttpRequestMessage(HttpMethod.Post, "/api/v1/reservations") { Content = JsonBodies.Create(body, LoadJson.Default.HoldBody) }, item);
+        var id = _reservationPrefix + "-" + sequence.ToString(CultureInfo.InvariantCulture);
+        if (_viaReservations)
+        {
+            var body = new HoldBody(id, [new HoldLine(position.Sku, position.LocationId, 1)], TtlSeconds);
+            return new(new HttpRequestMessage(HttpMethod.Post, "/api/v1/reservations") { Content = JsonBodies.Create(body, LoadJson.Default.HoldBody) }, item);
+        }
+
+        return new(
+            new HttpRequestMessage(HttpMethod.Post, $"/api/v1/locations/{position.LocationId}/stock/{position.Sku}/holds")
+            {
+                Content = JsonBodies.Create(new StockHoldBody(id, 1, TtlSeconds), LoadJson.Default.StockHoldBody),
+            },
+            item);
     }
 
     public override Outcome Classify(HttpStatusCode status) => status switch
@@ -178,7 +192,9 @@ internal sealed class HoldScenario : Scenario
             : [.. Enumerable.Range(0, LedgerSample).Select(i => _positions[(int)((long)i * _positions.Length / LedgerSample)])];
         foreach (var position in sample)
         {
-            using var deadline = context.Deadline(cancellationToken);
+            // A replay reads the whole ledger, which a fast run makes long: a minute, not the request timeout.
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(VerifyTimeout);
             try
             {
                 using var response = await context.Http.PostAsync(

@@ -3,14 +3,15 @@ namespace Oms.LoadTest.Scenarios;
 /// <summary>The registered scenarios, in the order <c>--scenario all</c> runs them.</summary>
 internal static class ScenarioCatalog
 {
-    public static readonly IReadOnlyList<string> Names = ["health", "availability", "hold-hot", "hold-spread", "cnc-options", "checkout-3line"];
+    public static readonly IReadOnlyList<string> Names = ["health", "availability", "hold-hot", "reserve-hot", "hold-spread", "cnc-options", "checkout-3line"];
 
     /// <summary>A new instance per run, because scenarios keep per-run counters.</summary>
     public static Scenario Create(string name, LoadOptions options, Network network) => name switch
     {
         "health" => new HealthScenario(),
         "availability" => new AvailabilityScenario(network),
-        "hold-hot" => HoldScenario.Hot(options),
+        "hold-hot" => HoldScenario.Hot(options, viaReservations: false),
+        "reserve-hot" => HoldScenario.Hot(options, viaReservations: true),
         "hold-spread" => HoldScenario.Spread(options, network),
         "cnc-options" => new ClickAndCollectOptionsScenario(network),
         "checkout-3line" => new CheckoutScenario(options, network),

@@ -47,7 +47,9 @@ public static class OrderEndpoints
                 PlaceOrderOutcome.Created => TypedResults.Created($"/api/v1/orders/{orderId}", result.Order),
                 PlaceOrderOutcome.Replayed => TypedResults.Ok(result.Order),
                 PlaceOrderOutcome.KeyConflict => Problems.Invalid(key is null ? "orderId" : "Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
-                PlaceOrderOutcome.ReservationUnusable => Problems.Conflict("The reservation cannot be used.", result.Message!, "reservationId", result.Message!),
+                PlaceOrderOutcome.ReservationUnusable => request.ReservationId is not null
+                    ? Problems.Conflict("The reservation cannot be used.", result.Message!, "reservationId", result.Message!)
+                    : Problems.Conflict("A stock hold cannot be used.", result.Message!, $"lines[{request.Lines.ToList().FindIndex(l => l.LineId == result.Unsourced.FirstOrDefault()?.LineId)}].hold", result.Message!),
                 PlaceOrderOutcome.Contended => Problems.Conflict("The stock was taken by other checkouts; nothing was allocated.", result.Message!),
                 _ => Problems.Conflict("Not enough stock for every line; nothing was allocated.", result.Message ?? "",
                     new Dictionary<string, object?>

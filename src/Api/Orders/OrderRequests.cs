@@ -9,7 +9,9 @@ namespace Oms.Api.Orders;
 
 public sealed record CustomerDto(string CustomerId, string? Email = null, string? Name = null);
 
-public sealed record OrderLineDto(string LineId, string Sku, int Quantity, decimal UnitPrice, string Currency);
+public sealed record LineHoldDto(string LocationId, string HoldId);
+
+public sealed record OrderLineDto(string LineId, string Sku, int Quantity, decimal UnitPrice, string Currency, LineHoldDto? Hold = null);
 
 public sealed record DeliveryAddressDto(string Line1, string City, string CountryCode, string? PostalCode = null, double? Latitude = null, double? Longitude = null);
 
@@ -57,13 +59,20 @@ public static class OrderRequests
             return new("customer.name", "must be at most 200 characters.");
         }
 
+        if (r.ReservationId is not null && r.Lines.Select((l, i) => (l, i)).FirstOrDefault(x => x.l.Hold is not null) is { l: not null } held)
+        {
+            // A line is covered by one or the other; both at once would leave unclear which units are the order's.
+            return new($"lines[{held.i}].hold", "cannot be combined with reservationId; use one or the other.");
+        }
+
         return ValidateLines(r.Lines) ?? ValidateDelivery(r.Delivery);
     }
 
     public static PlaceOrder ToCommand(OrderRequest r) => new(
         r.Channel,
         new Customer(r.Customer.CustomerId, r.Customer.Email, r.Customer.Name),
-        [.. r.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency.ToUpperInvariant()))],
+        [.. r.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency.ToUpperInvariant(),
+            l.Hold is { } h ? new LineHold(h.LocationId, h.HoldId) : null))],
         new Delivery(r.Delivery.Method,
             r.Delivery.Address is { } a ? new DeliveryAddress(a.Line1, a.City, a.PostalCode, a.CountryCode.ToUpperInvariant(), a.Latitude, a.Longitude) : null,
             r.Delivery.PickupLocationId),
@@ -111,6 +120,12 @@ public static class OrderRequests
             if (line.Quantity is < 1 or > MaxQuantity)
             {
                 return new($"lines[{i}].quantity", $"must be between 1 and {MaxQuantity}.");
+            }
+
+            if (line.Hold is { } hold
+                && (FieldError.ForId($"lines[{i}].hold.locationId", hold.LocationId) ?? FieldError.ForId($"lines[{i}].hold.holdId", hold.HoldId)) is { } badHold)
+            {
+                return badHold;
             }
 
             if (line.UnitPrice < 0 || line.UnitPrice > MaxUnitPrice || line.UnitPrice.Scale > 4)

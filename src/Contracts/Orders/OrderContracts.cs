@@ -24,13 +24,19 @@ public enum LineStatus { Allocated = 0, Cancelled = 1 }
 [GenerateSerializer, Immutable, Alias("oms.Customer")]
 public sealed record Customer([property: Id(0)] string CustomerId, [property: Id(1)] string? Email, [property: Id(2)] string? Name);
 
+/// <summary>A hold placed directly on a stock item (a flash-sale hold) that covers one order line.</summary>
+[GenerateSerializer, Immutable, Alias("oms.LineHold")]
+public sealed record LineHold([property: Id(0)] string LocationId, [property: Id(1)] string HoldId);
+
+/// <param name="Hold">When set, the line is allocated from that hold at its location, not sourced.</param>
 [GenerateSerializer, Immutable, Alias("oms.OrderLine")]
 public sealed record OrderLine(
     [property: Id(0)] string LineId,
     [property: Id(1)] string Sku,
     [property: Id(2)] int Quantity,
     [property: Id(3)] decimal UnitPrice,
-    [property: Id(4)] string Currency);
+    [property: Id(4)] string Currency,
+    [property: Id(5)] LineHold? Hold = null);
 
 [GenerateSerializer, Immutable, Alias("oms.DeliveryAddress")]
 public sealed record DeliveryAddress(

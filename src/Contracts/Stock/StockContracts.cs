@@ -44,13 +44,37 @@ public enum HoldOutcome
     /// <summary>The reservation id already holds a different quantity here, or was released already.</summary>
     Conflict = 2,
     UnknownLocation = 3,
+    /// <summary>The same hold again: already held, nothing changed.</summary>
+    AlreadyHeld = 4,
 }
 
 [GenerateSerializer, Immutable, Alias("oms.HoldResult")]
 public sealed record HoldResult(
     [property: Id(0)] HoldOutcome Outcome,
     [property: Id(1)] int Available,
-    [property: Id(2)] string? Reason = null);
+    [property: Id(2)] string? Reason = null,
+    [property: Id(3)] DateTimeOffset? ExpiresAt = null,
+    [property: Id(4)] DateTimeOffset? PlacedAt = null);
+
+[GenerateSerializer, Alias("oms.HoldStatus")]
+public enum HoldStatus
+{
+    Held = 0,
+    Released = 1,
+    Expired = 2,
+    /// <summary>Converted into an order's allocation at checkout: the held units are the ones sold.</summary>
+    Allocated = 3,
+}
+
+/// <summary>One hold as its stock item knows it: open from memory, ended from the ledger.</summary>
+[GenerateSerializer, Immutable, Alias("oms.StockHoldView")]
+public sealed record StockHoldView(
+    [property: Id(0)] string Reference,
+    [property: Id(1)] HoldStatus Status,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] DateTimeOffset? PlacedAt,
+    [property: Id(5)] DateTimeOffset? EndedAt);
 
 [GenerateSerializer, Alias("oms.AllocationOutcome")]
 public enum AllocationOutcome
@@ -123,6 +147,10 @@ public interface IStockItemGrain : IGrainWithStringKey
     /// </summary>
     [Alias("SetAllocation")]
     Task<AllocationResult> SetAllocation(string allocationKey, int quantity, string? fromReservationId);
+
+    /// <summary>The hold under <paramref name="reference"/>, open or ended; null when it was never placed here.</summary>
+    [Alias("GetHold")]
+    Task<StockHoldView?> GetHold(string reference);
 
     [Alias("GetLedger")]
     Task<LedgerPage> GetLedger(long afterSequence, int limit);

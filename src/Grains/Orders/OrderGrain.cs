@@ -90,6 +90,23 @@ public sealed class OrderGrain(
             S.Log(clock.GetUtcNow(), "reservationConsumed", "system", reservationId);
         }
 
+        if (!S.HoldsVerified && await UnusableHold(request) is var (stale, why) && stale is not null)
+        {
+            // Named as the unsourced line, so the refusal can point at the field to fix.
+            S.Unsourced = [new UnsourcedLine(stale.LineId, stale.Sku, stale.Quantity, 0, why)];
+            return await Fail(FailureKind.ReservationUnusable, PlaceOrderOutcome.ReservationUnusable,
+                $"Hold '{stale.Hold!.HoldId}' of line {stale.LineId} at {stale.Hold.LocationId} cannot be used: {why}.");
+        }
+
+        foreach (var line in request.Lines)
+        {
+            if (line.Hold is { } hold)
+            {
+                reserved[line.Sku] = new ReservationLine(line.Sku, hold.LocationId, line.Quantity);
+            }
+        }
+
+        S.HoldsVerified = true;
         var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
@@ -225,7 +242,7 @@ public sealed class OrderGrain(
                 : FulfilmentMode.Ship;
             fulfilments.Add(new Fulfilment($"R{fulfilments.Count + 1}", group.Key, mode,
                 [.. group.Select(l => new FulfilmentLine(l.LineId, l.Quantity))],
-                new SourcingExplanation($"held by reservation {request.ReservationId}: the held units are the ones allocated", "reservation", [])));
+                new SourcingExplanation($"held by {HeldBy(request, group)}: the held units are the ones allocated", "reservation", [])));
         }
 
         var channel = JsonNamingPolicy.CamelCase.ConvertName(request.Channel.ToString());
@@ -245,15 +262,46 @@ public sealed class OrderGrain(
         return new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced);
     }
 
+    private static string HeldBy(PlaceOrder request, IEnumerable<OrderLine> lines) =>
+        request.ReservationId is { } reservationId
+            ? $"reservation {reservationId}"
+            : "stock hold " + string.Join(", ", lines.Select(l => l.Hold!.HoldId));
+
+    /// <summary>
+    /// A line naming a hold is sold from that hold, so the hold must be open and for the line's quantity; a
+    /// stale or mistyped hold id is refused rather than quietly sold from free stock.
+    /// </summary>
+    /// <returns>The first line whose hold cannot be used and why, or (null, "") when every named hold is open.</returns>
+    private async Task<(OrderLine? Line, string Why)> UnusableHold(PlaceOrder request)
+    {
+        var held = request.Lines.Where(l => l.Hold is not null).ToList();
+        var views = await Task.WhenAll(held.Select(l =>
+            GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(l.Hold!.LocationId, l.Sku)).GetHold(Ids.StockHoldReference(l.Hold.HoldId))));
+        for (var i = 0; i < held.Count; i++)
+        {
+            var view = views[i];
+            if (view is not { Status: HoldStatus.Held } || view.Quantity != held[i].Quantity)
+            {
+                return (held[i], view is null ? "unknown"
+                    : view.Status != HoldStatus.Held ? JsonNamingPolicy.CamelCase.ConvertName(view.Status.ToString())
+                    : $"held for {view.Quantity}, not {held[i].Quantity}");
+            }
+        }
+
+        return (null, "");
+    }
+
     private static bool IsReserved(OrderLine line, Dictionary<string, ReservationLine> reserved) =>
         reserved.TryGetValue(line.Sku, out var held) && held.Quantity == line.Quantity;
 
     private IEnumerable<AllocationSlice> Slices(PlaceOrder request, SourcingResult plan, Dictionary<string, ReservationLine> reserved) =>
         plan.Fulfilments.SelectMany(f => f.Lines.Select(l =>
         {
-            var sku = request.Lines.First(x => x.LineId == l.LineId).Sku;
-            var fromHold = f.FulfilmentId.StartsWith('R') ? request.ReservationId : null;
-            return new AllocationSlice(l.LineId, sku, f.LocationId, l.Quantity, fromHold);
+            var line = request.Lines.First(x => x.LineId == l.LineId);
+            var fromHold = !f.FulfilmentId.StartsWith('R') ? null
+                : line.Hold is { } hold ? Ids.StockHoldReference(hold.HoldId)
+                : request.ReservationId;
+            return new AllocationSlice(l.LineId, line.Sku, f.LocationId, l.Quantity, fromHold);
         }));
 
     /// <summary>In one global order (by stock item key), for the same reason reservations are: racing baskets

@@ -40,6 +40,12 @@ public sealed class OrderState
     /// <summary>A cancellation recorded but not yet confirmed at every stock item; finished on activation.</summary>
     public List<AllocationSlice>? PendingTargets { get; set; }
 
+    /// <summary>
+    /// The lines' stock holds were found open once: a retry after a roll-back (which frees the converted units,
+    /// not the hold) must not be refused for the holds this order itself used up.
+    /// </summary>
+    public bool HoldsVerified { get; set; }
+
     public bool Exists => Request is not null;
 
     public int AllocatedOf(string lineId) => Slices.Where(s => s.LineId == lineId).Sum(s => s.Quantity);

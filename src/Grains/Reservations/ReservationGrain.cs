@@ -246,7 +246,7 @@ public sealed class ReservationGrain(
             try
             {
                 var result = await StockItem(line).PlaceHold(id, line.Quantity, S.ExpiresAt);
-                refused = result.Outcome == HoldOutcome.Held
+                refused = result.Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld
                     ? null
                     : new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result));
             }

@@ -15,6 +15,9 @@ public sealed class MemoryStockLedger(IGrainFactory grains) : IStockLedger
 
     public Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
         grains.GetGrain<IMemoryStockLedgerGrain>(key).Read(afterSequence, limit);
+
+    public Task<IReadOnlyList<StockMovement>> ReadReference(string key, string reference, CancellationToken cancellationToken = default) =>
+        grains.GetGrain<IMemoryStockLedgerGrain>(key).ReadReference(reference);
 }
 
 [Alias("oms.IMemoryStockLedgerGrain")]
@@ -25,6 +28,9 @@ public interface IMemoryStockLedgerGrain : IGrainWithStringKey
 
     [Alias("Read")]
     Task<IReadOnlyList<StockMovement>> Read(long afterSequence, int limit);
+
+    [Alias("ReadReference")]
+    Task<IReadOnlyList<StockMovement>> ReadReference(string reference);
 }
 
 /// <summary>
@@ -49,4 +55,7 @@ public sealed class MemoryStockLedgerGrain : Grain, IMemoryStockLedgerGrain
 
     public Task<IReadOnlyList<StockMovement>> Read(long afterSequence, int limit) =>
         Task.FromResult<IReadOnlyList<StockMovement>>([.. _movements.Skip((int)Math.Min(afterSequence, int.MaxValue)).Take(limit)]);
+
+    public Task<IReadOnlyList<StockMovement>> ReadReference(string reference) =>
+        Task.FromResult<IReadOnlyList<StockMovement>>([.. _movements.Where(m => m.Reference == reference)]);
 }

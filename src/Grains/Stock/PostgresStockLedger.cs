@@ -105,16 +105,33 @@ public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLed
         return await ReadAll(connection, key, afterSequence, cancellationToken, limit);
     }
 
+    public async Task<IReadOnlyList<StockMovement>> ReadReference(string key, string reference, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var command = new NpgsqlCommand($"""
+            SELECT {Columns} FROM oms_stock_ledger WHERE reference = @reference AND stock_key = @key ORDER BY seq
+            """, connection);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.AddWithValue("reference", reference);
+        return await ReadMovements(command, cancellationToken);
+    }
+
+    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence";
+
     private static async Task<List<StockMovement>> ReadAll(
         NpgsqlConnection connection, string key, long afterSequence, CancellationToken cancellationToken, int limit = int.MaxValue)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence
-            FROM oms_stock_ledger WHERE stock_key = @key AND seq > @after ORDER BY seq LIMIT @limit
+        await using var command = new NpgsqlCommand($"""
+            SELECT {Columns} FROM oms_stock_ledger WHERE stock_key = @key AND seq > @after ORDER BY seq LIMIT @limit
             """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("after", afterSequence);
         command.Parameters.AddWithValue("limit", (long)limit);
+        return await ReadMovements(command, cancellationToken);
+    }
+
+    private static async Task<List<StockMovement>> ReadMovements(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
         var movements = new List<StockMovement>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

@@ -22,6 +22,9 @@ public sealed class StockItemGrain(
     private const string ExpiryReminder = "hold-expiry";
     private const int MaxLedgerPage = 1_000;
 
+    /// <summary>A flash sale leaves hundreds of thousands of movements; verification reads them in big pages.</summary>
+    private const int ReplayPage = 10_000;
+
     private string _key = "";
     private string _sku = "";
     private string _locationId = "";
@@ -109,10 +112,12 @@ public sealed class StockItemGrain(
             return new HoldResult(HoldOutcome.UnknownLocation, 0, UnknownLocation());
         }
 
-        var (decision, available) = await _journal.Submit((p, now, m) => (p.PlaceHold(reservationId, quantity, expiresAt, now, m), p.Available));
+        var (decision, available, hold) = await _journal.Submit((p, now, m) =>
+            (p.PlaceHold(reservationId, quantity, expiresAt, now, m), p.Available, p.Holds?.GetValueOrDefault(reservationId)));
         return decision switch
         {
-            HoldDecision.Held or HoldDecision.AlreadyHeld => new(HoldOutcome.Held, available),
+            HoldDecision.Held => new(HoldOutcome.Held, available, ExpiresAt: hold?.ExpiresAt, PlacedAt: KnownTime(hold?.PlacedAt)),
+            HoldDecision.AlreadyHeld => new(HoldOutcome.AlreadyHeld, available, ExpiresAt: hold?.ExpiresAt, PlacedAt: KnownTime(hold?.PlacedAt)),
             HoldDecision.Insufficient => new(HoldOutcome.Insufficient, available, $"Only {available} available."),
             HoldDecision.QuantityMismatch => new(HoldOutcome.Conflict, available, "The reservation already holds a different quantity here."),
             _ => new(HoldOutcome.Conflict, available, "The reservation was already released here."),
@@ -138,6 +143,18 @@ public sealed class StockItemGrain(
     public Task ReleaseHold(string reservationId) =>
         _journal.Submit((p, now, m) => p.ReleaseHold(reservationId, now, m));
 
+    public async Task<StockHoldView?> GetHold(string reference)
+    {
+        // Through the journal, so an open hold is reported only once its placement is durable.
+        var open = await _journal.Submit((p, _, _) => p.Holds?.GetValueOrDefault(reference));
+        if (open is not null)
+        {
+            return new StockHoldView(reference, HoldStatus.Held, open.Quantity, open.ExpiresAt, KnownTime(open.PlacedAt), null);
+        }
+
+        return HoldHistory.Describe(reference, await ledger.ReadReference(_key, reference));
+    }
+
     public async Task<LedgerPage> GetLedger(long afterSequence, int limit)
     {
         limit = Math.Clamp(limit, 1, MaxLedgerPage);
@@ -155,7 +172,7 @@ public sealed class StockItemGrain(
         long after = 0;
         while (after < sequence)
         {
-            var page = await ledger.Read(_key, after, MaxLedgerPage);
+            var page = await ledger.Read(_key, after, ReplayPage);
             if (page.Count == 0)
             {
                 break;
@@ -201,6 +218,9 @@ public sealed class StockItemGrain(
     private static LedgerEntry ToEntry(StockMovement m) => new(
         m.Sequence, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(m.Kind.ToString()), m.Quantity, m.Reference, m.At,
         m.ExpiresAt, m.SafetyStock, m.FeedSequence);
+
+    /// <summary>Holds from snapshots older than the placement time was recorded carry none.</summary>
+    private static DateTimeOffset? KnownTime(DateTimeOffset? at) => at == default(DateTimeOffset) ? null : at;
 
     private StockLevel LevelOf(StockPosition p) => new(_sku, _locationId, p.OnHand, p.SafetyStock, p.Reserved, p.Allocated, p.Available);
 

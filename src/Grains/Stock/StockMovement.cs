@@ -13,6 +13,8 @@ public enum MovementKind
     AllocationCancelled,
     Shipped,
     Restocked,
+    /// <summary>A hold turned into an order's allocation (the Allocated movement that follows it carries the order line).</summary>
+    HoldAllocated,
 }
 
 /// <summary>

@@ -2,7 +2,8 @@ using System.Text.Json.Serialization;
 
 namespace Oms.Grains.Stock;
 
-public sealed record StockHold(int Quantity, DateTimeOffset ExpiresAt);
+/// <param name="PlacedAt">Absent (default) in snapshots taken before it was recorded.</param>
+public sealed record StockHold(int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset PlacedAt = default);
 
 public readonly record struct PositionFigures(int OnHand, int SafetyStock, int Reserved, int Allocated, int OpenHolds, long Sequence)
 {
@@ -178,7 +179,7 @@ public sealed class StockPosition
                 return AllocationDecision.HoldMismatch;
             }
 
-            Record(new StockMovement(Sequence + 1, MovementKind.HoldReleased, hold.Quantity, fromHold, now), movements);
+            Record(new StockMovement(Sequence + 1, MovementKind.HoldAllocated, hold.Quantity, fromHold, now), movements);
         }
         else if (more > Available)
         {
@@ -226,12 +227,12 @@ public sealed class StockPosition
                 (AppliedAdjustments ??= new(StringComparer.Ordinal))[movement.Reference] = movement.At;
                 break;
             case MovementKind.HoldPlaced:
-                var hold = new StockHold(movement.Quantity, movement.ExpiresAt!.Value);
+                var hold = new StockHold(movement.Quantity, movement.ExpiresAt!.Value, movement.At);
                 (Holds ??= new(StringComparer.Ordinal))[movement.Reference] = hold;
                 ExpiryIndex.Add((hold.ExpiresAt, movement.Reference));
                 Reserved += movement.Quantity;
                 break;
-            case MovementKind.HoldReleased or MovementKind.HoldExpired:
+            case MovementKind.HoldReleased or MovementKind.HoldExpired or MovementKind.HoldAllocated:
                 var released = Holds![movement.Reference];
                 Holds.Remove(movement.Reference);
                 ExpiryIndex.Remove((released.ExpiresAt, movement.Reference));

@@ -49,6 +49,10 @@ public sealed class PostgresDurabilityTests(PostgresFixture postgres)
             Assert.Equal(ReservationOutcome.Created, created.Outcome);
             await grains.GetGrain<IReservationGrain>("RES-2").Create(new([new("BAG-1", warehouse, 1)], 3600));
             await grains.GetGrain<IReservationGrain>("RES-2").Release();
+            await Network.Stock(grains, warehouse, "BAG-2", 5);
+            await Network.Item(grains, warehouse, "BAG-2").PlaceHold("hold:H-1", 2, DateTimeOffset.UtcNow.AddHours(1));
+            await Network.Item(grains, warehouse, "BAG-2").PlaceHold("hold:H-2", 1, DateTimeOffset.UtcNow.AddHours(1));
+            await Network.Item(grains, warehouse, "BAG-2").ReleaseHold("hold:H-2");
             await Eventually.Until(
                 () => grains.GetGrain<ISkuAvailabilityGrain>("BAG-1").Get(), v => v.Available == 15, TimeSpan.FromSeconds(2), "view settled");
             // The view persists lazily; give its flush timer a beat so the restart tests what was written.
@@ -73,6 +77,15 @@ public sealed class PostgresDurabilityTests(PostgresFixture postgres)
         Assert.Equal(ReservationOutcome.Replayed, (await after.GetGrain<IReservationGrain>("RES-1")
             .Create(new([new("BAG-1", warehouse, 4), new("BAG-1", boutique, 1)], 3600))).Outcome);
         Assert.Equal(4, (await Network.Item(after, warehouse, "BAG-1").GetLevel()).Reserved);
+
+        // Direct holds: an open one from the ledger's fold, an ended one from the ledger itself.
+        var open = await Network.Item(after, warehouse, "BAG-2").GetHold("hold:H-1");
+        Assert.Equal((HoldStatus.Held, 2), (open!.Status, open.Quantity));
+        Assert.NotNull(open.PlacedAt);
+        var ended = await Network.Item(after, warehouse, "BAG-2").GetHold("hold:H-2");
+        Assert.Equal((HoldStatus.Released, 1), (ended!.Status, ended.Quantity));
+        Assert.NotNull(ended.EndedAt);
+        Assert.Null(await Network.Item(after, warehouse, "BAG-2").GetHold("hold:H-3"));
     }
 
     [Fact]

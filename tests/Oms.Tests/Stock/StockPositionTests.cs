@@ -1,3 +1,4 @@
+using Oms.Contracts.Stock;
 using Oms.Grains.Stock;
 
 namespace Oms.Tests.Stock;
@@ -241,5 +242,31 @@ public sealed class StockPositionTests
 
         Assert.Equal((0, 2, 0, 0), (position.Reserved, position.Allocated, position.Available, position.OpenHolds));
         Assert.Equal(HoldDecision.AlreadyReleased, position.PlaceHold("RES-1", 2, Now.AddMinutes(5), Now, _moves));
+    }
+
+    [Fact]
+    public void A_hold_history_tells_held_released_expired_and_allocated_apart_and_only_the_latest_placement_counts()
+    {
+        var position = WithOnHand(10);
+        position.PlaceHold("A", 1, Now.AddMinutes(5), Now, _moves);
+        position.PlaceHold("B", 2, Now.AddMinutes(5), Now, _moves);
+        position.PlaceHold("C", 1, Now.AddMinutes(1), Now, _moves);
+        position.PlaceHold("D", 3, Now.AddMinutes(5), Now, _moves);
+        position.ReleaseHold("B", Now.AddSeconds(10), _moves);
+        position.ExpireHolds(Now.AddMinutes(2), _moves);
+        position.SetAllocation("O-1:1", 3, "D", Now.AddMinutes(2), _moves);
+
+        StockHoldView? Of(string reference) => HoldHistory.Describe(reference, [.. _moves.Where(m => m.Reference == reference)]);
+
+        Assert.Equal((HoldStatus.Held, 1, null), (Of("A")!.Status, Of("A")!.Quantity, Of("A")!.EndedAt));
+        Assert.Equal((HoldStatus.Released, Now.AddSeconds(10)), (Of("B")!.Status, Of("B")!.EndedAt));
+        Assert.Equal(HoldStatus.Expired, Of("C")!.Status);
+        Assert.Equal((HoldStatus.Allocated, 3), (Of("D")!.Status, Of("D")!.Quantity));
+        Assert.Null(Of("E"));
+
+        // An id used afresh after its window: the new placement is the one described.
+        var reused = HoldHistory.Describe("B", [.. _moves.Where(m => m.Reference == "B"),
+            new StockMovement(99, MovementKind.HoldPlaced, 4, "B", Now.AddDays(8), ExpiresAt: Now.AddDays(8).AddMinutes(5))]);
+        Assert.Equal((HoldStatus.Held, 4), (reused!.Status, reused.Quantity));
     }
 }

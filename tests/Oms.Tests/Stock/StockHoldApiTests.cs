@@ -1,0 +1,181 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Oms.Tests.Infrastructure;
+
+namespace Oms.Tests.Stock;
+
+[Collection("api")]
+public sealed class StockHoldApiTests(ApiFixture fixture)
+{
+    private readonly HttpClient _http = fixture.Http;
+
+    private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+    private async Task<(string Location, string Sku)> Stocked(int units)
+    {
+        var location = Network.Unique("WH");
+        var sku = Network.Unique("DROP");
+        await _http.PutAsJsonAsync($"/api/v1/locations/{location}", new { name = location, type = "warehouse", latitude = 49.0, longitude = 2.5 });
+        await _http.PutAsJsonAsync($"/api/v1/locations/{location}/stock", new { sequence = 1, items = new[] { new { sku, onHand = units } } });
+        return (location, sku);
+    }
+
+    private Task<HttpResponseMessage> Hold(string location, string sku, string holdId, int quantity = 1, int ttlSeconds = 600) =>
+        _http.PostAsJsonAsync($"/api/v1/locations/{location}/stock/{sku}/holds", new { holdId, quantity, ttlSeconds });
+
+    private async Task<JsonNode> Level(string location, string sku) => await Json(await _http.GetAsync($"/api/v1/locations/{location}/stock/{sku}"));
+
+    [Fact]
+    public async Task A_hold_is_placed_replayed_read_released_and_never_resurrected()
+    {
+        var (location, sku) = await Stocked(5);
+
+        var placed = await Hold(location, sku, "H-1", 2);
+        var replay = await Hold(location, sku, "H-1", 2, ttlSeconds: 60);
+        var otherQuantity = await Hold(location, sku, "H-1", 3);
+
+        Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
+        var hold = await Json(placed);
+        Assert.Equal($"/api/v1/locations/{location}/stock/{sku}/holds/H-1", placed.Headers.Location!.OriginalString);
+        Assert.Equal(("held", 2, 3), ((string?)hold["status"], (int)hold["quantity"]!, (int)hold["available"]!));
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal((string?)hold["expiresAt"], (string?)(await Json(replay))["expiresAt"]);
+        Assert.Equal(HttpStatusCode.Conflict, otherQuantity.StatusCode);
+        Assert.NotNull((await Json(otherQuantity))["errors"]!["holdId"]);
+
+        var read = await Json(await _http.GetAsync($"/api/v1/locations/{location}/stock/{sku}/holds/H-1"));
+        Assert.Equal("held", (string?)read["status"]);
+        Assert.NotNull(read["placedAt"]);
+        Assert.Equal(2, (int)(await Level(location, sku))["reserved"]!);
+
+        var released = await _http.DeleteAsync($"/api/v1/locations/{location}/stock/{sku}/holds/H-1");
+        var releasedAgain = await _http.DeleteAsync($"/api/v1/locations/{location}/stock/{sku}/holds/H-1");
+        var ended = await Json(released);
+        Assert.Equal("released", (string?)ended["status"]);
+        Assert.NotNull(ended["endedAt"]);
+        Assert.Equal(HttpStatusCode.OK, releasedAgain.StatusCode);
+        Assert.Equal(0, (int)(await Level(location, sku))["reserved"]!);
+
+        // A late retry of the placement must not hold the units again.
+        Assert.Equal(HttpStatusCode.Conflict, (await Hold(location, sku, "H-1", 2)).StatusCode);
+        Assert.Equal(0, (int)(await Level(location, sku))["reserved"]!);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.GetAsync($"/api/v1/locations/{location}/stock/{sku}/holds/H-2")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _http.DeleteAsync($"/api/v1/locations/{location}/stock/{sku}/holds/H-2")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Three_hundred_buyers_racing_for_forty_units_get_exactly_forty_holds()
+    {
+        var (location, sku) = await Stocked(40);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 300).Select(i => Hold(location, sku, $"B-{i}")));
+
+        Assert.Equal(40, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
+        Assert.Equal(260, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
+        var level = await Level(location, sku);
+        Assert.Equal((40, 0), ((int)level["reserved"]!, (int)level["available"]!));
+        var refused = await Json(responses.First(r => r.StatusCode == HttpStatusCode.Conflict));
+        Assert.Equal(0, (int)refused["available"]!);
+        Assert.NotNull(refused["errors"]!["quantity"]);
+        var verify = await Json(await _http.PostAsync($"/api/v1/locations/{location}/stock/{sku}/verify", null));
+        Assert.Equal("consistent", (string?)verify["status"]);
+    }
+
+    [Fact]
+    public async Task Checkout_sells_the_held_unit_and_the_hold_cannot_be_used_twice()
+    {
+        var (location, sku) = await Stocked(1);
+        Assert.Equal(HttpStatusCode.Created, (await Hold(location, sku, "DROP-BUYER-1")).StatusCode);
+
+        var order = await Checkout(sku, location, "DROP-BUYER-1");
+        var again = await Checkout(sku, location, "DROP-BUYER-1");
+
+        Assert.Equal(HttpStatusCode.Created, order.StatusCode);
+        var body = await Json(order);
+        Assert.Equal(location, (string?)body["fulfilments"]![0]!["locationId"]);
+        Assert.Contains("stock hold DROP-BUYER-1", (string?)body["fulfilments"]![0]!["explanation"]!["rule"]);
+        var level = await Level(location, sku);
+        Assert.Equal((0, 1, 0), ((int)level["reserved"]!, (int)level["allocated"]!, (int)level["available"]!));
+        var hold = await Json(await _http.GetAsync($"/api/v1/locations/{location}/stock/{sku}/holds/DROP-BUYER-1"));
+        Assert.Equal("allocated", (string?)hold["status"]);
+
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.NotNull((await Json(again))["errors"]!["lines[0].hold"]);
+        Assert.Equal(1, (int)(await Level(location, sku))["allocated"]!);
+    }
+
+    [Fact]
+    public async Task Checkout_with_an_unknown_or_mismatched_hold_is_refused_and_allocates_nothing()
+    {
+        var (location, sku) = await Stocked(5);
+        await Hold(location, sku, "H-2", 2);
+
+        var unknown = await Checkout(sku, location, "NO-SUCH-HOLD");
+        var mismatched = await Checkout(sku, location, "H-2", quantity: 1);
+
+        Assert.Equal(HttpStatusCode.Conflict, unknown.StatusCode);
+        Assert.Contains("unknown", (string?)(await Json(unknown))["detail"]);
+        Assert.Equal(HttpStatusCode.Conflict, mismatched.StatusCode);
+        Assert.NotNull((await Json(mismatched))["errors"]!["lines[0].hold"]);
+        var level = await Level(location, sku);
+        Assert.Equal((2, 0), ((int)level["reserved"]!, (int)level["allocated"]!));
+    }
+
+    [Theory]
+    [InlineData("""{"holdId":"bad id","quantity":1}""", "holdId")]
+    [InlineData("""{"holdId":"H","quantity":0}""", "quantity")]
+    [InlineData("""{"holdId":"H","quantity":100000}""", "quantity")]
+    [InlineData("""{"holdId":"H","quantity":1,"ttlSeconds":0}""", "ttlSeconds")]
+    [InlineData("""{"quantity":1}""", "holdId")]
+    [InlineData("""{"holdId":"H","quantity":"one"}""", "quantity")]
+    public async Task A_bad_hold_names_its_field_and_holds_nothing(string body, string field)
+    {
+        var (location, sku) = await Stocked(5);
+
+        var response = await _http.PostAsync($"/api/v1/locations/{location}/stock/{sku}/holds", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await Json(response))["errors"]![field]);
+        Assert.Equal(0, (int)(await Level(location, sku))["reserved"]!);
+    }
+
+    [Fact]
+    public async Task A_hold_at_an_unknown_location_or_with_a_bad_path_is_refused()
+    {
+        var unknown = await Hold(Network.Unique("NOWHERE"), "SKU", "H-1");
+        var badSku = await _http.PostAsJsonAsync("/api/v1/locations/WH/stock/bad%20sku/holds", new { holdId = "H", quantity = 1 });
+
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+        Assert.NotNull((await Json(unknown))["errors"]!["locationId"]);
+        Assert.Equal(HttpStatusCode.BadRequest, badSku.StatusCode);
+        Assert.NotNull((await Json(badSku))["errors"]!["sku"]);
+    }
+
+    [Fact]
+    public async Task A_line_hold_cannot_be_combined_with_a_reservation()
+    {
+        var response = await Checkout("SKU", "WH", "H-1", extra: """, "reservationId": "R-1" """);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.NotNull((await Json(response))["errors"]!["lines[0].hold"]);
+    }
+
+    private Task<HttpResponseMessage> Checkout(string sku, string location, string holdId, int quantity = 1, string extra = "")
+    {
+        var body = $$"""
+            {
+              "channel": "web",
+              "customer": { "customerId": "C-DROP" },
+              "lines": [ { "lineId": "1", "sku": "{{sku}}", "quantity": {{quantity}}, "unitPrice": 950, "currency": "EUR",
+                           "hold": { "locationId": "{{location}}", "holdId": "{{holdId}}" } } ],
+              "delivery": { "method": "shipToHome", "address": { "line1": "1 Main St", "city": "Paris", "countryCode": "FR" } }
+              {{extra}}
+            }
+            """;
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Idempotency-Key", Network.Unique("KEY"));
+        return _http.SendAsync(request);
+    }
+}
