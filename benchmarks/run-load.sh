@@ -305,7 +305,7 @@ for _ in $(seq 1 30); do kill -0 "$API_PID" 2>/dev/null || break; sleep 0.5; don
 HOT_RATIO=$(ratio "$HOT_RPS" "$PGBENCH_TPS" 4)
 AVAIL_RATIO=$(ratio "$AVAIL_RPS" "$HEALTH_RPS" 3)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DIRTY=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -v '^??' | wc -l)
+DIRTY=$(git -C "$ROOT" status --porcelain 2>/dev/null | { grep -v '^??' || true; } | wc -l)
 
 mkdir -p "$(dirname "$OUT")"
 {

@@ -55,6 +55,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<ProfileCache>();
+builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AvailabilityRenderer>(sp, hosting == "cohosted"));
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddOpenApi();

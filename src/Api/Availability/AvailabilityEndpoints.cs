@@ -19,7 +19,7 @@ public static class AvailabilityEndpoints
         var group = app.MapGroup("/api/v1/availability").WithTags("Availability");
 
         // The storefront's hot path: one grain call for the SKU's view; the online rules apply here, on cached profiles.
-        group.MapGet("/{sku}", async (string sku, string? view, IGrainFactory grains, ProfileCache profiles) =>
+        group.MapGet("/{sku}", async (string sku, string? view, IGrainFactory grains, ProfileCache profiles, AvailabilityRenderer renderer) =>
         {
             if (Problems.InvalidId("sku", sku) is { } badId)
             {
@@ -32,7 +32,7 @@ public static class AvailabilityEndpoints
             }
 
             var raw = await grains.GetGrain<ISkuAvailabilityGrain>(sku).Get();
-            return TypedResults.Ok(AvailabilityViews.Apply(raw, parsed, await profiles.GetAsync()));
+            return TypedResults.Bytes(renderer.Render(raw, parsed, await profiles.GetAsync()), "application/json; charset=utf-8");
         })
         .Produces<SkuAvailability>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
