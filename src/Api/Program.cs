@@ -59,11 +59,17 @@ builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<Availabili
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddOpenApi();
-builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
+var health = builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 if (configuration.GetValue<bool>("Oms:SeedDemo"))
 {
+    builder.Services.AddSingleton<DemoReadiness>();
     builder.Services.AddHostedService<DemoSeeder>();
+    health.AddCheck<DemoReadiness>("demo", tags: ["ready"]);
 }
+
+// HTTP opens while the silo or the cluster connection is still starting: liveness answers at once, and
+// readiness (and every other request) says 503 until a silo is there.
+builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true);
 
 var app = builder.Build();
 app.UseExceptionHandler();
@@ -71,7 +77,7 @@ app.UseStatusCodePages();
 
 app.MapOpenApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write });
 app.MapLocations();
 app.MapStock();
 app.MapStockHolds();

@@ -34,4 +34,11 @@ public static class Ids
     /// alphabet, so a direct hold can never be mistaken for a basket reservation's hold with the same id.
     /// </summary>
     public static string StockHoldReference(string holdId) => $"hold:{holdId}";
+
+    /// <summary>
+    /// How a basket reservation's holds are named at its stock items: the id itself at first, and after a
+    /// failed and rolled-back try, the id with its attempt ('~' is outside the id alphabet, so never ambiguous).
+    /// </summary>
+    public static string ReservationHoldKey(string reservationId, int attempt) =>
+        attempt == 0 ? reservationId : $"{reservationId}~{attempt}";
 }

@@ -35,9 +35,9 @@ public sealed class CountingStockLedger(IStockLedger inner) : IStockLedger
     public Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default) =>
         inner.Load(key, cancellationToken);
 
-    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default)
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default)
     {
-        await inner.Append(key, expectedSequence, movements, cancellationToken);
+        await inner.Append(key, expectedSequence, movements, deadline, cancellationToken);
         Interlocked.Increment(ref _appends);
         Interlocked.Add(ref _movements, movements.Count);
     }
@@ -47,6 +47,12 @@ public sealed class CountingStockLedger(IStockLedger inner) : IStockLedger
         await inner.SaveSnapshot(key, position, cancellationToken);
         Interlocked.Increment(ref _snapshots);
     }
+
+    public Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default) =>
+        inner.SetDeadline(key, deadline, cancellationToken);
+
+    public Task<IReadOnlyList<string>> DueItems(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
+        inner.DueItems(before, limit, cancellationToken);
 
     public Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default) =>
         inner.Read(key, afterSequence, limit, cancellationToken);

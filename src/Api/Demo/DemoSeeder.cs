@@ -1,4 +1,6 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Oms.Contracts;
+using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
 
@@ -8,15 +10,37 @@ namespace Oms.Api.Demo;
 /// Loads <see cref="DemoNetwork"/> once the cluster is up (--seed-demo). Snapshots use sequence 1, so
 /// seeding again after a restart on PostgreSQL is a no-op rather than a reset of real movements.
 /// </summary>
-public sealed class DemoSeeder(IGrainFactory grains, IHostApplicationLifetime lifetime, ILogger<DemoSeeder> logger) : BackgroundService
+public sealed class DemoSeeder(IGrainFactory grains, DemoReadiness readiness, IHostApplicationLifetime lifetime, ILogger<DemoSeeder> logger)
+    : BackgroundService
 {
+    private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // The silo and client are started by earlier hosted services; wait until the whole host is up.
         var started = new TaskCompletionSource();
         await using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
         await started.Task.WaitAsync(stoppingToken);
 
+        // HTTP opens before the cluster answers (liveness must not wait for it), so the first tries may fail.
+        while (true)
+        {
+            try
+            {
+                await Seed(stoppingToken);
+                break;
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                logger.LogInformation("Demo seeding waits for the cluster: {Reason}", ex.Message);
+                await Task.Delay(RetryEvery, stoppingToken);
+            }
+        }
+
+        readiness.Seeded();
+    }
+
+    private async Task Seed(CancellationToken stoppingToken)
+    {
         foreach (var location in DemoNetwork.Locations)
         {
             await grains.GetGrain<ILocationGrain>(location.LocationId).Upsert(location);
@@ -31,6 +55,27 @@ public sealed class DemoSeeder(IGrainFactory grains, IHostApplicationLifetime li
             count += batch.Length;
         }
 
+        // Ready means the storefront's first question is answered: wait until the network view, which is fed
+        // asynchronously and refreshes its profiles on a period, shows the last SKU seeded.
+        var last = DemoNetwork.Stock().Last(s => s.OnHand > s.SafetyStock);
+        using var patience = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        patience.CancelAfter(TimeSpan.FromSeconds(30));
+        while ((await grains.GetGrain<INetworkGrain>(0).GetAvailability(last.Sku, AvailabilityView.Store)).Available == 0)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), patience.Token);
+        }
+
         logger.LogInformation("Demo network seeded: {Locations} locations, {Positions} stock positions", DemoNetwork.Locations.Count, count);
     }
+}
+
+/// <summary>Not ready until the demo network the process was asked to serve is there.</summary>
+public sealed class DemoReadiness : IHealthCheck
+{
+    private volatile bool _seeded;
+
+    public void Seeded() => _seeded = true;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(_seeded ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("Not ready: the demo network is still being seeded."));
 }

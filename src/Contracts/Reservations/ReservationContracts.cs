@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Oms.Contracts.Reservations;
 
 [GenerateSerializer, Immutable, Alias("oms.ReservationLine")]
@@ -31,7 +33,8 @@ public sealed record ReservationView(
     [property: Id(1)] ReservationStatus Status,
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] DateTimeOffset ExpiresAt,
-    [property: Id(4)] IReadOnlyList<ReservationLine> Lines);
+    [property: Id(4)] IReadOnlyList<ReservationLine> Lines,
+    [property: Id(5), JsonIgnore] string? HoldKey = null);
 
 [GenerateSerializer, Immutable, Alias("oms.ShortLine")]
 public sealed record ShortLine(

@@ -152,6 +152,10 @@ public interface IStockItemGrain : IGrainWithStringKey
     [Alias("GetHold")]
     Task<StockHoldView?> GetHold(string reference);
 
+    /// <summary>Releases every hold whose time has come and records the next expiry; for the expiry sweep.</summary>
+    [Alias("SettleExpiredHolds")]
+    Task SettleExpiredHolds();
+
     [Alias("GetLedger")]
     Task<LedgerPage> GetLedger(long afterSequence, int limit);
 

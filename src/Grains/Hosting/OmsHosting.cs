@@ -4,9 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Oms.Grains.ClickAndCollect;
+using Oms.Grains.Faults;
+using Oms.Grains.Persistence;
 using Oms.Grains.Reservations;
 using Oms.Grains.Stock;
 using Orleans.Configuration;
+using Orleans.Serialization;
 
 namespace Oms.Grains.Hosting;
 
@@ -22,35 +25,78 @@ public static class OmsHosting
 {
     public const string Invariant = "Npgsql";
 
-    /// <summary>Npgsql's default of 100 pooled connections per process exhausts PostgreSQL's default of 100
-    /// server connections as soon as two silos are busy; without an explicit size each process takes this many.</summary>
-    public const int DefaultMaxPoolSize = 30;
+    /// <summary>
+    /// Connections one silo (or co-hosted API) process opens at most. Every PostgreSQL user in a process (grain
+    /// storage, membership, reminders, the stock ledger) opens connections with the same string, so Npgsql keeps
+    /// one pool per process: three silos and two API nodes take at most 3 × 25 + 2 × 5 = 85 of PostgreSQL's
+    /// default 100 (less the 3 reserved for superusers).
+    /// </summary>
+    public const int DefaultSiloPoolSize = 25;
 
-    public static string? ConnectionString(IConfiguration configuration)
+    /// <summary>A stateless API node only reads the membership table, so it needs few connections.</summary>
+    public const int DefaultClientPoolSize = 5;
+
+    /// <summary>Seconds to wait for a connection or a command: a request's budget is <see cref="DefaultRequestTimeout"/>,
+    /// and Npgsql's defaults (15 s and 30 s) would spend it all on one database call.</summary>
+    public const int DefaultConnectTimeoutSeconds = 5;
+    public const int DefaultCommandTimeoutSeconds = 8;
+
+    /// <summary>No grain call, and so no HTTP request, waits longer than this for its answer (Orleans' default is 30 s).</summary>
+    public static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
+
+    /// <returns>The Npgsql connection string with the project's defaults for what it does not set, or null.</returns>
+    public static string? ConnectionString(IConfiguration configuration, int defaultPoolSize = DefaultSiloPoolSize)
     {
         if (configuration.GetConnectionString("Oms") is not { Length: > 0 } value)
         {
             return null;
         }
 
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = value };
         var builder = new NpgsqlConnectionStringBuilder(value);
-        var explicitSize = value.Contains("pool size", StringComparison.OrdinalIgnoreCase)
-            || value.Contains("maxpoolsize", StringComparison.OrdinalIgnoreCase);
-        if (!explicitSize)
+        if (!Sets(given, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize"))
         {
-            builder.MaxPoolSize = DefaultMaxPoolSize;
+            builder.MaxPoolSize = defaultPoolSize;
+        }
+
+        if (!Sets(given, "Timeout", "Connect Timeout", "Connection Timeout"))
+        {
+            builder.Timeout = DefaultConnectTimeoutSeconds;
+        }
+
+        if (!Sets(given, "Command Timeout", "CommandTimeout"))
+        {
+            builder.CommandTimeout = DefaultCommandTimeoutSeconds;
         }
 
         return builder.ConnectionString;
     }
 
+    /// <summary>Whether the operator set the setting under any of its names; then their value stands.</summary>
+    private static bool Sets(System.Data.Common.DbConnectionStringBuilder given, params string[] keys) => keys.Any(given.ContainsKey);
+
+    /// <summary>
+    /// A driver exception that escapes a grain without passing its call filter (a state read failing during
+    /// activation) must still cross to the caller, or the caller sees a serializer error instead of "the database
+    /// failed" and cannot tell it is retryable.
+    /// </summary>
+    private static void AdmitDriverExceptions(ExceptionSerializationOptions options) => options.SupportedNamespacePrefixes.Add("Npgsql");
+
+    /// <summary><c>Oms:RequestTimeout</c>, else <see cref="DefaultRequestTimeout"/>.</summary>
+    public static TimeSpan RequestTimeout(IConfiguration configuration) =>
+        configuration.GetValue<TimeSpan?>("Oms:RequestTimeout") ?? DefaultRequestTimeout;
+
     /// <summary>Storage, reminders and domain options: what every silo needs regardless of clustering.</summary>
     public static ISiloBuilder AddOmsGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
+        silo.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
+        silo.AddIncomingGrainCallFilter<InfrastructureFaultFilter>();
         silo.Services.AddOptions<StockOptions>().Bind(configuration.GetSection("Oms:Stock"));
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
         silo.Services.AddOptions<ClickAndCollectOptions>().Bind(configuration.GetSection("Oms:ClickAndCollect"));
+        silo.Services.AddHostedService<HoldExpirySweep>();
 
         var connectionString = ConnectionString(configuration);
         if (connectionString is null)
@@ -61,7 +107,7 @@ public static class OmsHosting
         }
         else
         {
-            silo.Services.AddSingleton(_ => NpgsqlDataSource.Create(connectionString));
+            silo.Services.AddSingleton(new OmsDatabase(connectionString));
             silo.Services.AddSingleton<IStockLedger, PostgresStockLedger>();
             silo.AddAdoNetGrainStorage(OmsStorage.Name, o =>
             {
@@ -122,13 +168,15 @@ public static class OmsHosting
     public static IClientBuilder UseOmsClustering(this IClientBuilder client, IConfiguration configuration)
     {
         var orleans = configuration.GetSection("Orleans");
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
+        client.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
         client.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = ClusterId(orleans);
             o.ServiceId = ServiceId(orleans);
         });
 
-        var connectionString = ConnectionString(configuration);
+        var connectionString = ConnectionString(configuration, DefaultClientPoolSize);
         if (orleans["Gateways"] is { Length: > 0 } gateways)
         {
             var endpoints = gateways.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -6,6 +6,7 @@ using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
+using Oms.Grains.Faults;
 using Oms.Grains.Hosting;
 using Oms.Grains.Sourcing;
 
@@ -32,14 +33,22 @@ public sealed class OrderGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Status == OrderStatus.Pending && S.Exists)
+        try
         {
-            logger.LogWarning("Order {Order} found mid-checkout; rolling back", OrderId);
-            await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+            if (S.Status == OrderStatus.Pending && S.Exists)
+            {
+                logger.LogWarning("Order {Order} found mid-checkout; rolling back", OrderId);
+                await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+            }
+            else if (S.PendingTargets is { } targets)
+            {
+                await FinishCancellation(targets);
+            }
         }
-        else if (S.PendingTargets is { } targets)
+        catch (Exception ex) when (Infrastructure.IsFault(ex))
         {
-            await FinishCancellation(targets);
+            // The activation fails and the caller retries; the recovery stays durable and runs again next time.
+            throw Infrastructure.Unavailable($"Recovery of order {OrderId}");
         }
     }
 
@@ -53,11 +62,24 @@ public sealed class OrderGrain(
                 return new(PlaceOrderOutcome.KeyConflict, null, [], "This order id or idempotency key was already used for a different order.");
             }
 
-            if (S.Status != OrderStatus.Failed || S.Failure is FailureKind.Short or FailureKind.ReservationUnusable)
+            if (S.Status == OrderStatus.Pending)
             {
-                return S.Status == OrderStatus.Failed
-                    ? Refused(S.Failure == FailureKind.Short ? PlaceOrderOutcome.Short : PlaceOrderOutcome.ReservationUnusable)
-                    : new(PlaceOrderOutcome.Replayed, S.View(OrderId), [], null);
+                // Only reachable if a checkout's failure left its plan in this activation: what is durable
+                // decides, never memory, so undo whatever the plan may have placed and try again.
+                await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+            }
+
+            if (S.Status == OrderStatus.Failed && S.Failure is FailureKind.Short or FailureKind.ReservationUnusable)
+            {
+                return Refused(S.Failure == FailureKind.Short ? PlaceOrderOutcome.Short : PlaceOrderOutcome.ReservationUnusable);
+            }
+
+            if (S.Status != OrderStatus.Failed)
+            {
+                // The replay of an acknowledged order; the customer index is written after the order, so a
+                // failure between the two is repaired here.
+                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt);
+                return new(PlaceOrderOutcome.Replayed, S.View(OrderId), [], null);
             }
 
             // Interrupted or lost a race before: nothing is allocated, so the same request may simply try again.
@@ -72,6 +94,7 @@ public sealed class OrderGrain(
         S.Log(now, "received", Actor(request), $"{request.Lines.Count} lines, {request.Delivery.Method}");
 
         var reserved = new Dictionary<string, ReservationLine>(StringComparer.Ordinal);
+        string? reservationHold = null;
         if (request.ReservationId is { } reservationId)
         {
             var reservation = await GrainFactory.GetGrain<IReservationGrain>(reservationId).Consume(OrderId);
@@ -82,6 +105,7 @@ public sealed class OrderGrain(
                     $"Reservation '{reservationId}' is unknown, expired, released or used by another order.");
             }
 
+            reservationHold = reservation.HoldKey ?? reservationId;
             foreach (var line in reservation.Lines)
             {
                 reserved[line.Sku] = line;
@@ -119,7 +143,7 @@ public sealed class OrderGrain(
 
             S.Status = OrderStatus.Pending;
             S.Fulfilments = [.. plan.Fulfilments];
-            S.Slices = [.. Slices(request, plan, reserved)];
+            S.Slices = [.. Slices(request, plan, reserved, reservationHold)];
             S.ShipSlots = [.. plan.Fulfilments.Where(f => f.Mode == FulfilmentMode.Ship && IsBoutique(f.LocationId)).Select(f => f.LocationId).Distinct()];
 
             // The intent and its watchdog are durable before any unit moves, so a crash at any later point is undone.
@@ -153,8 +177,9 @@ public sealed class OrderGrain(
         return await Fail(FailureKind.Contended, PlaceOrderOutcome.Contended, "Other checkouts kept taking the same units; nothing is allocated. Retry.");
     }
 
+    /// <summary>Only an order whose outcome is durable exists for a reader; a plan being placed is not an order yet.</summary>
     public Task<OrderView?> Get() =>
-        Task.FromResult(S.Exists && S.Status != OrderStatus.Failed ? S.View(OrderId) : null);
+        Task.FromResult(S.Exists && S.Status is not (OrderStatus.Failed or OrderStatus.Pending) ? S.View(OrderId) : null);
 
     public async Task<CancelResult> Cancel(CancelOrder request)
     {
@@ -294,13 +319,13 @@ public sealed class OrderGrain(
     private static bool IsReserved(OrderLine line, Dictionary<string, ReservationLine> reserved) =>
         reserved.TryGetValue(line.Sku, out var held) && held.Quantity == line.Quantity;
 
-    private IEnumerable<AllocationSlice> Slices(PlaceOrder request, SourcingResult plan, Dictionary<string, ReservationLine> reserved) =>
+    private IEnumerable<AllocationSlice> Slices(PlaceOrder request, SourcingResult plan, Dictionary<string, ReservationLine> reserved, string? reservationHold) =>
         plan.Fulfilments.SelectMany(f => f.Lines.Select(l =>
         {
             var line = request.Lines.First(x => x.LineId == l.LineId);
             var fromHold = !f.FulfilmentId.StartsWith('R') ? null
                 : line.Hold is { } hold ? Ids.StockHoldReference(hold.HoldId)
-                : request.ReservationId;
+                : reservationHold;
             return new AllocationSlice(l.LineId, line.Sku, f.LocationId, l.Quantity, fromHold);
         }));
 
@@ -308,19 +333,14 @@ public sealed class OrderGrain(
     /// then finish whole instead of splitting scarce stock between them.</summary>
     private async Task<bool> AllocateAll()
     {
+        // A stock item that fails (rather than refuses) decided nothing: that is not a lost race, so it is not
+        // re-sourced around. The failure goes up as "unavailable", the durable Pending intent is rolled back
+        // by the next activation or the recovery reminder, and the client's retry checks out afresh.
         foreach (var slice in S.Slices.OrderBy(s => Ids.StockItemKey(s.LocationId, s.Sku), StringComparer.Ordinal))
         {
-            try
+            var result = await StockItem(slice).SetAllocation(AllocationSlice.Key(OrderId, slice.LineId), slice.Quantity, slice.FromReservationId);
+            if (result.Outcome != AllocationOutcome.Allocated)
             {
-                var result = await StockItem(slice).SetAllocation(AllocationSlice.Key(OrderId, slice.LineId), slice.Quantity, slice.FromReservationId);
-                if (result.Outcome != AllocationOutcome.Allocated)
-                {
-                    return false;
-                }
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Allocation of order {Order} line {Line} at {Location} failed", OrderId, slice.LineId, slice.LocationId);
                 return false;
             }
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Oms.Contracts;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
+using Oms.Grains.Faults;
 
 namespace Oms.Grains.Reservations;
 
@@ -15,6 +16,15 @@ public sealed class ReservationState
     public DateTimeOffset ExpiresAt { get; set; }
     public List<ShortLine> ShortLines { get; set; } = [];
     public string? ConsumedBy { get; set; }
+
+    /// <summary>
+    /// How many times placement was interrupted by a failure and rolled back. The stock items remember a released
+    /// hold's id so that a late placement cannot revive it; each retry therefore holds under a fresh name.
+    /// </summary>
+    public int Attempt { get; set; }
+
+    /// <summary>Failed because placement could not be decided, not because stock was short: a retry may try again.</summary>
+    public bool Interrupted { get; set; }
 }
 
 public sealed class ReservationOptions
@@ -43,7 +53,14 @@ public sealed class ReservationGrain(
         if (S.Status == ReservationStatus.Pending)
         {
             logger.LogWarning("Reservation {Id} found half-placed; rolling back", this.GetPrimaryKeyString());
-            await RollBack([]);
+            try
+            {
+                await RollBack([], interrupted: true);
+            }
+            catch (Exception ex) when (Infrastructure.IsFault(ex))
+            {
+                throw Infrastructure.Unavailable($"Recovery of reservation {this.GetPrimaryKeyString()}");
+            }
         }
     }
 
@@ -70,9 +87,19 @@ public sealed class ReservationGrain(
                 return new ReservationResult(ReservationOutcome.Conflict, View(), []);
             }
 
-            return existing == ReservationStatus.Failed
-                ? new ReservationResult(ReservationOutcome.Short, null, S.ShortLines)
-                : new ReservationResult(ReservationOutcome.Replayed, View(), []);
+            if (existing == ReservationStatus.Failed && !S.Interrupted)
+            {
+                return new ReservationResult(ReservationOutcome.Short, null, S.ShortLines);
+            }
+
+            if (existing != ReservationStatus.Failed)
+            {
+                return new ReservationResult(ReservationOutcome.Replayed, View(), []);
+            }
+
+            // An earlier try failed on a dependency and was rolled back: nothing was refused, so this one places afresh.
+            S.Attempt++;
+            S.Interrupted = false;
         }
 
         S.Status = ReservationStatus.Pending;
@@ -104,41 +131,42 @@ public sealed class ReservationGrain(
             await state.WriteStateAsync();
             return new ReservationResult(ReservationOutcome.Created, View(), []);
         }
-        catch when (S.Status == ReservationStatus.Pending)
+        catch (Exception ex) when (S.Status == ReservationStatus.Pending)
         {
-            // Not acknowledged, so it must not hold anything; if this roll-back fails too, the watch reminder
-            // or the next activation finishes it.
-            await RollBack([]);
-            throw;
+            // Not acknowledged, so it must not hold anything; if this roll-back fails too, the durable intent is
+            // rolled back by the next activation or the watch reminder. Either way the caller may retry the same id.
+            logger.LogWarning(ex, "Reservation {Id} could not be placed; rolling back", this.GetPrimaryKeyString());
+            await RollBack([], interrupted: true);
+            throw Infrastructure.IsFault(ex) ? Infrastructure.Unavailable($"Reservation {this.GetPrimaryKeyString()}") : ex;
         }
     }
 
     /// <summary>
     /// A one-line hold is atomic at its stock item, so there is no half-placed state to recover and no intent or
     /// watch reminder to write first: the flash-sale path costs the item's (shared) ledger append and one write
-    /// here. A crash between the two leaves a hold without its record only until its TTL, and a retry of the
-    /// same request finds the hold and completes. A refusal holds nothing and is not written.
+    /// here. A failure between the two (or of either) leaves at most a hold without its record, which the retry
+    /// of the same request finds and completes, or which expires at its TTL; so the hold is not released here,
+    /// where a release would spend the id. A refusal holds nothing and is not written.
     /// </summary>
     private async Task<ReservationResult> CreateSingleLine()
     {
-        var shortLines = await PlaceHolds();
-        if (shortLines.Count > 0)
-        {
-            S.Status = ReservationStatus.Failed;
-            S.ShortLines = shortLines;
-            return new ReservationResult(ReservationOutcome.Short, null, shortLines);
-        }
-
-        S.Status = ReservationStatus.Held;
         try
         {
+            var shortLines = await PlaceHolds();
+            if (shortLines.Count > 0)
+            {
+                S.Status = ReservationStatus.Failed;
+                S.ShortLines = shortLines;
+                return new ReservationResult(ReservationOutcome.Short, null, shortLines);
+            }
+
+            S.Status = ReservationStatus.Held;
             await state.WriteStateAsync();
         }
         catch
         {
-            // Not acknowledged, so not held either: give the unit back and forget the attempt.
-            await ReleaseLines();
-            state.State = new ReservationState();
+            // Memory goes back to what is durable (nothing): the answer was not an acknowledgement.
+            state.State = new ReservationState { Attempt = S.Attempt };
             throw;
         }
 
@@ -199,7 +227,7 @@ public sealed class ReservationGrain(
         switch (S.Status)
         {
             case ReservationStatus.Pending:
-                await RollBack([]);
+                await RollBack([], interrupted: true);
                 return;
             case ReservationStatus.Held when now < S.ExpiresAt:
                 await this.RegisterOrUpdateReminder(WatchReminder, S.ExpiresAt - now, TimeSpan.FromMinutes(1));
@@ -223,17 +251,24 @@ public sealed class ReservationGrain(
             status = ReservationStatus.Expired;
         }
 
-        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines);
+        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines, HoldKey);
     }
+
+    /// <summary>The name this reservation's holds carry at the stock items for the current attempt.</summary>
+    private string HoldKey => Ids.ReservationHoldKey(this.GetPrimaryKeyString(), S.Attempt);
 
     /// <summary>
     /// Places the holds one at a time in one global order (by stock item key), like taking locks in order:
     /// when many baskets race for the same items, whoever holds the first contended item goes on to the next,
     /// so scarce stock ends up in complete baskets instead of being split between baskets that all fail.
     /// </summary>
+    /// <remarks>
+    /// A stock item that fails, rather than refuses, decided nothing: its exception goes up as it is, so the id is
+    /// not spent on a refusal that never happened.
+    /// </remarks>
     private async Task<List<ShortLine>> PlaceHolds()
     {
-        var id = this.GetPrimaryKeyString();
+        var id = HoldKey;
         var order = Enumerable.Range(0, S.Lines.Count)
             .OrderBy(i => Ids.StockItemKey(S.Lines[i].LocationId, S.Lines[i].Sku), StringComparer.Ordinal)
             .ToList();
@@ -242,20 +277,10 @@ public sealed class ReservationGrain(
         {
             var i = order[n];
             var line = S.Lines[i];
-            ShortLine? refused;
-            try
-            {
-                var result = await StockItem(line).PlaceHold(id, line.Quantity, S.ExpiresAt);
-                refused = result.Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld
-                    ? null
-                    : new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result));
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Hold failed for reservation {Id} line {Line}", id, i);
-                refused = new ShortLine(i, line.Sku, line.LocationId, line.Quantity, 0, "error");
-            }
-
+            var result = await StockItem(line).PlaceHold(id, line.Quantity, S.ExpiresAt);
+            var refused = result.Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld
+                ? null
+                : new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result));
             if (refused is not null)
             {
                 return [refused, .. await AlsoShort(order.Skip(n + 1))];
@@ -303,18 +328,19 @@ public sealed class ReservationGrain(
     /// Releases every line, not only those known to be held: a call that timed out may still have placed its hold,
     /// and release is idempotent at the stock item.
     /// </summary>
-    private async Task RollBack(List<ShortLine> shortLines)
+    private async Task RollBack(List<ShortLine> shortLines, bool interrupted = false)
     {
         await ReleaseLines();
         S.Status = ReservationStatus.Failed;
         S.ShortLines = shortLines;
+        S.Interrupted = interrupted;
         await state.WriteStateAsync();
         await StopWatching();
     }
 
     private Task ReleaseLines()
     {
-        var id = this.GetPrimaryKeyString();
+        var id = HoldKey;
         return Task.WhenAll(S.Lines.Select(line => StockItem(line).ReleaseHold(id)));
     }
 

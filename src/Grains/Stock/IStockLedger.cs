@@ -3,6 +3,9 @@ namespace Oms.Grains.Stock;
 /// <summary>A position as last snapshotted, and the movements appended after it.</summary>
 public sealed record StockLedgerState(StockPosition? Snapshot, IReadOnlyList<StockMovement> Tail);
 
+/// <summary>The earliest expiry among an item's open holds, or none when it has no open hold.</summary>
+public readonly record struct HoldDeadline(DateTimeOffset? Due);
+
 /// <summary>Another writer appended at the sequence this one expected to use: this writer's view is stale.</summary>
 public sealed class StockLedgerConflictException(string key, long expectedSequence, Exception? inner = null)
     : Exception($"The ledger of {key} moved past sequence {expectedSequence}; another writer appended first.", inner);
@@ -16,8 +19,16 @@ public interface IStockLedger
     Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Appends movements numbered from <paramref name="expectedSequence"/> + 1, all or none.</summary>
+    /// <param name="deadline">When not null, the item's earliest hold expiry as of these movements, recorded in
+    /// the same round trip so the expiry sweep finds the item even if its silo dies.</param>
     /// <exception cref="StockLedgerConflictException">Some movement at those sequences already exists.</exception>
-    Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default);
+    Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Records the item's earliest hold expiry (none: the item drops out of the sweep).</summary>
+    Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default);
+
+    /// <summary>Items whose earliest hold expired at or before <paramref name="before"/>, earliest first.</summary>
+    Task<IReadOnlyList<string>> DueItems(DateTimeOffset before, int limit, CancellationToken cancellationToken = default);
 
     /// <summary>Keeps only the newest snapshot; an older one than stored is ignored.</summary>
     /// <remarks>

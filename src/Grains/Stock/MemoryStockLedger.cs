@@ -7,8 +7,22 @@ public sealed class MemoryStockLedger(IGrainFactory grains) : IStockLedger
     public async Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default) =>
         new(null, await grains.GetGrain<IMemoryStockLedgerGrain>(key).Read(0, int.MaxValue));
 
-    public Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default) =>
-        grains.GetGrain<IMemoryStockLedgerGrain>(key).Append(expectedSequence, movements);
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default)
+    {
+        await grains.GetGrain<IMemoryStockLedgerGrain>(key).Append(expectedSequence, movements);
+        if (deadline is { } change)
+        {
+            await SetDeadline(key, change, cancellationToken);
+        }
+    }
+
+    public Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default) =>
+        Deadlines.Set(key, deadline.Due);
+
+    public Task<IReadOnlyList<string>> DueItems(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) =>
+        Deadlines.Due(before, limit);
+
+    private IMemoryHoldDeadlinesGrain Deadlines => grains.GetGrain<IMemoryHoldDeadlinesGrain>(0);
 
     public Task SaveSnapshot(string key, StockPosition position, CancellationToken cancellationToken = default) =>
         Task.CompletedTask;
@@ -58,4 +72,38 @@ public sealed class MemoryStockLedgerGrain : Grain, IMemoryStockLedgerGrain
 
     public Task<IReadOnlyList<StockMovement>> ReadReference(string reference) =>
         Task.FromResult<IReadOnlyList<StockMovement>>([.. _movements.Where(m => m.Reference == reference)]);
+}
+
+[Alias("oms.IMemoryHoldDeadlinesGrain")]
+public interface IMemoryHoldDeadlinesGrain : IGrainWithIntegerKey
+{
+    [Alias("Set")]
+    Task Set(string key, DateTimeOffset? due);
+
+    [Alias("Due")]
+    Task<IReadOnlyList<string>> Due(DateTimeOffset before, int limit);
+}
+
+/// <summary>The in-memory twin of <c>oms_hold_deadline</c>: one per cluster, so every silo's sweep sees every item.</summary>
+[KeepAlive]
+public sealed class MemoryHoldDeadlinesGrain : Grain, IMemoryHoldDeadlinesGrain
+{
+    private readonly Dictionary<string, DateTimeOffset> _due = new(StringComparer.Ordinal);
+
+    public Task Set(string key, DateTimeOffset? due)
+    {
+        if (due is { } at)
+        {
+            _due[key] = at;
+        }
+        else
+        {
+            _due.Remove(key);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> Due(DateTimeOffset before, int limit) =>
+        Task.FromResult<IReadOnlyList<string>>([.. _due.Where(d => d.Value <= before).OrderBy(d => d.Value).Take(limit).Select(d => d.Key)]);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Oms.Grains.Hosting;
+using Oms.Grains.Persistence;
 
 namespace Oms.Grains.Stock;
 
@@ -10,13 +11,13 @@ namespace Oms.Grains.Stock;
 /// so its cost depends on the batch, never on how many holds are open; the primary key on (stock_key, seq) is
 /// the optimistic concurrency check.
 /// </summary>
-public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLedger
+public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
 {
     private const string UniqueViolation = "23505";
 
     public async Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         StockPosition? snapshot = null;
         await using (var command = new NpgsqlCommand("SELECT position FROM oms_stock_snapshot WHERE stock_key = @key", connection))
         {
@@ -31,7 +32,7 @@ public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLed
         return new StockLedgerState(snapshot, tail);
     }
 
-    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, CancellationToken cancellationToken = default)
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default)
     {
         var count = movements.Count;
         var sequences = new long[count];
@@ -60,12 +61,13 @@ public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLed
             feedSequences[i] = m.FeedSequence;
         }
 
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
             INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
             SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence
             FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences)
                 AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
-            """);
+            """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("batch", expectedSequence + 1);
         command.Parameters.AddWithValue("seqs", sequences);
@@ -76,6 +78,13 @@ public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLed
         command.Parameters.Add(new NpgsqlParameter("expiries", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = expiries });
         command.Parameters.Add(new NpgsqlParameter("safety_stocks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = safetyStocks });
         command.Parameters.Add(new NpgsqlParameter("feed_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = feedSequences });
+        if (deadline is { } change)
+        {
+            // Same round trip and same implicit transaction: the index never runs ahead of the ledger.
+            command.CommandText += ";\n" + DeadlineSql;
+            command.Parameters.Add(new NpgsqlParameter("due", NpgsqlDbType.TimestampTz) { Value = (object?)change.Due?.UtcDateTime ?? DBNull.Value });
+        }
+
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -86,13 +95,46 @@ public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLed
         }
     }
 
+    /// <summary>Upserts the row when there is a deadline, deletes it when there is none; @key and @due bound.</summary>
+    private const string DeadlineSql = """
+        DELETE FROM oms_hold_deadline WHERE stock_key = @key AND @due::timestamptz IS NULL;
+        INSERT INTO oms_hold_deadline (stock_key, due) SELECT @key, @due WHERE @due::timestamptz IS NOT NULL
+        ON CONFLICT (stock_key) DO UPDATE SET due = EXCLUDED.due
+        """;
+
+    public async Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand(DeadlineSql, connection);
+        command.Parameters.AddWithValue("key", key);
+        command.Parameters.Add(new NpgsqlParameter("due", NpgsqlDbType.TimestampTz) { Value = (object?)deadline.Due?.UtcDateTime ?? DBNull.Value });
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<string>> DueItems(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("SELECT stock_key FROM oms_hold_deadline WHERE due <= @before ORDER BY due LIMIT @limit", connection);
+        command.Parameters.Add(new NpgsqlParameter("before", NpgsqlDbType.TimestampTz) { Value = before.UtcDateTime });
+        command.Parameters.AddWithValue("limit", (long)limit);
+        var keys = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            keys.Add(reader.GetString(0));
+        }
+
+        return keys;
+    }
+
     public async Task SaveSnapshot(string key, StockPosition position, CancellationToken cancellationToken = default)
     {
-        await using var command = dataSource.CreateCommand("""
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = new NpgsqlCommand("""
             INSERT INTO oms_stock_snapshot (stock_key, seq, position, taken_at) VALUES (@key, @seq, @position::jsonb, now())
             ON CONFLICT (stock_key) DO UPDATE SET seq = EXCLUDED.seq, position = EXCLUDED.position, taken_at = EXCLUDED.taken_at
             WHERE oms_stock_snapshot.seq < EXCLUDED.seq
-            """);
+            """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("seq", position.Sequence);
         command.Parameters.AddWithValue("position", JsonSerializer.Serialize(position, JsonGrainStateSerializer.Options));
@@ -101,13 +143,13 @@ public sealed class PostgresStockLedger(NpgsqlDataSource dataSource) : IStockLed
 
     public async Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         return await ReadAll(connection, key, afterSequence, cancellationToken, limit);
     }
 
     public async Task<IReadOnlyList<StockMovement>> ReadReference(string key, string reference, CancellationToken cancellationToken = default)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"""
             SELECT {Columns} FROM oms_stock_ledger WHERE reference = @reference AND stock_key = @key ORDER BY seq
             """, connection);

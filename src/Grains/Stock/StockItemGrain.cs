@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
+using Oms.Grains.Faults;
 using Orleans.Concurrency;
 
 namespace Oms.Grains.Stock;
@@ -19,7 +20,6 @@ public sealed class StockItemGrain(
     IOptions<StockOptions> options,
     ILogger<StockItemGrain> logger) : Grain, IStockItemGrain, IRemindable
 {
-    private const string ExpiryReminder = "hold-expiry";
     private const int MaxLedgerPage = 1_000;
 
     /// <summary>A flash sale leaves hundreds of thousands of movements; verification reads them in big pages.</summary>
@@ -31,7 +31,6 @@ public sealed class StockItemGrain(
     private StockJournal _journal = null!;
     private LocationType? _locationType;
     private IGrainTimer? _expiryTimer;
-    private DateTimeOffset? _reminderDue;
     private (int OnHand, int Available)? _reported;
 
     /// <summary>What callers read: only what is durable, so a read never shows a change an append may still lose.</summary>
@@ -54,21 +53,36 @@ public sealed class StockItemGrain(
             logger.LogError(ex, "Stock item {Key} could not reload its ledger; deactivating", _key);
             DeactivateOnIdle();
         };
-        await _journal.Load(cancellationToken);
-        _level = LevelOf(_journal.Position);
-        _committed = _journal.Position.Figures();
-
-        if (_journal.Position.Sequence > 0)
+        try
         {
-            _locationType = (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get())?.Type;
-            ReportAvailability(_journal.Position, force: true);
-            await ScheduleExpiry(forceReminder: true);
-            if (_journal.Position.NextExpiry <= clock.GetUtcNow())
+            await _journal.Load(cancellationToken);
+            _level = LevelOf(_journal.Position);
+            _committed = _journal.Position.Figures();
+
+            if (_journal.Position.Sequence > 0)
             {
-                // Holds lapsed while nothing was active; settle them before the first read.
-                await _journal.Submit((_, _, _) => true);
+                _locationType = (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get())?.Type;
+                ReportAvailability(_journal.Position, force: true);
+                if (_journal.Position.OpenHolds > 0)
+                {
+                    // Holds that lapsed while nothing was active are settled before the first read, and the
+                    // sweep's row is made right whatever the activation that wrote it left there.
+                    await _journal.SettleDue();
+                    ScheduleExpiry();
+                }
             }
         }
+        catch (Exception ex) when (Infrastructure.IsFault(ex))
+        {
+            // An activation failure reaches the caller as is, and a driver's exception may not deserialize there.
+            throw Infrastructure.Unavailable($"Activation of stock item {_key}");
+        }
+    }
+
+    public async Task SettleExpiredHolds()
+    {
+        await _journal.SettleDue();
+        ScheduleExpiry();
     }
 
     public Task<StockLevel> GetLevel() => Task.FromResult(_level);
@@ -190,29 +204,18 @@ public sealed class StockItemGrain(
         return new LedgerVerification(_sku, _locationId, live == replayedFigures, sequence, live.ToString(), replayedFigures.ToString());
     }
 
+    /// <summary>
+    /// Hold expiry no longer runs on a reminder (the sweep over <c>oms_hold_deadline</c> is on time across a silo's
+    /// death, where a reminder is late by up to its period); one left registered by an earlier version settles
+    /// what is due and unregisters itself.
+    /// </summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != ExpiryReminder)
+        await SettleExpiredHolds();
+        if (await this.GetReminder(reminderName) is { } reminder)
         {
-            return;
+            await this.UnregisterReminder(reminder);
         }
-
-        // A no-op command: forming its batch is what expires due holds.
-        await _journal.Submit((_, _, _) => true);
-        if (_journal.Position.OpenHolds == 0)
-        {
-            // Unregistered only here, lazily, so releasing the last hold costs no extra reminder write.
-            var reminder = await this.GetReminder(ExpiryReminder);
-            if (reminder is not null)
-            {
-                await this.UnregisterReminder(reminder);
-            }
-
-            _reminderDue = null;
-            return;
-        }
-
-        await ScheduleExpiry(forceReminder: true);
     }
 
     private static LedgerEntry ToEntry(StockMovement m) => new(
@@ -242,7 +245,7 @@ public sealed class StockItemGrain(
         _level = LevelOf(position);
         _committed = position.Figures();
         ReportAvailability(position, force: false);
-        ScheduleExpiry(forceReminder: false).Ignore();
+        ScheduleExpiry();
     }
 
     /// <summary>Feeds the two views built from stock items: the SKU's network view and the location's own index.</summary>
@@ -264,10 +267,10 @@ public sealed class StockItemGrain(
     }
 
     /// <summary>
-    /// A grain timer releases holds on time while the item is active; a reminder wakes the item if it was
-    /// deactivated or its silo died, so no hold outlives its TTL by more than the reminder's lateness.
+    /// A grain timer releases holds on time while the item is active. When it is not (deactivated, or its silo
+    /// died), every silo's <see cref="HoldExpirySweep"/> finds the item through the deadline its appends record.
     /// </summary>
-    private async Task ScheduleExpiry(bool forceReminder)
+    private void ScheduleExpiry()
     {
         if (_journal.Position.NextExpiry is not { } next)
         {
@@ -292,22 +295,6 @@ public sealed class StockItemGrain(
         else
         {
             _expiryTimer.Change(timerDue, Timeout.InfiniteTimeSpan);
-        }
-
-        if (forceReminder || _reminderDue is null || next < _reminderDue)
-        {
-            _reminderDue = next;
-            try
-            {
-                await this.RegisterOrUpdateReminder(ExpiryReminder, due, TimeSpan.FromMinutes(1));
-            }
-            catch (Exception ex)
-            {
-                // The change is already durable and the timer still runs; only the wake-up after a deactivation
-                // is missing, and the next change or activation registers it again.
-                logger.LogWarning(ex, "Could not register the hold-expiry reminder for {Key}", _key);
-                _reminderDue = null;
-            }
         }
     }
 }

@@ -20,6 +20,10 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
     private DateTimeOffset _prunedAt;
     private Task? _snapshot;
 
+    /// <summary>The hold deadline as last recorded by this journal; unknown after a load, so the first append records it.</summary>
+    private HoldDeadline? _deadline;
+    private bool _deadlineSyncRequested;
+
     public StockPosition Position { get; private set; } = new();
 
     /// <summary>Raised after each durable append, with the position as it now stands.</summary>
@@ -34,6 +38,17 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         var position = StockPosition.Replay(state.Tail, state.Snapshot);
         _snapshotSequence = state.Snapshot?.Sequence ?? 0;
         Position = position;
+        _deadline = null;
+    }
+
+    /// <summary>
+    /// Settles every hold that is due and records the earliest remaining expiry even when nothing moved, so a row
+    /// the sweep found stale (written by an activation that died) is corrected.
+    /// </summary>
+    public Task<DateTimeOffset?> SettleDue()
+    {
+        _deadlineSyncRequested = true;
+        return Submit((p, _, _) => p.NextExpiry);
     }
 
     /// <param name="decide">Checks the rules and records movements on the position; runs when its batch forms.</param>
@@ -85,15 +100,19 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
             command.Decide(Position, now, movements);
         }
 
+        var deadline = new HoldDeadline(Position.NextExpiry);
+        var deadlineChanged = _deadline != deadline;
         if (movements.Count > 0)
         {
             try
             {
-                await ledger.Append(key, expected, movements);
+                await ledger.Append(key, expected, movements, deadlineChanged ? deadline : null);
+                _deadline = deadline;
             }
             catch (Exception ex)
             {
                 // Memory first, answers second: a caller told of the failure may read straight away.
+                _deadline = null;
                 await Restore(ex);
                 foreach (var command in batch)
                 {
@@ -103,6 +122,12 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
                 return;
             }
         }
+        else if (_deadlineSyncRequested)
+        {
+            await SyncDeadline(deadline);
+        }
+
+        _deadlineSyncRequested = false;
 
         // Pruning walks every remembered id; once a minute keeps a hot item's appends from paying for it each time.
         if (now - _prunedAt >= PruneEvery)
@@ -125,6 +150,23 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         if (movements.Count > 0)
         {
             MaybeSnapshot();
+        }
+    }
+
+    /// <summary>
+    /// The deadline is an index for the sweep, not part of any answer: failing to record it fails no command,
+    /// and the next sweep or append tries again.
+    /// </summary>
+    private async Task SyncDeadline(HoldDeadline deadline)
+    {
+        try
+        {
+            await ledger.SetDeadline(key, deadline);
+            _deadline = deadline;
+        }
+        catch (Exception)
+        {
+            _deadline = null;
         }
     }
 

@@ -13,4 +13,13 @@ public sealed class StockOptions
     /// its size (see <see cref="StockJournal"/>), so snapshotting costs each movement the same however big it is.
     /// </summary>
     public int SnapshotEvery { get; set; } = 1_000;
+
+    /// <summary>How often every silo looks for stock items whose earliest hold fell due.</summary>
+    public TimeSpan ExpirySweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long past its expiry a hold is left to its item's own timer before the sweep steps in; the sweep is
+    /// for items whose silo died or that were deactivated, not for healthy ones.
+    /// </summary>
+    public TimeSpan ExpirySweepGrace { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -29,17 +29,23 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await TestClusters.StartAsync();
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        (_factory, Http) = Attach(Cluster);
+    }
+
+    /// <summary>The API in front of <paramref name="cluster"/>, configured as production configures it.</summary>
+    public static (WebApplicationFactory<Program> Factory, HttpClient Http) Attach(InProcessTestCluster cluster)
+    {
+        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
         {
             web.UseSetting("Oms:Hosting", "external");
             web.UseSetting("Oms:ClickAndCollect:ProfileRefresh", TestClusters.ProfileRefresh.ToString());
             web.ConfigureTestServices(services =>
             {
-                services.AddSingleton(Cluster.Client);
-                services.AddSingleton<IGrainFactory>(Cluster.Client);
+                services.AddSingleton(cluster.Client);
+                services.AddSingleton<IGrainFactory>(cluster.Client);
             });
         });
-        Http = _factory.CreateClient();
+        return (factory, factory.CreateClient());
     }
 
     public async Task DisposeAsync()

@@ -4,8 +4,9 @@ namespace Oms.Tests.Infrastructure;
 
 /// <summary>
 /// Real failures on demand, chosen by SKU: PlaceHold or SetAllocation on a stock item whose SKU starts with
-/// <see cref="FailingSkuPrefix"/> throws, as an unreachable silo would; with <see cref="HangingSkuPrefix"/>
-/// it stalls, so a test can kill the cluster while a checkout is half-placed.
+/// <see cref="FailingSkuPrefix"/> times out, as a call to an unreachable silo does; with
+/// <see cref="HangingSkuPrefix"/> placing stalls (setting an allocation back to zero does not), so a test can
+/// kill the cluster while a checkout is half-placed and watch it recover.
 /// </summary>
 public sealed class FaultInjection : IIncomingGrainCallFilter
 {
@@ -19,10 +20,10 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
             var key = context.TargetId.Key.ToString()!;
             if (key.StartsWith(FailingSkuPrefix, StringComparison.Ordinal))
             {
-                throw new InvalidOperationException("Injected fault: the stock item is unavailable.");
+                throw new TimeoutException("Injected fault: the stock item did not answer.");
             }
 
-            if (key.StartsWith(HangingSkuPrefix, StringComparison.Ordinal))
+            if (key.StartsWith(HangingSkuPrefix, StringComparison.Ordinal) && !IsRollBack(context))
             {
                 await Task.Delay(TimeSpan.FromSeconds(20));
             }
@@ -30,4 +31,7 @@ public sealed class FaultInjection : IIncomingGrainCallFilter
 
         await context.Invoke();
     }
+
+    private static bool IsRollBack(IIncomingGrainCallContext context) =>
+        context.InterfaceMethod.Name == nameof(IStockItemGrain.SetAllocation) && context.Request.GetArgument(1) is 0;
 }

@@ -1,6 +1,7 @@
 using Npgsql;
 using Oms.Contracts.Stock;
 using Oms.Grains.Hosting;
+using Oms.Grains.Persistence;
 using Oms.Grains.Stock;
 using Oms.Tests.Infrastructure;
 
@@ -130,8 +131,7 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
     public async Task Two_writers_on_one_key_cannot_fork_the_ledger()
     {
         var connectionString = await FreshDatabase();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var ledger = new PostgresStockLedger(dataSource);
+        var ledger = new PostgresStockLedger(new OmsDatabase(connectionString));
         var clock = TimeProvider.System;
         var options = new StockOptions();
         var first = new StockJournal("SKU@LOC", ledger, clock, options);
@@ -160,8 +160,7 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
     public async Task Activation_replays_only_what_follows_the_latest_snapshot()
     {
         var connectionString = await FreshDatabase();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var ledger = new PostgresStockLedger(dataSource);
+        var ledger = new PostgresStockLedger(new OmsDatabase(connectionString));
         var writer = new StockJournal("SKU@LOC", ledger, TimeProvider.System, new StockOptions { SnapshotEvery = 10 });
         await writer.Load();
         for (var i = 1; i <= 25; i++)
@@ -180,8 +179,7 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
     public async Task A_position_with_many_open_holds_is_snapshotted_in_proportion_to_its_size()
     {
         var connectionString = await FreshDatabase();
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
-        var ledger = new PostgresStockLedger(dataSource);
+        var ledger = new PostgresStockLedger(new OmsDatabase(connectionString));
         var writer = new StockJournal("SKU@LOC", ledger, TimeProvider.System, new StockOptions { SnapshotEvery = 10 });
         await writer.Load();
         await writer.Submit((p, now, m) => p.ApplySnapshot(1, 1_000, null, now, m));

@@ -1,3 +1,4 @@
+using Oms.Contracts.Faults;
 using Oms.Contracts.Reservations;
 using Oms.Tests.Infrastructure;
 
@@ -27,18 +28,19 @@ public sealed class ReservationGrainTests(ClusterFixture fixture)
     }
 
     [Fact]
-    public async Task A_failure_injected_after_the_first_line_is_held_releases_that_line()
+    public async Task A_failure_injected_after_the_first_line_is_held_releases_that_line_and_is_unavailable_not_short()
     {
         var location = await Network.Location(_grains);
         var failing = FaultInjection.FailingSkuPrefix + "X";
         await Network.Stock(_grains, location, "A", 5);
         await Network.Stock(_grains, location, failing, 5);
         var reservation = Reservation();
+        ReservationRequest request = new([new("A", location, 2), new(failing, location, 1)], 600);
 
-        var result = await reservation.Create(new([new("A", location, 2), new(failing, location, 1)], 600));
+        // A line that could not be decided is not a refusal: the caller hears "retry", and nothing stays held.
+        await Assert.ThrowsAsync<OmsUnavailableException>(() => reservation.Create(request));
+        await Assert.ThrowsAsync<OmsUnavailableException>(() => reservation.Create(request));
 
-        Assert.Equal(ReservationOutcome.Short, result.Outcome);
-        Assert.Equal("error", Assert.Single(result.ShortLines).Reason);
         Assert.Equal(0, (await Network.Item(_grains, location, "A").GetLevel()).Reserved);
         Assert.Null(await reservation.Get());
     }
