@@ -26,7 +26,9 @@ public sealed class InfrastructureFaultFilter(ILogger<InfrastructureFaultFilter>
             }
 
             // A keep-alive grain is its own storage (the in-memory ledger): dropping it would lose what it holds.
-            if (!Attribute.IsDefined(context.Grain.GetType(), typeof(KeepAliveAttribute)))
+            // A stateless worker keeps only caches of what others hold, which a failure does not make wrong.
+            var type = context.Grain.GetType();
+            if (!Attribute.IsDefined(type, typeof(KeepAliveAttribute)) && !Attribute.IsDefined(type, typeof(Orleans.Concurrency.StatelessWorkerAttribute)))
             {
                 context.TargetContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationError, "a dependency failed mid-call"));
             }

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Oms.Contracts.Stock;
+using Oms.Grains.Hosting;
+using Oms.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Oms.Tests.Faults;
+
+/// <summary>
+/// An operator's worst day, on real processes: three silos and two stateless API nodes on PostgreSQL, mixed load
+/// from clients that retry with the same ids as real clients do, while the silo hosting the hot item is killed
+/// with SIGKILL, then another, then the database refuses connections, then every backend is terminated.
+/// Afterwards: no oversell, every acknowledged hold, reservation and order present with its units and none that
+/// was not acknowledged, no 500, every ledger consistent, and holds on killed silos expired on time.
+/// </summary>
+[Collection("postgres")]
+public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelper output)
+{
+    private const int HotUnits = 40;
+    private const int SpreadSkus = 24;
+    private const int SpreadUnits = 30;
+    private const int Workers = 12;
+    private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(30);
+
+    /// <summary>A client gives up on one operation after this; by then every fault is long over.</summary>
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(45);
+
+    private static readonly TimeSpan ExpiryTtl = TimeSpan.FromSeconds(7);
+    private static readonly TimeSpan AllowedExpiryLateness = TimeSpan.FromSeconds(5);
+
+    [Fact]
+    public async Task Silo_kills_and_database_faults_lose_nothing_acknowledged_invent_nothing_and_never_answer_500()
+    {
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_process_faults");
+        var database = new DatabaseFaults(postgres.Server, connectionString);
+        await using var processes = new OmsProcesses(connectionString);
+        for (var i = 0; i < 3; i++)
+        {
+            processes.StartSilo();
+        }
+
+        var apis = new[] { await processes.StartApi(), await processes.StartApi() };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        var load = new Load(http, [.. apis.Select(a => a.Url!)]);
+        var warehouse = await load.Seed(HotUnits, SpreadSkus, SpreadUnits);
+        var expiring = await load.PlaceExpiringHolds(warehouse, 12, ExpiryTtl);
+
+        await using var client = await ClusterClient(connectionString, processes.ClusterId);
+        var hotSilo = await SiloOf(client, Oms.Contracts.Ids.StockItemKey(warehouse, "HOT"));
+        var hotProcess = processes.Silos.Single(s => s.SiloPort == hotSilo);
+
+        var clock = Stopwatch.StartNew();
+        var faults = new List<(string Name, TimeSpan At)>();
+        var running = Enumerable.Range(0, Workers).Select(w => load.Run(warehouse, w, clock, LoadFor, RetryFor)).ToList();
+
+        async Task Fault(string name, TimeSpan at, Func<Task> act)
+        {
+            var wait = at - clock.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait);
+            }
+
+            faults.Add((name, clock.Elapsed));
+            await act();
+        }
+
+        await Fault("kill -9 of the silo hosting the hot item", TimeSpan.FromSeconds(3), () => { hotProcess.Kill(); return Task.CompletedTask; });
+        await Fault("a replacement silo starts", TimeSpan.FromSeconds(9), () => { processes.StartSilo(); return Task.CompletedTask; });
+        await Fault("kill -9 of another silo", TimeSpan.FromSeconds(13), () => { processes.Silos.First(s => s != hotProcess).Kill(); return Task.CompletedTask; });
+        await Fault("the database refuses connections (3 s)", TimeSpan.FromSeconds(19), async () =>
+        {
+            await database.RefuseConnections();
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            await database.AllowConnections();
+        });
+        await Fault("every backend terminated", TimeSpan.FromSeconds(26), database.TerminateBackends);
+        await Task.WhenAll(running);
+
+        var report = load.Report(faults);
+        output.WriteLine(report);
+        var because = $"{report}\n{processes.Logs()}";
+
+        Assert.True(load.ServerErrors == 0, $"no 500 from any fault: {because}");
+        Assert.True(load.Undecided == 0, $"every operation decided once the faults were over: {because}");
+        await load.VerifyEverythingAcknowledgedAndNothingElse(warehouse, because);
+        await AssertExpiredOnTime(connectionString, expiring, because);
+    }
+
+    private static async Task AssertExpiredOnTime(string connectionString, IReadOnlyDictionary<string, DateTimeOffset> expiring, string because)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT stock_key, at FROM oms_stock_ledger WHERE kind = 'holdExpired' AND stock_key = ANY(@keys)", connection);
+        command.Parameters.AddWithValue("keys", expiring.Keys.ToArray());
+        var expired = new Dictionary<string, DateTimeOffset>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                expired[reader.GetString(0)] = new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero);
+            }
+        }
+
+        foreach (var (key, due) in expiring)
+        {
+            Assert.True(expired.TryGetValue(key, out var at), $"the hold on {key} expired: {because}");
+            Assert.True(at - due <= AllowedExpiryLateness, $"{key} expired {(at - due).TotalSeconds:0.0} s late: {because}");
+        }
+    }
+
+    private static async Task<int> SiloOf(IHost client, string stockKey)
+    {
+        var grains = client.Services.GetRequiredService<IGrainFactory>();
+        var item = grains.GetGrain<IStockItemGrain>(stockKey);
+        await item.GetLevel();
+        var address = await grains.GetGrain<IManagementGrain>(0).GetActivationAddress(item);
+        return address?.Endpoint.Port ?? throw new InvalidOperationException($"{stockKey} is not active anywhere.");
+    }
+
+    /// <summary>The test's own Orleans client, only to ask where the hot item lives.</summary>
+    private static async Task<AsyncHost> ClusterClient(string connectionString, string clusterId)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Oms"] = connectionString,
+            ["Orleans:ClusterId"] = clusterId,
+            ["Orleans:ServiceId"] = clusterId,
+        }).Build();
+        var host = Host.CreateDefaultBuilder().UseOrleansClient(c => c.UseOmsClustering(configuration)).Build();
+        await host.StartAsync();
+        return new AsyncHost(host);
+    }
+
+    private sealed class AsyncHost(IHost host) : IHost, IAsyncDisposable
+    {
+        public IServiceProvider Services => host.Services;
+        public Task StartAsync(CancellationToken cancellationToken = default) => host.StartAsync(cancellationToken);
+        public Task StopAsync(CancellationToken cancellationToken = default) => host.StopAsync(cancellationToken);
+        public void Dispose() => host.Dispose();
+
+        public async ValueTask DisposeAsync()
+        {
+            await host.StopAsync(TimeSpan.FromSeconds(5));
+            host.Dispose();
+        }
+    }
+}

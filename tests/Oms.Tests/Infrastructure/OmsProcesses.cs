@@ -1,0 +1,176 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Oms.Tests.Infrastructure;
+
+/// <summary>
+/// Real silo and API processes on loopback against one PostgreSQL database: the production shape, started from
+/// the built binaries with <c>dotnet &lt;dll&gt;</c> (not <c>dotnet run</c>, whose child would outlive a kill), so a
+/// kill is a kill -9 of the very process that serves.
+/// </summary>
+public sealed class OmsProcesses(string connectionString) : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly List<OmsProcess> _started = [];
+    private readonly string _logs = Directory.CreateTempSubdirectory("oms-processes-").FullName;
+    private readonly string _clusterId = Network.Unique("cluster");
+
+    public string ClusterId => _clusterId;
+
+    public IReadOnlyList<OmsProcess> Silos => [.. _started.Where(p => p.Kind == "silo" && !p.Killed)];
+
+    public OmsProcess StartSilo()
+    {
+        var (siloPort, gatewayPort) = (FreePort(), FreePort());
+        return Start("silo", "Silo", "Oms.Silo.dll", siloPort, gatewayPort, null,
+            $"--Orleans:SiloPort={siloPort}", $"--Orleans:GatewayPort={gatewayPort}", "--Orleans:AdvertisedIPAddress=127.0.0.1");
+    }
+
+    public async Task<OmsProcess> StartApi()
+    {
+        var url = new Uri($"http://127.0.0.1:{FreePort()}");
+        var api = Start("api", "Api", "Oms.Api.dll", 0, 0, url, "--Oms:Hosting=client", $"--urls={url}");
+        using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + StartTimeout;
+        while (true)
+        {
+            try
+            {
+                if ((await http.GetAsync("/health/ready")).IsSuccessStatusCode)
+                {
+                    return api;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline || api.Process.HasExited)
+            {
+                throw new InvalidOperationException($"The API at {url} never became ready.\n{Logs()}");
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The last lines every process wrote, for a failure message.</summary>
+    public string Logs() => string.Join("\n", _started.Select(p =>
+        $"--- {p.Kind} {p.Process.Id} ---\n" + string.Join("\n", File.Exists(p.LogPath) ? File.ReadLines(p.LogPath).TakeLast(30) : [])));
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _started.Where(p => !p.Killed))
+        {
+            process.Kill();
+        }
+
+        foreach (var process in _started)
+        {
+            await process.Process.WaitForExitAsync();
+            process.Process.Dispose();
+        }
+
+        // Set it to read a failed run's whole logs; the failure message carries their tails either way.
+        if (Environment.GetEnvironmentVariable("OMS_KEEP_PROCESS_LOGS") is not { Length: > 0 })
+        {
+            try
+            {
+                Directory.Delete(_logs, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    private OmsProcess Start(string kind, string project, string dll, int siloPort, int gatewayPort, Uri? url, params string[] args)
+    {
+        var binaries = Path.Combine(RepositoryRoot(), "src", project, "bin", BuildConfiguration(), "net10.0");
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = binaries, UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(binaries, dll));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["ConnectionStrings__Oms"] = connectionString;
+        info.Environment["Orleans__ClusterId"] = _clusterId;
+        info.Environment["Orleans__ServiceId"] = _clusterId;
+        info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["DOTNET_gcServer"] = "0";
+
+        var log = Path.Combine(_logs, $"{kind}-{_started.Count}.log");
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {dll}.");
+        var writer = new StreamWriter(log) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => Write(writer, e.Data);
+        process.ErrorDataReceived += (_, e) => Write(writer, e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var started = new OmsProcess(kind, process, siloPort, gatewayPort, url, log);
+        _started.Add(started);
+        return started;
+    }
+
+    private static void Write(StreamWriter writer, string? line)
+    {
+        if (line is not null)
+        {
+            lock (writer)
+            {
+                writer.WriteLine(line);
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The tests run from tests/Oms.Tests/bin/{configuration}/net10.0, built with the same configuration as the hosts.</summary>
+    private static string BuildConfiguration() => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Oms.Orleans.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Oms.Orleans.sln not found above the test binaries.");
+    }
+}
+
+public sealed class OmsProcess(string kind, Process process, int siloPort, int gatewayPort, Uri? url, string logPath)
+{
+    public string Kind { get; } = kind;
+    public Process Process { get; } = process;
+    public int SiloPort { get; } = siloPort;
+    public int GatewayPort { get; } = gatewayPort;
+    public Uri? Url { get; } = url;
+    public string LogPath { get; } = logPath;
+    public bool Killed { get; private set; }
+
+    /// <summary>SIGKILL: no shutdown, no goodbye to the cluster, exactly what a crashed node does.</summary>
+    public void Kill()
+    {
+        Killed = true;
+        try
+        {
+            Process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+}
