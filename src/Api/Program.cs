@@ -74,6 +74,7 @@ builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true)
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<StartupGate>();
 
 app.MapOpenApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

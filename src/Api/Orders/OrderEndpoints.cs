@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Oms.Api.Http;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
@@ -40,13 +41,29 @@ public static class OrderEndpoints
                 return Problems.Invalid("Idempotency-Key", "is required (or give an orderId in the body), so a retried checkout cannot place a second order.");
             }
 
-            var orderId = request!.OrderId ?? OrderRequests.OrderIdFor(key!);
-            var result = await grains.GetGrain<IOrderGrain>(orderId).Place(OrderRequests.ToCommand(request));
+            var command = OrderRequests.ToCommand(request!);
+            var orderId = request!.OrderId;
+            if (key is not null)
+            {
+                // The key is the caller's, not global: scoped to the channel (and to the credential, once there are).
+                var scope = JsonNamingPolicy.CamelCase.ConvertName(command.Channel.ToString());
+                var claim = await grains.GetGrain<ICheckoutKeyGrain>(CheckoutKeys.CheckoutKeyGrainKey(scope, key))
+                    .Claim(OrderRequests.Fingerprint(command, orderId), orderId);
+                if (!claim.SameRequest)
+                {
+                    return Problems.Invalid("Idempotency-Key", "was already used for a different checkout (another body or orderId); use a new key.",
+                        StatusCodes.Status422UnprocessableEntity);
+                }
+
+                orderId = claim.OrderId;
+            }
+
+            var result = await grains.GetGrain<IOrderGrain>(orderId!).Place(command);
             return result.Outcome switch
             {
                 PlaceOrderOutcome.Created => TypedResults.Created($"/api/v1/orders/{orderId}", result.Order),
                 PlaceOrderOutcome.Replayed => TypedResults.Ok(result.Order),
-                PlaceOrderOutcome.KeyConflict => Problems.Invalid(key is null ? "orderId" : "Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
+                PlaceOrderOutcome.KeyConflict => Problems.Invalid(request.OrderId is not null ? "orderId" : "Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
                 PlaceOrderOutcome.ReservationUnusable => request.ReservationId is not null
                     ? Problems.Conflict("The reservation cannot be used.", result.Message!, "reservationId", result.Message!)
                     : Problems.Conflict("A stock hold cannot be used.", result.Message!, $"lines[{request.Lines.ToList().FindIndex(l => l.LineId == result.Unsourced.FirstOrDefault()?.LineId)}].hold", result.Message!),

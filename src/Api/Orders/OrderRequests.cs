@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -79,11 +80,11 @@ public static class OrderRequests
         r.ReservationId);
 
     /// <summary>
-    /// Without an order id in the body the order is named after the idempotency key, so a retry of the same key
-    /// reaches the same order grain and is recognised there.
+    /// What an idempotency key is bound to: the whole request as sent, its order id included, so a reuse of the key
+    /// with anything else is a conflict. A digest, so a key's record stays small whatever the basket.
     /// </summary>
-    public static string OrderIdFor(string idempotencyKey) =>
-        "ORD-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(idempotencyKey)))[..24];
+    public static string Fingerprint(PlaceOrder command, string? orderId) =>
+        Convert.ToHexString(SHA256.HashData(JsonSerializer.SerializeToUtf8Bytes(new { command, orderId })));
 
     public static FieldError? ValidateIdempotencyKey(string? key) =>
         key is null || (key.Length is > 0 and <= MaxIdempotencyKeyLength && key.All(c => c is >= '!' and <= '~'))

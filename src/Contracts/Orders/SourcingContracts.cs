@@ -80,3 +80,22 @@ public sealed record UnsourcedLine(
     [property: Id(2)] int Requested,
     [property: Id(3)] int Available,
     [property: Id(4)] string Reason);
+
+/// <summary>Why a checkout of this body would be refused before sourcing: its reservation, or a line's hold.</summary>
+/// <param name="LineId">The line whose hold cannot be used; null when it is the reservation.</param>
+[GenerateSerializer, Immutable, Alias("oms.SimulationRefusal")]
+public sealed record SimulationRefusal([property: Id(0)] string? LineId, [property: Id(1)] string Message);
+
+[GenerateSerializer, Immutable, Alias("oms.SimulationResult")]
+public sealed record SimulationResult(
+    [property: Id(0)] IReadOnlyList<Fulfilment> Fulfilments,
+    [property: Id(1)] IReadOnlyList<UnsourcedLine> Unsourced,
+    [property: Id(2)] SimulationRefusal? Refusal);
+
+/// <summary>What a checkout of this body would do now, decided as checkout decides it, with nothing allocated or consumed.</summary>
+[Alias("oms.ISourcingSimulatorGrain")]
+public interface ISourcingSimulatorGrain : IGrainWithIntegerKey
+{
+    [Alias("Simulate")]
+    Task<SimulationResult> Simulate(PlaceOrder request);
+}

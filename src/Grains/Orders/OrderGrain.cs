@@ -26,13 +26,16 @@ public sealed class OrderGrain(
     private const int MaxAttempts = 4;
 
     /// <summary>Boutique ids as of the last sourcing, to know which shipments use ship-from-store capacity.</summary>
-    private HashSet<string> _boutiques = new(StringComparer.Ordinal);
+    private IReadOnlySet<string> _boutiques = new HashSet<string>(StringComparer.Ordinal);
+
+    private CheckoutSourcing _sourcing = null!;
 
     private OrderState S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _sourcing = new CheckoutSourcing(GrainFactory);
         try
         {
             if (S.Status == OrderStatus.Pending && S.Exists)
@@ -101,8 +104,7 @@ public sealed class OrderGrain(
             if (reservation is null)
             {
                 S.Unsourced = [];
-                return await Fail(FailureKind.ReservationUnusable, PlaceOrderOutcome.ReservationUnusable,
-                    $"Reservation '{reservationId}' is unknown, expired, released or used by another order.");
+                return await Fail(FailureKind.ReservationUnusable, PlaceOrderOutcome.ReservationUnusable, CheckoutSourcing.ReservationUnusable(reservationId));
             }
 
             reservationHold = reservation.HoldKey ?? reservationId;
@@ -114,27 +116,21 @@ public sealed class OrderGrain(
             S.Log(clock.GetUtcNow(), "reservationConsumed", "system", reservationId);
         }
 
-        if (!S.HoldsVerified && await UnusableHold(request) is var (stale, why) && stale is not null)
+        if (!S.HoldsVerified && await _sourcing.UnusableHold(request) is { } unusable)
         {
             // Named as the unsourced line, so the refusal can point at the field to fix.
-            S.Unsourced = [new UnsourcedLine(stale.LineId, stale.Sku, stale.Quantity, 0, why)];
-            return await Fail(FailureKind.ReservationUnusable, PlaceOrderOutcome.ReservationUnusable,
-                $"Hold '{stale.Hold!.HoldId}' of line {stale.LineId} at {stale.Hold.LocationId} cannot be used: {why}.");
+            S.Unsourced = [unusable.Line];
+            return await Fail(FailureKind.ReservationUnusable, PlaceOrderOutcome.ReservationUnusable, unusable.Message);
         }
 
-        foreach (var line in request.Lines)
-        {
-            if (line.Hold is { } hold)
-            {
-                reserved[line.Sku] = new ReservationLine(line.Sku, hold.LocationId, line.Quantity);
-            }
-        }
+        CheckoutSourcing.PinHolds(request, reserved);
 
         S.HoldsVerified = true;
         var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var plan = await Source(request, reserved, excluded);
+            var (plan, boutiques) = await _sourcing.Source(request, reserved, excluded);
+            _boutiques = boutiques;
             if (!plan.Complete)
             {
                 S.Unsourced = [.. plan.Unsourced];
@@ -254,70 +250,6 @@ public sealed class OrderGrain(
 
         await StopWatching();
     }
-
-    private async Task<SourcingResult> Source(PlaceOrder request, Dictionary<string, ReservationLine> reserved, Dictionary<string, string> excluded)
-    {
-        var open = request.Lines.Where(l => !IsReserved(l, reserved)).ToList();
-        var fulfilments = new List<Fulfilment>();
-        var reservedLines = request.Lines.Where(l => IsReserved(l, reserved)).ToList();
-        foreach (var group in reservedLines.GroupBy(l => reserved[l.Sku].LocationId))
-        {
-            var mode = request.Delivery.Method == DeliveryMethod.ClickAndCollect
-                ? group.Key == request.Delivery.PickupLocationId ? FulfilmentMode.Pickup : FulfilmentMode.Transfer
-                : FulfilmentMode.Ship;
-            fulfilments.Add(new Fulfilment($"R{fulfilments.Count + 1}", group.Key, mode,
-                [.. group.Select(l => new FulfilmentLine(l.LineId, l.Quantity))],
-                new SourcingExplanation($"held by {HeldBy(request, group)}: the held units are the ones allocated", "reservation", [])));
-        }
-
-        var channel = JsonNamingPolicy.CamelCase.ConvertName(request.Channel.ToString());
-        var method = JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString());
-        var profileTask = GrainFactory.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
-        var inputs = await GrainFactory.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. open.Select(l => l.Sku)]);
-        _boutiques = [.. inputs.Locations.Where(l => l.Type == LocationType.Boutique).Select(l => l.LocationId)];
-        if (open.Count == 0)
-        {
-            return new SourcingResult(fulfilments, []);
-        }
-
-        var demand = new SourcingDemand(
-            [.. open.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))],
-            request.Delivery.Method, request.Delivery.Address?.Latitude, request.Delivery.Address?.Longitude, request.Delivery.PickupLocationId);
-        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku), excluded);
-        return new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced);
-    }
-
-    private static string HeldBy(PlaceOrder request, IEnumerable<OrderLine> lines) =>
-        request.ReservationId is { } reservationId
-            ? $"reservation {reservationId}"
-            : "stock hold " + string.Join(", ", lines.Select(l => l.Hold!.HoldId));
-
-    /// <summary>
-    /// A line naming a hold is sold from that hold, so the hold must be open and for the line's quantity; a
-    /// stale or mistyped hold id is refused rather than quietly sold from free stock.
-    /// </summary>
-    /// <returns>The first line whose hold cannot be used and why, or (null, "") when every named hold is open.</returns>
-    private async Task<(OrderLine? Line, string Why)> UnusableHold(PlaceOrder request)
-    {
-        var held = request.Lines.Where(l => l.Hold is not null).ToList();
-        var views = await Task.WhenAll(held.Select(l =>
-            GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(l.Hold!.LocationId, l.Sku)).GetHold(Ids.StockHoldReference(l.Hold.HoldId))));
-        for (var i = 0; i < held.Count; i++)
-        {
-            var view = views[i];
-            if (view is not { Status: HoldStatus.Held } || view.Quantity != held[i].Quantity)
-            {
-                return (held[i], view is null ? "unknown"
-                    : view.Status != HoldStatus.Held ? JsonNamingPolicy.CamelCase.ConvertName(view.Status.ToString())
-                    : $"held for {view.Quantity}, not {held[i].Quantity}");
-            }
-        }
-
-        return (null, "");
-    }
-
-    private static bool IsReserved(OrderLine line, Dictionary<string, ReservationLine> reserved) =>
-        reserved.TryGetValue(line.Sku, out var held) && held.Quantity == line.Quantity;
 
     private IEnumerable<AllocationSlice> Slices(PlaceOrder request, SourcingResult plan, Dictionary<string, ReservationLine> reserved, string? reservationHold) =>
         plan.Fulfilments.SelectMany(f => f.Lines.Select(l =>

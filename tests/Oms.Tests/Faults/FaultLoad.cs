@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -20,6 +19,9 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
     public int ServerErrors => _statuses.Where(s => s.Key >= 500 && s.Key != 503).Sum(s => s.Value);
 
     public int Undecided => _operations.Count(o => o.Outcome == Outcome.Undecided);
+
+    /// <summary>Requests that got no answer within the client's timeout: the API must answer 503 long before.</summary>
+    public int Unanswered => _statuses.GetValueOrDefault(0);
 
     public enum Outcome { Undecided, Acknowledged, Refused }
 

@@ -9,7 +9,7 @@ namespace Oms.Tests.Infrastructure;
 /// the built binaries with <c>dotnet &lt;dll&gt;</c> (not <c>dotnet run</c>, whose child would outlive a kill), so a
 /// kill is a kill -9 of the very process that serves.
 /// </summary>
-public sealed class OmsProcesses(string connectionString) : IAsyncDisposable
+public sealed class OmsProcesses(string? connectionString) : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
@@ -28,10 +28,18 @@ public sealed class OmsProcesses(string connectionString) : IAsyncDisposable
             $"--Orleans:SiloPort={siloPort}", $"--Orleans:GatewayPort={gatewayPort}", "--Orleans:AdvertisedIPAddress=127.0.0.1");
     }
 
-    public async Task<OmsProcess> StartApi()
+    /// <summary>An API process with <paramref name="args"/>, not waited for.</summary>
+    public OmsProcess StartApiProcess(params string[] args)
     {
         var url = new Uri($"http://127.0.0.1:{FreePort()}");
-        var api = Start("api", "Api", "Oms.Api.dll", 0, 0, url, "--Oms:Hosting=client", $"--urls={url}");
+        return Start("api", "Api", "Oms.Api.dll", 0, 0, url, [.. args, $"--urls={url}"]);
+    }
+
+    /// <summary>A stateless API node in front of the silos, once it is ready.</summary>
+    public async Task<OmsProcess> StartApi()
+    {
+        var api = StartApiProcess("--Oms:Hosting=client");
+        var url = api.Url!;
         using var http = new HttpClient { BaseAddress = url, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = DateTime.UtcNow + StartTimeout;
         while (true)
@@ -99,7 +107,11 @@ public sealed class OmsProcesses(string connectionString) : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        info.Environment["ConnectionStrings__Oms"] = connectionString;
+        if (connectionString is not null)
+        {
+            info.Environment["ConnectionStrings__Oms"] = connectionString;
+        }
+
         info.Environment["Orleans__ClusterId"] = _clusterId;
         info.Environment["Orleans__ServiceId"] = _clusterId;
         info.Environment["Logging__LogLevel__Default"] = "Warning";

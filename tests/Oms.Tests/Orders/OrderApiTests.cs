@@ -50,6 +50,47 @@ public sealed class OrderApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_idempotency_key_names_one_checkout_whatever_orderId_the_body_carries()
+    {
+        var (_, sku) = await Stocked(5);
+        var key = Network.Unique("KEY");
+        var mine1 = Network.Unique("ORD-MINE");
+
+        var first = await Post("/api/v1/orders", Body(sku, 1, $",\"orderId\":\"{mine1}\""), key);
+        var replay = await Post("/api/v1/orders", Body(sku, 1, $",\"orderId\":\"{mine1}\""), key);
+        var otherId = await Post("/api/v1/orders", Body(sku, 1, $",\"orderId\":\"{Network.Unique("ORD-MINE")}\""), key);
+        var noId = await Post("/api/v1/orders", Body(sku, 1), key);
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (first.StatusCode, replay.StatusCode));
+        Assert.Equal(mine1, (string?)(await Json(replay))["orderId"]);
+        foreach (var reused in new[] { otherId, noId })
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, reused.StatusCode);
+            Assert.NotNull((await Json(reused))["errors"]!["Idempotency-Key"]);
+        }
+
+        var level = await Json(await _http.GetAsync($"/api/v1/availability/{sku}"));
+        Assert.Equal(4, (int)level["available"]!);
+    }
+
+    [Fact]
+    public async Task Idempotency_keys_are_scoped_to_the_channel_and_order_ids_cannot_be_derived_from_them()
+    {
+        var (_, sku) = await Stocked(5);
+        var key = Network.Unique("KEY");
+
+        var web = await Post("/api/v1/orders", Body(sku), key);
+        var app = await Post("/api/v1/orders", Body(sku).Replace("\"channel\": \"web\"", "\"channel\": \"app\""), key);
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (web.StatusCode, app.StatusCode));
+        var (webId, appId) = ((string)(await Json(web))["orderId"]!, (string)(await Json(app))["orderId"]!);
+        Assert.NotEqual(webId, appId);
+        var derived = "ORD-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..24];
+        Assert.DoesNotContain(derived, new[] { webId, appId });
+        Assert.Matches("^ORD-[0-9A-F]{24}$", webId);
+    }
+
+    [Fact]
     public async Task A_checkout_is_created_replayed_inspected_noted_listed_and_cancelled()
     {
         var (warehouse, sku) = await Stocked(3);

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Oms.Contracts;
+using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Orders;
+using Oms.Contracts.Reservations;
+using Oms.Contracts.Stock;
+using Oms.Grains.Sourcing;
+
+namespace Oms.Grains.Orders;
+
+/// <summary>A line that names a stock hold checkout cannot use, and the refusal to give.</summary>
+public sealed record UnusableHold(UnsourcedLine Line, string Message);
+
+/// <summary>
+/// The half of a checkout that decides without changing anything: whether the holds a basket names can be used,
+/// and the plan on live availability with held lines pinned where they are held. The order grain and the
+/// sourcing simulation both use it, so a simulation tells the truth the checkout will tell.
+/// </summary>
+public sealed class CheckoutSourcing(IGrainFactory grains)
+{
+    public static string ReservationUnusable(string reservationId) =>
+        $"Reservation '{reservationId}' is unknown, expired, released or used by another order.";
+
+    /// <summary>A line naming a hold is sold from that hold: it is pinned to the hold's location and quantity.</summary>
+    public static void PinHolds(PlaceOrder request, Dictionary<string, ReservationLine> reserved)
+    {
+        foreach (var line in request.Lines)
+        {
+            if (line.Hold is { } hold)
+            {
+                reserved[line.Sku] = new ReservationLine(line.Sku, hold.LocationId, line.Quantity);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A line naming a hold is sold from that hold, so the hold must be open and for the line's quantity; a
+    /// stale or mistyped hold id is refused rather than quietly sold from free stock.
+    /// </summary>
+    /// <returns>The first line whose hold cannot be used, or null when every named hold is open.</returns>
+    public async Task<UnusableHold?> UnusableHold(PlaceOrder request)
+    {
+        var held = request.Lines.Where(l => l.Hold is not null).ToList();
+        var views = await Task.WhenAll(held.Select(l =>
+            grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(l.Hold!.LocationId, l.Sku)).GetHold(Ids.StockHoldReference(l.Hold.HoldId))));
+        for (var i = 0; i < held.Count; i++)
+        {
+            var (line, view) = (held[i], views[i]);
+            if (view is not { Status: HoldStatus.Held } || view.Quantity != line.Quantity)
+            {
+                var why = view is null ? "unknown"
+                    : view.Status != HoldStatus.Held ? JsonNamingPolicy.CamelCase.ConvertName(view.Status.ToString())
+                    : $"held for {view.Quantity}, not {line.Quantity}";
+                return new UnusableHold(new UnsourcedLine(line.LineId, line.Sku, line.Quantity, 0, why),
+                    $"Hold '{line.Hold!.HoldId}' of line {line.LineId} at {line.Hold.LocationId} cannot be used: {why}.");
+            }
+        }
+
+        return null;
+    }
+
+    /// <returns>The plan, and the boutiques among the locations (whose shipments use ship-from-store capacity).</returns>
+    public async Task<(SourcingResult Plan, IReadOnlySet<string> Boutiques)> Source(
+        PlaceOrder request, IReadOnlyDictionary<string, ReservationLine> reserved, IReadOnlyDictionary<string, string>? excluded = null)
+    {
+        var open = request.Lines.Where(l => !IsReserved(l, reserved)).ToList();
+        var fulfilments = new List<Fulfilment>();
+        foreach (var group in request.Lines.Where(l => IsReserved(l, reserved)).GroupBy(l => reserved[l.Sku].LocationId))
+        {
+            var mode = request.Delivery.Method == DeliveryMethod.ClickAndCollect
+                ? group.Key == request.Delivery.PickupLocationId ? FulfilmentMode.Pickup : FulfilmentMode.Transfer
+                : FulfilmentMode.Ship;
+            fulfilments.Add(new Fulfilment($"R{fulfilments.Count + 1}", group.Key, mode,
+                [.. group.Select(l => new FulfilmentLine(l.LineId, l.Quantity))],
+                new SourcingExplanation($"held by {HeldBy(request, group)}: the held units are the ones allocated", "reservation", [])));
+        }
+
+        var channel = JsonNamingPolicy.CamelCase.ConvertName(request.Channel.ToString());
+        var method = JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString());
+        var profileTask = grains.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
+        var inputs = await grains.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. open.Select(l => l.Sku)]);
+        var boutiques = inputs.Locations.Where(l => l.Type == LocationType.Boutique).Select(l => l.LocationId).ToHashSet(StringComparer.Ordinal);
+        if (open.Count == 0)
+        {
+            return (new SourcingResult(fulfilments, []), boutiques);
+        }
+
+        var demand = new SourcingDemand(
+            [.. open.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))],
+            request.Delivery.Method, request.Delivery.Address?.Latitude, request.Delivery.Address?.Longitude, request.Delivery.PickupLocationId);
+        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku), excluded);
+        return (new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced), boutiques);
+    }
+
+    private static bool IsReserved(OrderLine line, IReadOnlyDictionary<string, ReservationLine> reserved) =>
+        reserved.TryGetValue(line.Sku, out var held) && held.Quantity == line.Quantity;
+
+    private static string HeldBy(PlaceOrder request, IEnumerable<OrderLine> lines) =>
+        request.ReservationId is { } reservationId
+            ? $"reservation {reservationId}"
+            : "stock hold " + string.Join(", ", lines.Select(l => l.Hold!.HoldId));
+}

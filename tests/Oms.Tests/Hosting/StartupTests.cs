@@ -1,0 +1,64 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json.Nodes;
+using Oms.Tests.Infrastructure;
+
+namespace Oms.Tests.Hosting;
+
+/// <summary>What an operator's probes see while a process starts: the real API binary, over real HTTP.</summary>
+[Collection(Oms.Tests.Faults.ProcessFaultCollection.Name)]
+public sealed class StartupTests
+{
+    [Fact]
+    public async Task An_API_node_with_no_silo_answers_liveness_at_once_and_readiness_with_a_503_problem()
+    {
+        await using var processes = new OmsProcesses(connectionString: null);
+        var api = processes.StartApiProcess("--Oms:Hosting=client", $"--Orleans:Gateways=127.0.0.1:{ClosedPort()}");
+        using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) };
+
+        var live = await Eventually.Until(() => TryGet(http, "/health/live"), r => r is not null, TimeSpan.FromSeconds(30), $"HTTP opens\n{processes.Logs()}");
+        var ready = await http.GetAsync("/health/ready");
+
+        Assert.Equal(HttpStatusCode.OK, live!.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("application/problem+json", ready.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("No silo answered", (string?)JsonNode.Parse(await ready.Content.ReadAsStringAsync())!["detail"]);
+        var request = await http.GetAsync("/api/v1/availability/BAG-001");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, request.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_the_demo_network_ready_means_the_storefront_already_sees_stock()
+    {
+        await using var processes = new OmsProcesses(connectionString: null);
+        var api = processes.StartApiProcess("--seed-demo", $"--Orleans:SiloPort={FreePort()}", $"--Orleans:GatewayPort={FreePort()}");
+        using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) };
+
+        await Eventually.Until(() => TryGet(http, "/health/ready"), r => r?.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"ready\n{processes.Logs()}");
+        var availability = JsonNode.Parse(await http.GetStringAsync("/api/v1/availability/BAG-001"))!;
+
+        Assert.True((int)availability["available"]! > 0, $"ready, but the demo's stock is not visible yet: {availability}");
+    }
+
+    private static async Task<HttpResponseMessage?> TryGet(HttpClient http, string path)
+    {
+        try
+        {
+            return await http.GetAsync(path);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A port nothing listens on: bound and released, so a gateway there refuses connections.</summary>
+    private static int ClosedPort() => FreePort();
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
