@@ -50,7 +50,7 @@ switch (hosting)
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes;
-    kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+    kestrel.Limits.MaxRequestLineSize = RequestTargetLimit.KestrelLimit;
 });
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
@@ -68,6 +68,7 @@ if (configuration.GetValue<bool>("Oms:SeedDemo"))
 var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseRequestTargetLimit();
 
 app.MapOpenApi();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

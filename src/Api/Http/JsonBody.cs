@@ -31,7 +31,7 @@ public static class JsonBody
         var request = context.Request;
         if (request.ContentLength is > MaxBytes)
         {
-            return new(null, Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge));
+            return new(null, TooLarge());
         }
 
         byte[] buffer;
@@ -39,14 +39,22 @@ public static class JsonBody
         {
             var chunk = new byte[16 * 1024];
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            try
             {
-                if (memory.Length + read > MaxBytes)
+                while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
                 {
-                    return new(null, Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge));
-                }
+                    if (memory.Length + read > MaxBytes)
+                    {
+                        return new(null, TooLarge());
+                    }
 
-                memory.Write(chunk, 0, read);
+                    memory.Write(chunk, 0, read);
+                }
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's own body limit, hit first by a chunked body that never announced its length.
+                return new(null, TooLarge());
             }
 
             buffer = memory.ToArray();
@@ -70,6 +78,9 @@ public static class JsonBody
             return new(null, Problems.Invalid(Describe(ex)));
         }
     }
+
+    private static ProblemHttpResult TooLarge() =>
+        Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
 
     /// <summary>"$.lines[0].quantity" becomes "lines[0].quantity", the form every other error uses.</summary>
     private static string FieldOf(string? path) =>
