@@ -102,6 +102,12 @@ public static class JsonBody
             return new FieldError(field == "body" ? name : $"{field}.{name}", "is required.");
         }
 
+        if (message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+        {
+            // Refused by the serializer (AllowDuplicateProperties = false) at the second occurrence, whose path this is.
+            return new FieldError(field, "appears more than once in its object; give each key once.");
+        }
+
         if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("nullable", StringComparison.OrdinalIgnoreCase))
         {
             return new FieldError(field, "must not be null.");

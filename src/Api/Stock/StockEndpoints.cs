@@ -276,11 +276,6 @@ public static class StockEndpoints
             return new("delta", $"must be non-zero and between -{MaxUnits} and {MaxUnits}.");
         }
 
-        if (request.Reason is { Length: > MaxReasonLength })
-        {
-            return new("reason", $"must be at most {MaxReasonLength} characters.");
-        }
-
-        return null;
+        return FieldError.ForText("reason", request.Reason, MaxReasonLength, required: false);
     }
 }
