@@ -141,12 +141,8 @@ public static class StockEndpoints
                 return (IResult)badId;
             }
 
-            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
-            {
-                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
-            }
-
-            return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLevel());
+            var (unknown, level) = await Find(grains, locationId, sku);
+            return unknown ?? TypedResults.Ok(level);
         })
         .Produces<StockLevel>()
         .ProducesProblem(StatusCodes.Status404NotFound);
@@ -172,12 +168,8 @@ public static class StockEndpoints
                 return Problems.Invalid("limit", $"must be a whole number between 1 and {MaxLedgerPage}.");
             }
 
-            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
-            {
-                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
-            }
-
-            return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLedger(afterSequence, pageSize));
+            return (await Find(grains, locationId, sku)).Unknown
+                ?? TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLedger(afterSequence, pageSize));
         })
         .Produces<LedgerPage>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -190,9 +182,9 @@ public static class StockEndpoints
                 return (IResult)badId;
             }
 
-            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+            if ((await Find(grains, locationId, sku)).Unknown is { } unknown)
             {
-                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
+                return unknown;
             }
 
             var result = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).Verify();
@@ -202,6 +194,18 @@ public static class StockEndpoints
         })
         .Produces<VerifyResponse>()
         .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>The position, or a 404 naming what is unknown: the location, or the SKU when it was never stocked there.</summary>
+    private static async Task<(IResult? Unknown, StockLevel? Level)> Find(IGrainFactory grains, string locationId, string sku)
+    {
+        if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+        {
+            return (Problems.NotFound("locationId", $"location '{locationId}' is not registered."), null);
+        }
+
+        var level = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).FindLevel();
+        return level is null ? (Problems.NotFound("sku", $"'{sku}' was never stocked at '{locationId}'."), null) : (null, level);
     }
 
     private static void Refuse(Dictionary<string, List<string>> refused, string field, string message)

@@ -132,6 +132,13 @@ public interface IStockItemGrain : IGrainWithStringKey
     Task<StockLevel> GetLevel();
 
     /// <summary>
+    /// The position, or null when this SKU was never stocked at this location; then the activation is dropped,
+    /// so reading unknown SKUs leaves nothing behind.
+    /// </summary>
+    [Alias("FindLevel")]
+    Task<StockLevel?> FindLevel();
+
+    /// <summary>
     /// An absolute on-hand figure from a WMS or POS feed; a sequence not newer than the last applied changes nothing,
     /// unless <paramref name="reset"/> says the feed restarted its numbering.
     /// </summary>

@@ -73,6 +73,18 @@ public sealed class StockItemGrain(
 
     public Task<StockLevel> GetLevel() => Task.FromResult(_level);
 
+    public Task<StockLevel?> FindLevel()
+    {
+        if (_journal.Position.Sequence > 0)
+        {
+            return Task.FromResult<StockLevel?>(_level);
+        }
+
+        // Nothing was ever recorded here: a storefront probing random SKUs must not keep one activation per probe.
+        DeactivateOnIdle();
+        return Task.FromResult<StockLevel?>(null);
+    }
+
     public async Task<StockCommandResult> ApplySnapshot(long sequence, int onHand, int? safetyStock, bool reset = false)
     {
         if (!await EnsureLocationKnown())
