@@ -59,7 +59,7 @@ builder.Services.AddSingleton<ProfileCache>();
 builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AvailabilityRenderer>(sp, hosting == "cohosted"));
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
-builder.Services.AddOpenApi();
+builder.Services.AddApiReference();
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 if (configuration.GetValue<bool>("Oms:SeedDemo"))
 {
@@ -71,7 +71,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseRequestTargetLimit();
 
-app.MapOpenApi();
+app.MapApiReference();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
 app.MapLocations();

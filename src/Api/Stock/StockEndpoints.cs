@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
 using Oms.Contracts;
 using Oms.Contracts.Locations;
@@ -7,17 +8,26 @@ using Oms.Grains.Stock;
 
 namespace Oms.Api.Stock;
 
-public sealed record StockSnapshotItem(string Sku, int OnHand, int? SafetyStock = null);
+public sealed record StockSnapshotItem(
+    string Sku,
+    [property: Range(0, StockPosition.MaxOnHand)] int OnHand,
+    [property: Range(0, StockPosition.MaxOnHand)] int? SafetyStock = null);
 
 /// <param name="Reset">The feed restarted its numbering: apply whatever the sequence, backwards included.</param>
-public sealed record StockSnapshotRequest(long Sequence, IReadOnlyList<StockSnapshotItem> Items, bool Reset = false);
+public sealed record StockSnapshotRequest(
+    [property: Range(typeof(long), "0", "1000000000000000")] long Sequence,
+    [property: Length(1, StockEndpoints.MaxSnapshotItems)] IReadOnlyList<StockSnapshotItem> Items,
+    bool Reset = false);
 
 public sealed record IgnoredItem(string Sku, long LastSequence, string Reason);
 
 public sealed record StockSnapshotResponse(
     string LocationId, long Sequence, IReadOnlyList<string> Applied, IReadOnlyList<IgnoredItem> Ignored, IReadOnlyList<StockLevel> Items);
 
-public sealed record AdjustmentRequest(string AdjustmentId, string LocationId, string Sku, int Delta, string? Reason = null);
+public sealed record AdjustmentRequest(
+    string AdjustmentId, string LocationId, string Sku,
+    [property: Range(-StockPosition.MaxOnHand, StockPosition.MaxOnHand)] int Delta,
+    [property: MaxLength(StockEndpoints.MaxReasonLength)] string? Reason = null);
 
 public sealed record AdjustmentResponse(string AdjustmentId, StockOutcome Outcome, StockLevel Level);
 
