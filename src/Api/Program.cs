@@ -68,7 +68,7 @@ if (configuration.GetValue<bool>("Oms:SeedDemo"))
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemStatusCodePages();
 app.UseRequestTargetLimit();
 
 app.MapApiReference();

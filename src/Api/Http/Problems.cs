@@ -35,6 +35,14 @@ public static class Problems
 
     private static Dictionary<string, string[]> Errors(string field, string message) => new() { [field] = [message] };
 
+    /// <summary>
+    /// Bodiless answers from routing (404, 405, 415) become problems whatever the client accepts: the default writer
+    /// declines when Accept does not name JSON and the fallback is text/plain, which no client of this API parses.
+    /// </summary>
+    public static IApplicationBuilder UseProblemStatusCodePages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(context =>
+            TypedResults.Problem(statusCode: context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
+
     /// <returns>null when the id is valid.</returns>
     public static ProblemHttpResult? InvalidId(string field, string? value) =>
         FieldError.ForId(field, value) is { } error ? Invalid(error) : null;

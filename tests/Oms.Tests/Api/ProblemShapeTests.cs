@@ -34,6 +34,18 @@ public sealed class ProblemShapeTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, (await fixture.Kestrel().GetAsync("/api/v1/locations/%00")).StatusCode);
     }
 
+    [Theory]
+    [InlineData("GET", "/api/v1/nothing-here", HttpStatusCode.NotFound)]
+    [InlineData("DELETE", "/api/v1/locations", HttpStatusCode.MethodNotAllowed)]
+    [InlineData("GET", "/api/v1/locations/{long}", HttpStatusCode.RequestUriTooLong)]
+    public async Task A_client_that_accepts_html_still_gets_a_problem(string method, string path, HttpStatusCode status)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{long}", new string('A', 10_000)));
+        request.Headers.Accept.ParseAdd("text/html");
+
+        await AssertProblem(await fixture.Kestrel().SendAsync(request), status);
+    }
+
     [Fact]
     public async Task A_wrong_method_is_a_405_problem()
     {
