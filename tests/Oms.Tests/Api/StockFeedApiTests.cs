@@ -15,13 +15,7 @@ public sealed class StockFeedApiTests(ApiFixture fixture)
 
     private static async Task<JsonNode> Json(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
 
-    private async Task<string> Location()
-    {
-        var id = Network.Unique("WH");
-        var response = await _http.PutAsJsonAsync($"/api/v1/locations/{id}", new { name = "WH", type = "warehouse", latitude = 1.0, longitude = 2.0 });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return id;
-    }
+    private Task<string> Location() => Network.Warehouse(_http);
 
     private Task<HttpResponseMessage> Snapshot(string location, long sequence, int onHand, bool reset = false) =>
         _http.PutAsJsonAsync($"/api/v1/locations/{location}/stock", new { sequence, reset, items = new[] { new { sku = "BAG", onHand } } });

@@ -21,12 +21,7 @@ public sealed class UnknownStockItemTests(ApiFixture fixture)
         return statistics.Where(s => s.GrainType.Split(',')[0].EndsWith("." + grainClass, StringComparison.Ordinal)).Sum(s => s.ActivationCount);
     }
 
-    private async Task<string> Location()
-    {
-        var id = Network.Unique("WH");
-        Assert.Equal(HttpStatusCode.Created, (await _http.PutAsJsonAsync($"/api/v1/locations/{id}", new { name = "WH", type = "warehouse", latitude = 1.0, longitude = 2.0 })).StatusCode);
-        return id;
-    }
+    private Task<string> Location() => Network.Warehouse(_http);
 
     [Theory]
     [InlineData("GET", "")]

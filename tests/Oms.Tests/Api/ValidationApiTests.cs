@@ -50,8 +50,7 @@ public sealed class ValidationApiTests(ApiFixture fixture)
     [MemberData(nameof(Nonsense))]
     public async Task Nonsense_is_a_400_naming_the_field_and_changes_nothing(string method, string url, string body, string field)
     {
-        var location = Network.Unique("WH");
-        Assert.Equal(HttpStatusCode.Created, (await _http.PutAsJsonAsync($"/api/v1/locations/{location}", new { name = "WH", type = "warehouse", latitude = 1.0, longitude = 2.0 })).StatusCode);
+        var location = await Network.Warehouse(_http);
         var sku = Network.Unique("SKU");
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/v1/locations/{location}/stock", new { sequence = 1, items = new[] { new { sku, onHand = 5 } } })).StatusCode);
         var (customer, reservation, created) = (Network.Unique("C"), Network.Unique("R"), Network.Unique("BQ"));

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Oms.Contracts;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
@@ -13,6 +14,15 @@ public static class Network
     {
         var id = Unique(prefix);
         await grains.GetGrain<ILocationGrain>(id).Upsert(new LocationInfo(id, $"Test {id}", type, 48.85, 2.35, "FR", "Europe/Paris"));
+        return id;
+    }
+
+    /// <summary>Registers a warehouse through the HTTP API, as a client would.</summary>
+    public static async Task<string> Warehouse(HttpClient http)
+    {
+        var id = Unique("WH");
+        var response = await http.PutAsJsonAsync($"/api/v1/locations/{id}", new { name = "WH", type = "warehouse", latitude = 1.0, longitude = 2.0 });
+        Assert.Equal(System.Net.HttpStatusCode.Created, response.StatusCode);
         return id;
     }
 
