@@ -9,6 +9,7 @@ using Oms.Api.Orders;
 using Oms.Api.Reservations;
 using Oms.Api.Sourcing;
 using Oms.Api.Stock;
+using Oms.Grains.Diagnostics;
 using Oms.Grains.Hosting;
 
 // A bare switch would swallow the next argument as its value in the command-line configuration provider.
@@ -35,7 +36,7 @@ switch (hosting)
             await SchemaInstaller.ApplyAsync(connectionString);
         }
 
-        builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
+        builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration).UseSiloClock());
         break;
     case "client":
         builder.UseOrleansClient(client => client.UseOmsClustering(configuration));
@@ -50,7 +51,7 @@ switch (hosting)
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Limits.MaxRequestBodySize = JsonBody.MaxBytes;
-    kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+    kestrel.Limits.MaxRequestLineSize = RequestTargetLimit.KestrelLimit;
 });
 builder.Services.ConfigureHttpJsonOptions(o => ApiJson.Configure(o.SerializerOptions));
 builder.Services.AddProblemDetails();
@@ -58,7 +59,7 @@ builder.Services.AddSingleton<ProfileCache>();
 builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<AvailabilityRenderer>(sp, hosting == "cohosted"));
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
-builder.Services.AddOpenApi();
+builder.Services.AddApiReference();
 var health = builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 if (configuration.GetValue<bool>("Oms:SeedDemo"))
 {
@@ -73,10 +74,11 @@ builder.Services.Configure<HostOptions>(o => o.ServicesStartConcurrently = true)
 
 var app = builder.Build();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseProblemStatusCodePages();
+app.UseRequestTargetLimit();
 app.UseMiddleware<StartupGate>();
 
-app.MapOpenApi();
+app.MapApiReference();
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write });
 app.MapLocations();

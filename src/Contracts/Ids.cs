@@ -10,7 +10,9 @@ public static class Ids
 
     public static bool IsValid(string? id)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxLength)
+        // A leading letter or digit rules out "." and "..", which a path cannot address (they are dot-segments),
+        // and ids that read as options or hidden names.
+        if (string.IsNullOrEmpty(id) || id.Length > MaxLength || !char.IsAsciiLetterOrDigit(id[0]))
         {
             return false;
         }

@@ -1,3 +1,4 @@
+using Oms.Grains.Diagnostics;
 using Oms.Grains.Hosting;
 
 // A silo without HTTP: the production shape runs several of these behind stateless API nodes.
@@ -28,6 +29,6 @@ if (connectionString is not null)
     await SchemaInstaller.ApplyAsync(connectionString);
 }
 
-builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
+builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration).UseSiloClock());
 await builder.Build().RunAsync();
 return 0;

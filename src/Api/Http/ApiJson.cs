@@ -16,5 +16,7 @@ public static class ApiJson
         options.RespectNullableAnnotations = true;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.MaxDepth = 16;
+        // Otherwise the last of two equal keys silently wins: "quantity": 10001, "quantity": 1 would be taken as 1.
+        options.AllowDuplicateProperties = false;
     }
 }

@@ -31,7 +31,7 @@ public static class JsonBody
         var request = context.Request;
         if (request.ContentLength is > MaxBytes)
         {
-            return new(null, Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge));
+            return new(null, TooLarge());
         }
 
         byte[] buffer;
@@ -39,14 +39,22 @@ public static class JsonBody
         {
             var chunk = new byte[16 * 1024];
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            try
             {
-                if (memory.Length + read > MaxBytes)
+                while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
                 {
-                    return new(null, Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge));
-                }
+                    if (memory.Length + read > MaxBytes)
+                    {
+                        return new(null, TooLarge());
+                    }
 
-                memory.Write(chunk, 0, read);
+                    memory.Write(chunk, 0, read);
+                }
+            }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                // Kestrel's own body limit, hit first by a chunked body that never announced its length.
+                return new(null, TooLarge());
             }
 
             buffer = memory.ToArray();
@@ -71,6 +79,9 @@ public static class JsonBody
         }
     }
 
+    private static ProblemHttpResult TooLarge() =>
+        Problems.Invalid("body", $"must be at most {MaxBytes} bytes.", StatusCodes.Status413PayloadTooLarge);
+
     /// <summary>"$.lines[0].quantity" becomes "lines[0].quantity", the form every other error uses.</summary>
     private static string FieldOf(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? "body" : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
@@ -89,6 +100,12 @@ public static class JsonBody
         {
             var name = message[(at + missing.Length)..].Split(',')[0].Trim(' ', '\'', '.');
             return new FieldError(field == "body" ? name : $"{field}.{name}", "is required.");
+        }
+
+        if (message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+        {
+            // Refused by the serializer (AllowDuplicateProperties = false) at the second occurrence, whose path this is.
+            return new FieldError(field, "appears more than once in its object; give each key once.");
         }
 
         if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("nullable", StringComparison.OrdinalIgnoreCase))

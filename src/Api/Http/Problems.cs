@@ -12,6 +12,7 @@ public static class Problems
             {
                 StatusCodes.Status404NotFound => "Not found.",
                 StatusCodes.Status413PayloadTooLarge => "The request is too large.",
+                StatusCodes.Status414UriTooLong => "The request path is too long.",
                 StatusCodes.Status422UnprocessableEntity => "The request refers to something that cannot be used.",
                 _ => "The request is invalid.",
             },
@@ -33,6 +34,14 @@ public static class Problems
         Conflict(title, detail, new Dictionary<string, object?> { ["errors"] = Errors(field, message) });
 
     private static Dictionary<string, string[]> Errors(string field, string message) => new() { [field] = [message] };
+
+    /// <summary>
+    /// Bodiless answers from routing (404, 405, 415) become problems whatever the client accepts: the default writer
+    /// declines when Accept does not name JSON and the fallback is text/plain, which no client of this API parses.
+    /// </summary>
+    public static IApplicationBuilder UseProblemStatusCodePages(this IApplicationBuilder app) =>
+        app.UseStatusCodePages(context =>
+            TypedResults.Problem(statusCode: context.HttpContext.Response.StatusCode).ExecuteAsync(context.HttpContext));
 
     /// <returns>null when the id is valid.</returns>
     public static ProblemHttpResult? InvalidId(string field, string? value) =>

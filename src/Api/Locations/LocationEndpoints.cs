@@ -3,6 +3,9 @@ using Oms.Contracts.Locations;
 
 namespace Oms.Api.Locations;
 
+/// <summary>Named, so the document and generated clients get a type rather than an anonymous one.</summary>
+public sealed record LocationList(IReadOnlyList<LocationView> Locations);
+
 public static class LocationEndpoints
 {
     public static void MapLocations(this IEndpointRouteBuilder app)
@@ -50,7 +53,7 @@ public static class LocationEndpoints
         group.MapGet("/", async (IGrainFactory grains) =>
         {
             var all = await grains.GetGrain<ILocationDirectoryGrain>(ILocationDirectoryGrain.Key).List();
-            return TypedResults.Ok(new { locations = all.Select(LocationProfile.ToView) });
+            return TypedResults.Ok(new LocationList([.. all.Select(LocationProfile.ToView)]));
         });
     }
 }

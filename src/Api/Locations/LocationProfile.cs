@@ -62,9 +62,9 @@ public static class LocationProfile
 
     public static FieldError? Validate(LocationRequest request)
     {
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > MaxNameLength)
+        if (FieldError.ForText("name", request.Name, MaxNameLength) is { } badName)
         {
-            return new("name", $"must be 1 to {MaxNameLength} characters.");
+            return badName;
         }
 
         if (!double.IsFinite(request.Latitude) || request.Latitude is < -90 or > 90)
@@ -77,9 +77,9 @@ public static class LocationProfile
             return new("longitude", "must be between -180 and 180.");
         }
 
-        if (request.CountryCode is not null && !IsCountryCode(request.CountryCode))
+        if (request.CountryCode is not null && FieldError.ForCountryCode("countryCode", request.CountryCode) is { } badCountry)
         {
-            return new("countryCode", "must be an ISO 3166-1 alpha-2 code, such as FR.");
+            return badCountry;
         }
 
         if (request.TimeZone is not null && !IsTimeZone(request.TimeZone))
@@ -124,25 +124,11 @@ public static class LocationProfile
             return null;
         }
 
-        if (string.IsNullOrWhiteSpace(address.Line1) || address.Line1.Length > MaxTextLength)
-        {
-            return new("address.line1", $"must be 1 to {MaxTextLength} characters.");
-        }
-
-        if (string.IsNullOrWhiteSpace(address.City) || address.City.Length > MaxTextLength)
-        {
-            return new("address.city", $"must be 1 to {MaxTextLength} characters.");
-        }
-
-        foreach (var (field, value) in new[] { ("address.line2", address.Line2), ("address.postalCode", address.PostalCode), ("address.region", address.Region) })
-        {
-            if (value is { Length: > MaxTextLength })
-            {
-                return new(field, $"must be at most {MaxTextLength} characters.");
-            }
-        }
-
-        return null;
+        return FieldError.ForText("address.line1", address.Line1, MaxTextLength)
+            ?? FieldError.ForText("address.city", address.City, MaxTextLength)
+            ?? FieldError.ForText("address.line2", address.Line2, MaxTextLength, required: false)
+            ?? FieldError.ForText("address.postalCode", address.PostalCode, MaxTextLength, required: false)
+            ?? FieldError.ForText("address.region", address.Region, MaxTextLength, required: false);
     }
 
     private static FieldError? ValidateNumbers(LocationRequest r)
@@ -172,12 +158,19 @@ public static class LocationProfile
             return null;
         }
 
+        var days = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (day, ranges) in hours)
         {
             var field = $"openingHours.{day}";
             if (!DayNames.Contains(day, StringComparer.OrdinalIgnoreCase))
             {
                 return new(field, "is not a day of the week (monday … sunday).");
+            }
+
+            // Days match whatever their case, so "monday" and "Monday" would be one day given twice.
+            if (!days.Add(day))
+            {
+                return new(field, "is the same day as another key; give each day once.");
             }
 
             if (RangesError(field, ranges) is { } error)
@@ -215,9 +208,9 @@ public static class LocationProfile
                 return new($"openingExceptions[{i}].date", "appears more than once.");
             }
 
-            if (!e.Closed && e.Hours is null)
+            if (e.Closed == e.Hours is not null)
             {
-                return new($"openingExceptions[{i}].hours", "give the hours, or set closed to true.");
+                return new($"openingExceptions[{i}].hours", "give the hours, or set closed to true, not both.");
             }
 
             if (e.Hours is not null && RangesError($"openingExceptions[{i}].hours", e.Hours) is { } error)
@@ -326,24 +319,6 @@ public static class LocationProfile
     private static HoursDto ToDto(TimeRange range) => new(Format(range.OpenMinute), Format(range.CloseMinute));
 
     private static string Format(int minute) => $"{minute / 60:00}:{minute % 60:00}";
-
-    private static bool IsCountryCode(string code)
-    {
-        if (code.Length != 2 || !code.All(char.IsAsciiLetter))
-        {
-            return false;
-        }
-
-        try
-        {
-            _ = new RegionInfo(code);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-    }
 
     private static bool IsTimeZone(string id) =>
         id.Length <= 64 && TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) && zone.HasIanaId;

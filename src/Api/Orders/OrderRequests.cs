@@ -50,14 +50,11 @@ public static class OrderRequests
             return badId;
         }
 
-        if (r.Customer.Email is { } email && (email.Length > 254 || email.IndexOf('@') is < 1 || email.EndsWith('@')))
+        var badCustomer = (r.Customer.Email is not null ? FieldError.ForEmail("customer.email", r.Customer.Email) : null)
+            ?? FieldError.ForText("customer.name", r.Customer.Name, 200, required: false);
+        if (badCustomer is not null)
         {
-            return new("customer.email", "must be an email address.");
-        }
-
-        if (r.Customer.Name is { Length: > 200 })
-        {
-            return new("customer.name", "must be at most 200 characters.");
+            return badCustomer;
         }
 
         if (r.ReservationId is not null && r.Lines.Select((l, i) => (l, i)).FirstOrDefault(x => x.l.Hold is not null) is { l: not null } held)
@@ -162,24 +159,13 @@ public static class OrderRequests
             return new("delivery.address", "is required for ship-to-home.");
         }
 
-        if (string.IsNullOrWhiteSpace(a.Line1) || a.Line1.Length > 200)
+        var badAddress = FieldError.ForText("delivery.address.line1", a.Line1, 200)
+            ?? FieldError.ForText("delivery.address.city", a.City, 200)
+            ?? FieldError.ForText("delivery.address.postalCode", a.PostalCode, 20, required: false)
+            ?? FieldError.ForCountryCode("delivery.address.countryCode", a.CountryCode);
+        if (badAddress is not null)
         {
-            return new("delivery.address.line1", "must be 1 to 200 characters.");
-        }
-
-        if (string.IsNullOrWhiteSpace(a.City) || a.City.Length > 200)
-        {
-            return new("delivery.address.city", "must be 1 to 200 characters.");
-        }
-
-        if (a.PostalCode is { Length: > 20 })
-        {
-            return new("delivery.address.postalCode", "must be at most 20 characters.");
-        }
-
-        if (a.CountryCode.Length != 2 || !a.CountryCode.All(char.IsAsciiLetter))
-        {
-            return new("delivery.address.countryCode", "must be an ISO 3166-1 alpha-2 code, such as FR.");
+            return badAddress;
         }
 
         if (a.Latitude is null != a.Longitude is null)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
 using Oms.Contracts.Reservations;
 using Oms.Grains;
@@ -5,9 +6,12 @@ using Oms.Grains.Reservations;
 
 namespace Oms.Api.Reservations;
 
-public sealed record ReservationLineRequest(string Sku, string LocationId, int Quantity);
+public sealed record ReservationLineRequest(string Sku, string LocationId, [property: Range(1, ReservationRules.MaxQuantity)] int Quantity);
 
-public sealed record CreateReservationRequest(string ReservationId, IReadOnlyList<ReservationLineRequest> Lines, int TtlSeconds = 900);
+public sealed record CreateReservationRequest(
+    string ReservationId,
+    [property: Length(1, ReservationRules.MaxLines)] IReadOnlyList<ReservationLineRequest> Lines,
+    [property: Range(ReservationRules.MinTtlSeconds, ReservationRules.MaxTtlSeconds)] int TtlSeconds = 900);
 
 public static class ReservationEndpoints
 {

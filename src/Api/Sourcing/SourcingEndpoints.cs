@@ -1,3 +1,5 @@
+using System.Collections.Frozen;
+using System.Text.Json;
 using Oms.Api.Http;
 using Oms.Api.Orders;
 using Oms.Contracts.ClickAndCollect;
@@ -21,15 +23,29 @@ public static class SourcingEndpoints
 {
     public const int MaxSplitLimit = 20;
 
+    /// <summary>
+    /// Every profile there is: one per channel and delivery method, each existing from the start as the default
+    /// until a PUT replaces it. So a PUT always answers 200 (it updates what GET already showed), never 201.
+    /// </summary>
+    public static readonly FrozenSet<string> ProfileIds =
+        (from channel in Enum.GetValues<OrderChannel>() from method in Enum.GetValues<DeliveryMethod>() select ProfileId(channel, method))
+        .ToFrozenSet(StringComparer.Ordinal);
+
+    private static readonly string ProfileIdRule =
+        $"must be one of {string.Join(", ", ProfileIds.Order(StringComparer.Ordinal))} (channel-deliveryMethod).";
+
+    public static string ProfileId(OrderChannel channel, DeliveryMethod method) =>
+        $"{JsonNamingPolicy.CamelCase.ConvertName(channel.ToString())}-{JsonNamingPolicy.CamelCase.ConvertName(method.ToString())}";
+
     public static void MapSourcing(this IEndpointRouteBuilder app)
     {
         var sourcing = app.MapGroup("/api/v1/sourcing").WithTags("Sourcing");
 
         sourcing.MapPut("/profiles/{profileId}", async (string profileId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {
-            if (Problems.InvalidId("profileId", profileId) is { } badId)
+            if (!ProfileIds.Contains(profileId))
             {
-                return (IResult)badId;
+                return (IResult)Problems.Invalid("profileId", ProfileIdRule);
             }
 
             var body = await JsonBody.ReadAsync<SourcingProfileRequest>(http, Validate, ct);
@@ -43,18 +59,19 @@ public static class SourcingEndpoints
             var defaults = SourcingProfile.Default(profileId);
             var profile = new SourcingProfile(profileId, r.MaxSplit, r.Criteria ?? defaults.Criteria, r.TypePreference ?? defaults.TypePreference,
                 r.AllowShipFromBoutiques, r.AllowBoutiqueTransfers);
-            var created = await grains.GetGrain<ISourcingProfileGrain>(profileId).Put(profile);
-            return created ? TypedResults.Created($"/api/v1/sourcing/profiles/{profileId}", profile) : TypedResults.Ok(profile);
+            await grains.GetGrain<ISourcingProfileGrain>(profileId).Put(profile);
+            return TypedResults.Ok(profile);
         })
         .Accepts<SourcingProfileRequest>("application/json")
         .Produces<SourcingProfile>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
 
         sourcing.MapGet("/profiles/{profileId}", async (string profileId, IGrainFactory grains) =>
-            Problems.InvalidId("profileId", profileId) is { } badId
-                ? (IResult)badId
-                : TypedResults.Ok(await grains.GetGrain<ISourcingProfileGrain>(profileId).Get()))
-        .Produces<SourcingProfile>();
+            ProfileIds.Contains(profileId)
+                ? (IResult)TypedResults.Ok(await grains.GetGrain<ISourcingProfileGrain>(profileId).Get())
+                : Problems.NotFound("profileId", ProfileIdRule))
+        .Produces<SourcingProfile>()
+        .ProducesProblem(StatusCodes.Status404NotFound);
 
         // "What would happen if": the same body as a checkout, planned on live availability, nothing allocated.
         sourcing.MapPost("/simulate", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
@@ -66,9 +83,7 @@ public static class SourcingEndpoints
             }
 
             var command = OrderRequests.ToCommand(request!);
-            var channel = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(command.Channel.ToString());
-            var method = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(command.Delivery.Method.ToString());
-            var profile = await grains.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
+            var profile = await grains.GetGrain<ISourcingProfileGrain>(ProfileId(command.Channel, command.Delivery.Method)).Get();
             var inputs = await grains.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. command.Lines.Select(l => l.Sku)]);
             var plan = SourcingEngine.Plan(
                 new SourcingDemand([.. command.Lines.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))], command.Delivery.Method,

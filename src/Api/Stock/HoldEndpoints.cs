@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
 using Oms.Contracts;
 using Oms.Contracts.Stock;
@@ -6,7 +7,10 @@ using Oms.Grains.Reservations;
 
 namespace Oms.Api.Stock;
 
-public sealed record PlaceHoldRequest(string HoldId, int Quantity, int TtlSeconds = 900);
+public sealed record PlaceHoldRequest(
+    string HoldId,
+    [property: Range(1, ReservationRules.MaxQuantity)] int Quantity,
+    [property: Range(ReservationRules.MinTtlSeconds, ReservationRules.MaxTtlSeconds)] int TtlSeconds = 900);
 
 /// <param name="Available">What the item has left to promise after this hold; only on placement.</param>
 public sealed record StockHoldResponse(

@@ -1,30 +1,44 @@
+using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
 using Oms.Contracts;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
 using Oms.Grains;
+using Oms.Grains.Stock;
 
 namespace Oms.Api.Stock;
 
-public sealed record StockSnapshotItem(string Sku, int OnHand, int? SafetyStock = null);
+public sealed record StockSnapshotItem(
+    string Sku,
+    [property: Range(0, StockPosition.MaxOnHand)] int OnHand,
+    [property: Range(0, StockPosition.MaxOnHand)] int? SafetyStock = null);
 
-public sealed record StockSnapshotRequest(long Sequence, IReadOnlyList<StockSnapshotItem> Items);
+/// <param name="Reset">The feed restarted its numbering: apply whatever the sequence, backwards included.</param>
+public sealed record StockSnapshotRequest(
+    [property: Range(typeof(long), "0", "1000000000000000")] long Sequence,
+    [property: Length(1, StockEndpoints.MaxSnapshotItems)] IReadOnlyList<StockSnapshotItem> Items,
+    bool Reset = false);
 
 public sealed record IgnoredItem(string Sku, long LastSequence, string Reason);
 
 public sealed record StockSnapshotResponse(
     string LocationId, long Sequence, IReadOnlyList<string> Applied, IReadOnlyList<IgnoredItem> Ignored, IReadOnlyList<StockLevel> Items);
 
-public sealed record AdjustmentRequest(string AdjustmentId, string LocationId, string Sku, int Delta, string? Reason = null);
+public sealed record AdjustmentRequest(
+    string AdjustmentId, string LocationId, string Sku,
+    [property: Range(-StockPosition.MaxOnHand, StockPosition.MaxOnHand)] int Delta,
+    [property: MaxLength(StockEndpoints.MaxReasonLength)] string? Reason = null);
 
 public sealed record AdjustmentResponse(string AdjustmentId, StockOutcome Outcome, StockLevel Level);
 
-public sealed record VerifyResponse(string Sku, string LocationId, string Status, long Sequence, string Live, string Replayed);
+/// <param name="Anomalies">Figures no accepted command could produce, such as on hand below zero; any makes the status inconsistent.</param>
+public sealed record VerifyResponse(
+    string Sku, string LocationId, string Status, long Sequence, string Live, string Replayed, IReadOnlyList<string> Anomalies);
 
 public static class StockEndpoints
 {
     public const int MaxSnapshotItems = 1_000;
-    public const int MaxUnits = 1_000_000;
+    public const int MaxUnits = StockPosition.MaxOnHand;
     public const int MaxReasonLength = 200;
     public const int MaxLedgerPage = 1_000;
 
@@ -55,10 +69,11 @@ public static class StockEndpoints
             // Each SKU is its own grain, so the items of one feed message apply in parallel.
             var results = await Task.WhenAll(request.Items.Select(item =>
                 grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, item.Sku))
-                    .ApplySnapshot(request.Sequence, item.OnHand, item.SafetyStock)));
+                    .ApplySnapshot(request.Sequence, item.OnHand, item.SafetyStock, request.Reset)));
 
             var applied = new List<string>();
             var ignored = new List<IgnoredItem>();
+            var refused = new Dictionary<string, List<string>>();
             for (var i = 0; i < results.Length; i++)
             {
                 var sku = request.Items[i].Sku;
@@ -70,10 +85,29 @@ public static class StockEndpoints
                     case StockOutcome.Duplicate:
                         ignored.Add(new IgnoredItem(sku, results[i].LastSequence, "duplicate"));
                         break;
+                    case StockOutcome.Conflict:
+                        Refuse(refused, $"items[{i}].onHand", results[i].Reason!);
+                        break;
+                    case StockOutcome.TooFarAhead:
+                        Refuse(refused, "sequence", $"{sku}: {results[i].Reason}");
+                        break;
                     default:
                         ignored.Add(new IgnoredItem(sku, results[i].LastSequence, "stale"));
                         break;
                 }
+            }
+
+            if (refused.Count > 0)
+            {
+                // Each item is its own position, so the others were applied; the feed learns which, and a resend
+                // of the corrected message finds them duplicates.
+                return Problems.Conflict("Some items were refused; they are unchanged.",
+                    string.Join(" ", refused.Values.SelectMany(m => m)),
+                    new Dictionary<string, object?>
+                    {
+                        ["errors"] = refused.ToDictionary(r => r.Key, r => r.Value.ToArray()),
+                        ["applied"] = applied,
+                    });
             }
 
             return TypedResults.Ok(new StockSnapshotResponse(locationId, request.Sequence, applied, ignored, [.. results.Select(r => r.Level)]));
@@ -81,7 +115,8 @@ public static class StockEndpoints
         .Accepts<StockSnapshotRequest>("application/json")
         .Produces<StockSnapshotResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
-        .ProducesProblem(StatusCodes.Status404NotFound);
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict);
 
         stock.MapPost("/stock/adjustments", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {
@@ -99,6 +134,7 @@ public static class StockEndpoints
             {
                 StockOutcome.UnknownLocation => Problems.Invalid("locationId", result.Reason!, StatusCodes.Status422UnprocessableEntity),
                 StockOutcome.Rejected => Problems.Conflict("The adjustment was refused.", result.Reason!, "delta", result.Reason!),
+                StockOutcome.Conflict => Problems.Conflict("The adjustment id was already used.", result.Reason!, "adjustmentId", result.Reason!),
                 _ => TypedResults.Ok(new AdjustmentResponse(request.AdjustmentId, result.Outcome, result.Level)),
             };
         })
@@ -115,12 +151,8 @@ public static class StockEndpoints
                 return (IResult)badId;
             }
 
-            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
-            {
-                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
-            }
-
-            return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLevel());
+            var (unknown, level) = await Find(grains, locationId, sku);
+            return unknown ?? TypedResults.Ok(level);
         })
         .Produces<StockLevel>()
         .ProducesProblem(StatusCodes.Status404NotFound);
@@ -146,12 +178,8 @@ public static class StockEndpoints
                 return Problems.Invalid("limit", $"must be a whole number between 1 and {MaxLedgerPage}.");
             }
 
-            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
-            {
-                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
-            }
-
-            return TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLedger(afterSequence, pageSize));
+            return (await Find(grains, locationId, sku)).Unknown
+                ?? TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLedger(afterSequence, pageSize));
         })
         .Produces<LedgerPage>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -164,24 +192,47 @@ public static class StockEndpoints
                 return (IResult)badId;
             }
 
-            if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+            if ((await Find(grains, locationId, sku)).Unknown is { } unknown)
             {
-                return Problems.NotFound("locationId", $"location '{locationId}' is not registered.");
+                return unknown;
             }
 
             var result = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).Verify();
             return TypedResults.Ok(new VerifyResponse(
-                result.Sku, result.LocationId, result.Consistent ? "consistent" : "inconsistent", result.Sequence, result.Live, result.Replayed));
+                result.Sku, result.LocationId, result.Consistent ? "consistent" : "inconsistent", result.Sequence, result.Live, result.Replayed,
+                result.Anomalies ?? []));
         })
         .Produces<VerifyResponse>()
         .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
+    /// <summary>The position, or a 404 naming what is unknown: the location, or the SKU when it was never stocked there.</summary>
+    private static async Task<(IResult? Unknown, StockLevel? Level)> Find(IGrainFactory grains, string locationId, string sku)
+    {
+        if (await grains.GetGrain<ILocationGrain>(locationId).Get() is null)
+        {
+            return (Problems.NotFound("locationId", $"location '{locationId}' is not registered."), null);
+        }
+
+        var level = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).FindLevel();
+        return level is null ? (Problems.NotFound("sku", $"'{sku}' was never stocked at '{locationId}'."), null) : (null, level);
+    }
+
+    private static void Refuse(Dictionary<string, List<string>> refused, string field, string message)
+    {
+        if (!refused.TryGetValue(field, out var messages))
+        {
+            refused[field] = messages = [];
+        }
+
+        messages.Add(message);
+    }
+
     public static FieldError? Validate(StockSnapshotRequest request)
     {
-        if (request.Sequence < 0)
+        if (request.Sequence is < 0 or > StockPosition.MaxFeedSequence)
         {
-            return new("sequence", "must be zero or more.");
+            return new("sequence", $"must be between 0 and {StockPosition.MaxFeedSequence}.");
         }
 
         if (request.Items.Count is 0 or > MaxSnapshotItems)
@@ -239,11 +290,6 @@ public static class StockEndpoints
             return new("delta", $"must be non-zero and between -{MaxUnits} and {MaxUnits}.");
         }
 
-        if (request.Reason is { Length: > MaxReasonLength })
-        {
-            return new("reason", $"must be at most {MaxReasonLength} characters.");
-        }
-
-        return null;
+        return FieldError.ForText("reason", request.Reason, MaxReasonLength, required: false);
     }
 }

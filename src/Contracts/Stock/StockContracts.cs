@@ -26,6 +26,10 @@ public enum StockOutcome
     Rejected = 3,
     /// <summary>The location is not registered; nothing changed.</summary>
     UnknownLocation = 4,
+    /// <summary>The same adjustment id or feed sequence was applied with other figures; nothing changed.</summary>
+    Conflict = 5,
+    /// <summary>A feed sequence too far past the last applied one, without a reset; nothing changed.</summary>
+    TooFarAhead = 6,
 }
 
 [GenerateSerializer, Immutable, Alias("oms.StockCommandResult")]
@@ -108,7 +112,8 @@ public sealed record LedgerPage(
     [property: Id(2)] IReadOnlyList<LedgerEntry> Entries,
     [property: Id(3)] long? Next);
 
-/// <summary>The live position against the fold of the whole ledger.</summary>
+/// <summary>The live position against the fold of the whole ledger; consistent only when they agree and the fold
+/// has no <see cref="Anomalies"/> (figures no accepted command could produce).</summary>
 [GenerateSerializer, Immutable, Alias("oms.LedgerVerification")]
 public sealed record LedgerVerification(
     [property: Id(0)] string Sku,
@@ -116,7 +121,8 @@ public sealed record LedgerVerification(
     [property: Id(2)] bool Consistent,
     [property: Id(3)] long Sequence,
     [property: Id(4)] string Live,
-    [property: Id(5)] string Replayed);
+    [property: Id(5)] string Replayed,
+    [property: Id(6)] IReadOnlyList<string>? Anomalies = null);
 
 /// <summary>One per SKU at one location, keyed <see cref="Ids.StockItemKey"/>.</summary>
 [Alias("oms.IStockItemGrain")]
@@ -125,9 +131,19 @@ public interface IStockItemGrain : IGrainWithStringKey
     [Alias("GetLevel")]
     Task<StockLevel> GetLevel();
 
-    /// <summary>An absolute on-hand figure from a WMS or POS feed; a sequence not newer than the last applied changes nothing.</summary>
+    /// <summary>
+    /// The position, or null when this SKU was never stocked at this location; then the activation is dropped,
+    /// so reading unknown SKUs leaves nothing behind.
+    /// </summary>
+    [Alias("FindLevel")]
+    Task<StockLevel?> FindLevel();
+
+    /// <summary>
+    /// An absolute on-hand figure from a WMS or POS feed; a sequence not newer than the last applied changes nothing,
+    /// unless <paramref name="reset"/> says the feed restarted its numbering.
+    /// </summary>
     [Alias("ApplySnapshot")]
-    Task<StockCommandResult> ApplySnapshot(long sequence, int onHand, int? safetyStock);
+    Task<StockCommandResult> ApplySnapshot(long sequence, int onHand, int? safetyStock, bool reset = false);
 
     /// <summary>A delta (received, damaged, sold in store), applied once per adjustment id.</summary>
     [Alias("ApplyAdjustment")]

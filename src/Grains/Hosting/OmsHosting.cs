@@ -148,6 +148,19 @@ public static class OmsHosting
             o.Invariant = Invariant;
             o.ConnectionString = connectionString;
         });
+        silo.Configure<ClusterMembershipOptions>(o =>
+        {
+            // Orleans' defaults suit large clusters; a retailer's handful of silos must route around a dead one
+            // in seconds. Probes every 2 s suspect a dead silo after ~6 s, and a silo that has not written
+            // "I am alive" for 10 s stops counting as a voter, so the survivors of a double failure can still
+            // declare the dead ones dead (with the defaults, one survivor of three waited minutes, and a new
+            // silo could not join while the dead ones were still listed as active).
+            o.ProbeTimeout = TimeSpan.FromSeconds(2);
+            o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+            o.NumMissedTableIAmAliveLimit = 2;
+            o.TableRefreshTimeout = TimeSpan.FromSeconds(5);
+            orleans.GetSection("Membership").Bind(o);
+        });
 
         if (orleans["AdvertisedIPAddress"] is { Length: > 0 } advertised)
         {

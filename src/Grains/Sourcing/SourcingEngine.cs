@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
@@ -270,7 +271,9 @@ public static class SourcingEngine
                 {
                     return criterion switch
                     {
-                        SourcingCriterion.LocationType => $"{loser.Location.Type} ranks after {winner.Location.Type}",
+                        // The API's names (camelCase), not the enum's: clients read this text beside the JSON.
+                        SourcingCriterion.LocationType =>
+                            $"{JsonNamingPolicy.CamelCase.ConvertName(loser.Location.Type.ToString())} ranks after {JsonNamingPolicy.CamelCase.ConvertName(winner.Location.Type.ToString())}",
                         SourcingCriterion.Distance => $"farther ({loser.DistanceKm} km against {winner.DistanceKm} km)",
                         _ => $"lower priority ({loser.Location.Priority} against {winner.Location.Priority})",
                     };

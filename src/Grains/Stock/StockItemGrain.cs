@@ -87,18 +87,35 @@ public sealed class StockItemGrain(
 
     public Task<StockLevel> GetLevel() => Task.FromResult(_level);
 
-    public async Task<StockCommandResult> ApplySnapshot(long sequence, int onHand, int? safetyStock)
+    public Task<StockLevel?> FindLevel()
+    {
+        if (_journal.Position.Sequence > 0)
+        {
+            return Task.FromResult<StockLevel?>(_level);
+        }
+
+        // Nothing was ever recorded here: a storefront probing random SKUs must not keep one activation per probe.
+        DeactivateOnIdle();
+        return Task.FromResult<StockLevel?>(null);
+    }
+
+    public async Task<StockCommandResult> ApplySnapshot(long sequence, int onHand, int? safetyStock, bool reset = false)
     {
         if (!await EnsureLocationKnown())
         {
             return new StockCommandResult(StockOutcome.UnknownLocation, _level, UnknownLocation());
         }
 
-        var (outcome, last) = await _journal.Submit((p, now, m) => (p.ApplySnapshot(sequence, onHand, safetyStock, now, m), p.LastFeedSequence));
+        var (outcome, last, lastOnHand, lastSafetyStock) = await _journal.Submit((p, now, m) =>
+            (p.ApplySnapshot(sequence, onHand, safetyStock, now, m, reset), p.LastFeedSequence, p.LastFeedOnHand, p.LastFeedSafetyStock));
         return outcome switch
         {
             SnapshotOutcome.Applied => new(StockOutcome.Applied, _level, LastSequence: last),
             SnapshotOutcome.Duplicate => new(StockOutcome.Duplicate, _level, LastSequence: last),
+            SnapshotOutcome.Conflict => new(StockOutcome.Conflict, _level,
+                $"Sequence {sequence} was already applied with onHand {lastOnHand} and safetyStock {lastSafetyStock}.", last),
+            SnapshotOutcome.TooFarAhead => new(StockOutcome.TooFarAhead, _level,
+                $"Sequence {sequence} is more than {StockPosition.MaxFeedJump} past {last}, the last applied; a feed that renumbered sends reset: true.", last),
             _ => new(StockOutcome.Stale, _level, $"Sequence {sequence} is older than {last}, the last applied.", last),
         };
     }
@@ -110,11 +127,15 @@ public sealed class StockItemGrain(
             return new StockCommandResult(StockOutcome.UnknownLocation, _level, UnknownLocation());
         }
 
-        var (outcome, onHand) = await _journal.Submit((p, now, m) => (p.ApplyAdjustment(adjustmentId, delta, now, m), p.OnHand));
+        var (outcome, onHand, seen) = await _journal.Submit((p, now, m) =>
+            (p.ApplyAdjustment(adjustmentId, delta, now, m), p.OnHand, p.AdjustmentDeltas?.GetValueOrDefault(adjustmentId)));
         return outcome switch
         {
             AdjustmentOutcome.Applied => new(StockOutcome.Applied, _level),
             AdjustmentOutcome.Duplicate => new(StockOutcome.Duplicate, _level),
+            AdjustmentOutcome.Conflict => new(StockOutcome.Conflict, _level, $"Adjustment '{adjustmentId}' was already applied with a delta of {seen}."),
+            AdjustmentOutcome.WouldExceedCeiling => new(StockOutcome.Rejected, _level,
+                $"On hand is {onHand}; a delta of {delta} would take it above the ceiling of {StockPosition.MaxOnHand}."),
             _ => new(StockOutcome.Rejected, _level, $"On hand is {onHand}; a delta of {delta} would take it below zero."),
         };
     }
@@ -201,7 +222,9 @@ public sealed class StockItemGrain(
         }
 
         var replayedFigures = replayed.Figures();
-        return new LedgerVerification(_sku, _locationId, live == replayedFigures, sequence, live.ToString(), replayedFigures.ToString());
+        var anomalies = replayed.Anomalies();
+        return new LedgerVerification(
+            _sku, _locationId, live == replayedFigures && anomalies.Count == 0, sequence, live.ToString(), replayedFigures.ToString(), anomalies);
     }
 
     /// <summary>

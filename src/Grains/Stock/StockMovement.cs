@@ -15,6 +15,8 @@ public enum MovementKind
     Restocked,
     /// <summary>A hold turned into an order's allocation (the Allocated movement that follows it carries the order line).</summary>
     HoldAllocated,
+    /// <summary>A snapshot from a feed that restarted its numbering: applied whatever its sequence.</summary>
+    SnapshotReset,
 }
 
 /// <summary>

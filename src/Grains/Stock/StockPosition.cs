@@ -11,9 +11,26 @@ public readonly record struct PositionFigures(int OnHand, int SafetyStock, int R
         $"onHand={OnHand} safetyStock={SafetyStock} reserved={Reserved} allocated={Allocated} openHolds={OpenHolds} sequence={Sequence}";
 }
 
-public enum SnapshotOutcome { Applied, Duplicate, Stale }
+public enum SnapshotOutcome
+{
+    Applied,
+    Duplicate,
+    Stale,
+    /// <summary>The last applied sequence again, with other figures: one of the two messages is wrong.</summary>
+    Conflict,
+    /// <summary>Further past the last applied sequence than <see cref="StockPosition.MaxFeedJump"/>.</summary>
+    TooFarAhead,
+}
 
-public enum AdjustmentOutcome { Applied, Duplicate, WouldGoNegative }
+public enum AdjustmentOutcome
+{
+    Applied,
+    Duplicate,
+    WouldGoNegative,
+    WouldExceedCeiling,
+    /// <summary>The adjustment id was already applied with another delta.</summary>
+    Conflict,
+}
 
 public enum HoldDecision { Held, AlreadyHeld, Insufficient, QuantityMismatch, AlreadyReleased }
 
@@ -31,6 +48,19 @@ public enum AllocationDecision { Applied, Unchanged, Insufficient, HoldMismatch 
 /// </remarks>
 public sealed class StockPosition
 {
+    /// <summary>The most units one position may have on hand, or keep as safety stock: far beyond any real shelf,
+    /// and small enough that no sum of positions or deltas can overflow an int.</summary>
+    public const int MaxOnHand = 1_000_000;
+
+    /// <summary>Feed sequences are counters in 0..10^15: a millisecond clock fits for thirty thousand years.</summary>
+    public const long MaxFeedSequence = 1_000_000_000_000_000;
+
+    /// <summary>
+    /// How far past the last applied sequence a snapshot may jump. Without a bound, one corrupt or mistyped
+    /// sequence near the top of the range would make every later snapshot stale for good.
+    /// </summary>
+    public const long MaxFeedJump = 1_000_000;
+
     private SortedSet<(DateTimeOffset ExpiresAt, string ReservationId)>? _expiryIndex;
 
     public int OnHand { get; set; }
@@ -40,6 +70,14 @@ public sealed class StockPosition
 
     /// <summary>The last feed sequence applied; snapshots at or below it are replays or stale.</summary>
     public long LastFeedSequence { get; set; }
+
+    /// <summary>
+    /// The on hand and safety stock that <see cref="LastFeedSequence"/> carried, so a resent message is told apart
+    /// from a different one under the same sequence. Null in snapshots taken before they were recorded.
+    /// </summary>
+    public int? LastFeedOnHand { get; set; }
+
+    public int? LastFeedSafetyStock { get; set; }
 
     /// <summary>The sequence of the last movement applied; also orders updates sent to observers.</summary>
     public long Sequence { get; set; }
@@ -58,6 +96,13 @@ public sealed class StockPosition
     /// <summary>Adjustment ids seen, with when; bounded by the idempotency window.</summary>
     public Dictionary<string, DateTimeOffset>? AppliedAdjustments { get; set; }
 
+    /// <summary>
+    /// The delta each id in <see cref="AppliedAdjustments"/> carried, pruned with it, so reusing an id for another
+    /// delta is refused rather than taken for a retry. Kept apart rather than widening the value of
+    /// <see cref="AppliedAdjustments"/>, so snapshots written before and after read both ways.
+    /// </summary>
+    public Dictionary<string, int>? AdjustmentDeltas { get; set; }
+
     [JsonIgnore]
     public int Available => Math.Max(0, OnHand - SafetyStock - Reserved - Allocated);
 
@@ -72,26 +117,48 @@ public sealed class StockPosition
     private SortedSet<(DateTimeOffset ExpiresAt, string ReservationId)> ExpiryIndex =>
         _expiryIndex ??= new SortedSet<(DateTimeOffset, string)>((Holds ?? []).Select(h => (h.Value.ExpiresAt, h.Key)));
 
-    public SnapshotOutcome ApplySnapshot(long feedSequence, int onHand, int? safetyStock, DateTimeOffset now, ICollection<StockMovement> movements)
+    /// <param name="reset">
+    /// The feed restarted its numbering: applied whatever its sequence, backwards included, and recorded as a
+    /// <see cref="MovementKind.SnapshotReset"/>. Only a resend of the last applied message is a duplicate.
+    /// </param>
+    public SnapshotOutcome ApplySnapshot(
+        long feedSequence, int onHand, int? safetyStock, DateTimeOffset now, ICollection<StockMovement> movements, bool reset = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(onHand);
-        if (safetyStock is < 0)
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(onHand, MaxOnHand);
+        if (safetyStock is < 0 or > MaxOnHand)
         {
             throw new ArgumentOutOfRangeException(nameof(safetyStock));
         }
 
-        if (feedSequence < LastFeedSequence)
-        {
-            return SnapshotOutcome.Stale;
-        }
+        ArgumentOutOfRangeException.ThrowIfNegative(feedSequence);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(feedSequence, MaxFeedSequence);
 
         if (feedSequence == LastFeedSequence && feedSequence != 0)
         {
-            return SnapshotOutcome.Duplicate;
+            var resent = LastFeedOnHand is null ||
+                (onHand == LastFeedOnHand && (safetyStock is null || safetyStock == LastFeedSafetyStock));
+            if (resent)
+            {
+                return SnapshotOutcome.Duplicate;
+            }
+
+            if (!reset)
+            {
+                return SnapshotOutcome.Conflict;
+            }
+        }
+        else if (!reset && feedSequence < LastFeedSequence)
+        {
+            return SnapshotOutcome.Stale;
+        }
+        else if (!reset && LastFeedSequence > 0 && feedSequence - LastFeedSequence > MaxFeedJump)
+        {
+            return SnapshotOutcome.TooFarAhead;
         }
 
-        Record(new StockMovement(Sequence + 1, MovementKind.SnapshotApplied, onHand, $"feed:{feedSequence}", now,
-            SafetyStock: safetyStock ?? SafetyStock, FeedSequence: feedSequence), movements);
+        Record(new StockMovement(Sequence + 1, reset ? MovementKind.SnapshotReset : MovementKind.SnapshotApplied, onHand,
+            $"feed:{feedSequence}", now, SafetyStock: safetyStock ?? SafetyStock, FeedSequence: feedSequence), movements);
         return SnapshotOutcome.Applied;
     }
 
@@ -99,7 +166,10 @@ public sealed class StockPosition
     {
         if (AppliedAdjustments?.ContainsKey(adjustmentId) == true)
         {
-            return AdjustmentOutcome.Duplicate;
+            // An id remembered from before deltas were recorded can only be taken for a retry.
+            return AdjustmentDeltas?.TryGetValue(adjustmentId, out var seen) != true || seen == delta
+                ? AdjustmentOutcome.Duplicate
+                : AdjustmentOutcome.Conflict;
         }
 
         // A negative on hand would hide a counting error behind a silently clamped ATP; refuse it so the
@@ -107,6 +177,11 @@ public sealed class StockPosition
         if ((long)OnHand + delta < 0)
         {
             return AdjustmentOutcome.WouldGoNegative;
+        }
+
+        if ((long)OnHand + delta > MaxOnHand)
+        {
+            return AdjustmentOutcome.WouldExceedCeiling;
         }
 
         Record(new StockMovement(Sequence + 1, MovementKind.Adjusted, delta, adjustmentId, now), movements);
@@ -217,14 +292,17 @@ public sealed class StockPosition
 
         switch (movement.Kind)
         {
-            case MovementKind.SnapshotApplied:
+            case MovementKind.SnapshotApplied or MovementKind.SnapshotReset:
                 OnHand = movement.Quantity;
                 SafetyStock = movement.SafetyStock ?? SafetyStock;
                 LastFeedSequence = movement.FeedSequence ?? LastFeedSequence;
+                LastFeedOnHand = movement.Quantity;
+                LastFeedSafetyStock = SafetyStock;
                 break;
             case MovementKind.Adjusted:
                 OnHand += movement.Quantity;
                 (AppliedAdjustments ??= new(StringComparer.Ordinal))[movement.Reference] = movement.At;
+                (AdjustmentDeltas ??= new(StringComparer.Ordinal))[movement.Reference] = movement.Quantity;
                 break;
             case MovementKind.HoldPlaced:
                 var hold = new StockHold(movement.Quantity, movement.ExpiresAt!.Value, movement.At);
@@ -287,6 +365,7 @@ public sealed class StockPosition
                 if (at < oldest)
                 {
                     AppliedAdjustments.Remove(id);
+                    AdjustmentDeltas?.Remove(id);
                 }
             }
         }
@@ -308,6 +387,43 @@ public sealed class StockPosition
     public PositionFigures Figures() => new(OnHand, SafetyStock, Reserved, Allocated, OpenHolds, Sequence);
 
     public string Describe() => Figures().ToString();
+
+    /// <summary>
+    /// What no sequence of accepted commands can produce. A fold of a corrupt or tampered ledger is still its fold,
+    /// so verifying compares figures and also asks whether they could be true at all.
+    /// </summary>
+    public IReadOnlyList<string> Anomalies()
+    {
+        var found = new List<string>();
+        if (OnHand is < 0 or > MaxOnHand)
+        {
+            found.Add($"onHand {OnHand} is outside 0..{MaxOnHand}");
+        }
+
+        if (SafetyStock is < 0 or > MaxOnHand)
+        {
+            found.Add($"safetyStock {SafetyStock} is outside 0..{MaxOnHand}");
+        }
+
+        var held = Holds?.Values.Sum(h => (long)h.Quantity) ?? 0;
+        if (Reserved < 0 || Reserved != held)
+        {
+            found.Add($"reserved {Reserved} is not the {held} units of its open holds");
+        }
+
+        var allocated = Allocations?.Values.Sum(a => (long)a) ?? 0;
+        if (Allocated < 0 || Allocated != allocated || Allocations?.Values.Any(a => a < 0) == true)
+        {
+            found.Add($"allocated {Allocated} is not the {allocated} units of its order lines, each zero or more");
+        }
+
+        if (LastFeedSequence is < 0 or > MaxFeedSequence)
+        {
+            found.Add($"feed sequence {LastFeedSequence} is outside 0..{MaxFeedSequence}");
+        }
+
+        return found;
+    }
 
     private void AddAllocation(string key, int delta)
     {

@@ -26,7 +26,8 @@ public sealed class DatabaseOutageTests(PostgresFixture postgres) : IAsyncLifeti
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_outage");
         _database = new DatabaseFaults(postgres.Server, connectionString);
         _cluster = await TestClusters.StartAsync(connectionString, Network.Unique("svc"));
-        (_factory, _http) = ApiFixture.Attach(_cluster);
+        _factory = ApiFixture.AttachedTo(_cluster);
+        _http = _factory.CreateClient();
     }
 
     public async Task DisposeAsync()

@@ -29,6 +29,8 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
     {
         public Outcome Outcome { get; set; }
         public string? OrderId { get; set; }
+        public TimeSpan Started { get; set; }
+        public TimeSpan Decided { get; set; }
     }
 
     public async Task<string> Seed(int hotUnits, int spreadSkus, int spreadUnits)
@@ -113,10 +115,12 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
                 """, operation.Id),
         };
 
+        operation.Started = clock.Elapsed;
         var giveUp = clock.Elapsed + retryFor;
         while (clock.Elapsed < giveUp)
         {
             var (status, answer) = await Send(method, path, body, key);
+            operation.Decided = clock.Elapsed;
             if (status is 200 or 201)
             {
                 operation.Outcome = Outcome.Acknowledged;
@@ -189,6 +193,9 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
         var text = new StringBuilder();
         text.AppendLine($"operations {_operations.Count}: " + string.Join(", ", _operations.GroupBy(o => (o.Kind, o.Outcome))
             .OrderBy(g => g.Key.Kind).Select(g => $"{g.Key.Kind} {g.Key.Outcome.ToString().ToLowerInvariant()} {g.Count()}")));
+        text.AppendLine("decided per 5 s (count, slowest): " + string.Join(", ", _operations.Where(o => o.Outcome != Outcome.Undecided)
+            .GroupBy(o => (int)(o.Started.TotalSeconds / 5)).OrderBy(g => g.Key)
+            .Select(g => $"{g.Key * 5}-{g.Key * 5 + 5} s: {g.Count()} ({g.Max(o => o.Decided - o.Started).TotalSeconds:0.0} s)")));
         text.AppendLine("statuses: " + string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key)} ×{s.Value}")));
         for (var i = 0; i < faults.Count; i++)
         {

@@ -55,7 +55,9 @@ public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelpe
 
         var clock = Stopwatch.StartNew();
         var faults = new List<(string Name, TimeSpan At)>();
-        var running = Enumerable.Range(0, Workers).Select(w => load.Run(warehouse, w, clock, LoadFor, RetryFor)).ToList();
+        // On the thread pool, off xUnit's synchronization context: it runs continuations on a handful of threads
+        // shared with every other test, and a client starved of threads measures the test host, not the cluster.
+        var running = Enumerable.Range(0, Workers).Select(w => Task.Run(() => load.Run(warehouse, w, clock, LoadFor, RetryFor))).ToList();
 
         async Task Fault(string name, TimeSpan at, Func<Task> act)
         {

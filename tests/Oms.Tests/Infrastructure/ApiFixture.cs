@@ -17,6 +17,8 @@ namespace Oms.Tests.Infrastructure;
 public sealed class ApiFixture : IAsyncLifetime
 {
     private WebApplicationFactory<Program>? _factory;
+    private WebApplicationFactory<Program>? _kestrelFactory;
+    private HttpClient? _kestrel;
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -29,31 +31,50 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Cluster = await TestClusters.StartAsync();
-        (_factory, Http) = Attach(Cluster);
+        _factory = AttachedTo(Cluster);
+        Http = _factory.CreateClient();
+    }
+
+    /// <summary>
+    /// The same API behind real Kestrel on a free port, for what the in-memory test server never enforces or
+    /// produces: request-line and body limits, and the answers Kestrel itself writes.
+    /// </summary>
+    public HttpClient Kestrel()
+    {
+        if (_kestrel is null)
+        {
+            // A port the system picks, so parallel runs on one machine never collide.
+            _kestrelFactory = AttachedTo(Cluster).WithWebHostBuilder(web => web.UseUrls("http://127.0.0.1:0"));
+            _kestrelFactory.UseKestrel();
+            _kestrelFactory.StartServer();
+            _kestrel = _kestrelFactory.CreateClient();
+        }
+
+        return _kestrel;
     }
 
     /// <summary>The API in front of <paramref name="cluster"/>, configured as production configures it.</summary>
-    public static (WebApplicationFactory<Program> Factory, HttpClient Http) Attach(InProcessTestCluster cluster)
+    public static WebApplicationFactory<Program> AttachedTo(InProcessTestCluster cluster) => new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
     {
-        var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web =>
+        web.UseSetting("Oms:Hosting", "external");
+        web.UseSetting("Oms:ClickAndCollect:ProfileRefresh", TestClusters.ProfileRefresh.ToString());
+        web.ConfigureTestServices(services =>
         {
-            web.UseSetting("Oms:Hosting", "external");
-            web.UseSetting("Oms:ClickAndCollect:ProfileRefresh", TestClusters.ProfileRefresh.ToString());
-            web.ConfigureTestServices(services =>
-            {
-                services.AddSingleton(cluster.Client);
-                services.AddSingleton<IGrainFactory>(cluster.Client);
-            });
+            services.AddSingleton(cluster.Client);
+            services.AddSingleton<IGrainFactory>(cluster.Client);
         });
-        return (factory, factory.CreateClient());
-    }
+    });
 
     public async Task DisposeAsync()
     {
         Http.Dispose();
-        if (_factory is not null)
+        _kestrel?.Dispose();
+        foreach (var factory in new[] { _factory, _kestrelFactory })
         {
-            await _factory.DisposeAsync();
+            if (factory is not null)
+            {
+                await factory.DisposeAsync();
+            }
         }
 
         await Cluster.DisposeAsync();

@@ -147,11 +147,13 @@ public sealed class OrderApiTests(ApiFixture fixture)
     {
         var (warehouse, sku) = await Stocked(4);
 
-        var profile = await _http.PutAsJsonAsync($"/api/v1/sourcing/profiles/{Network.Unique("care-shipToHome")}",
+        // A profile no other test sources with, since profiles are shared by the whole cluster.
+        var profile = await _http.PutAsJsonAsync("/api/v1/sourcing/profiles/kiosk-shipToHome",
             new { maxSplit = 2, criteria = new[] { "distance", "priority" }, typePreference = new[] { "boutique", "warehouse" } });
         var plan = await Json(await Post("/api/v1/sourcing/simulate", Body(sku, 3)));
 
-        Assert.Equal(HttpStatusCode.Created, profile.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, profile.StatusCode);
+        Assert.Equal(2, (int)(await Json(await _http.GetAsync("/api/v1/sourcing/profiles/kiosk-shipToHome")))["maxSplit"]!);
         Assert.Equal(warehouse, (string?)plan["fulfilments"]![0]!["locationId"]);
         Assert.Equal(3, (int)plan["fulfilments"]![0]!["lines"]![0]!["quantity"]!);
         Assert.Equal(0, (int)(await Json(await _http.GetAsync($"/api/v1/locations/{warehouse}/stock/{sku}")))["allocated"]!);

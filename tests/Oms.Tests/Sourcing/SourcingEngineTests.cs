@@ -135,7 +135,7 @@ public sealed class SourcingEngineTests
         Assert.Contains("fewest shipments, then location type, then distance, then priority", explanation.Rule);
         Assert.Equal(("NEAR", "chosen"), (explanation.Candidates[0].LocationId, explanation.Candidates[0].Verdict));
         Assert.Contains(explanation.Candidates, c => c.LocationId == "FAR" && c.Verdict == "beaten" && c.Reason.StartsWith("farther"));
-        Assert.Contains(explanation.Candidates, c => c.LocationId == "BQ" && c.Reason.Contains("ranks after"));
+        Assert.Contains(explanation.Candidates, c => c.LocationId == "BQ" && c.Reason == "boutique ranks after warehouse");
         Assert.Contains(explanation.Candidates, c => c.LocationId == "PAUSED" && c.Verdict == "excluded" && c.Reason == "paused");
         Assert.NotNull(explanation.Candidates[0].DistanceKm);
     }

@@ -133,6 +133,177 @@ public sealed class StockPositionTests
         Assert.Equal(11, position.OnHand);
     }
 
+    [Theory]
+    [InlineData(999_999, 1, AdjustmentOutcome.Applied, 1_000_000)]
+    [InlineData(999_999, 2, AdjustmentOutcome.WouldExceedCeiling, 999_999)]
+    [InlineData(0, 1_000_000, AdjustmentOutcome.Applied, 1_000_000)]
+    [InlineData(1_000_000, 1_000_000, AdjustmentOutcome.WouldExceedCeiling, 1_000_000)]
+    [InlineData(5, -5, AdjustmentOutcome.Applied, 0)]
+    [InlineData(5, -6, AdjustmentOutcome.WouldGoNegative, 5)]
+    [InlineData(0, int.MinValue, AdjustmentOutcome.WouldGoNegative, 0)]
+    [InlineData(1_000_000, int.MaxValue, AdjustmentOutcome.WouldExceedCeiling, 1_000_000)]
+    public void An_adjustment_keeps_on_hand_between_zero_and_the_ceiling_or_changes_nothing(int onHand, int delta, AdjustmentOutcome expected, int after)
+    {
+        var position = WithOnHand(onHand);
+        var sequence = position.Sequence;
+
+        Assert.Equal(expected, position.ApplyAdjustment("A1", delta, Now, _moves));
+
+        Assert.Equal(after, position.OnHand);
+        Assert.Equal(expected == AdjustmentOutcome.Applied ? sequence + 1 : sequence, position.Sequence);
+        Assert.Empty(position.Anomalies());
+    }
+
+    [Fact]
+    public void The_delta_that_overflowed_on_hand_sent_2148_times_stops_at_the_ceiling()
+    {
+        var position = new StockPosition();
+        for (var i = 0; i < 2_148; i++)
+        {
+            position.ApplyAdjustment($"A{i}", StockPosition.MaxOnHand, Now, _moves);
+        }
+
+        Assert.Equal(StockPosition.MaxOnHand, position.OnHand);
+        Assert.Empty(position.Anomalies());
+    }
+
+    [Theory]
+    [InlineData(-1, 0)]
+    [InlineData(1_000_001, 0)]
+    [InlineData(0, 1_000_001)]
+    public void A_snapshot_beyond_the_ceiling_is_a_programming_error(int onHand, int safetyStock)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StockPosition().ApplySnapshot(1, onHand, safetyStock, Now, _moves));
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(1_000_000_000_000_001)]
+    [InlineData(long.MaxValue)]
+    public void A_feed_sequence_outside_its_range_is_a_programming_error(long sequence)
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => new StockPosition().ApplySnapshot(sequence, 1, null, Now, _moves));
+    }
+
+    public static TheoryData<string, Action<StockPosition>> Impossible => new()
+    {
+        { "onHand", p => p.OnHand = -2_146_967_296 },
+        { "onHand", p => p.OnHand = StockPosition.MaxOnHand + 1 },
+        { "safetyStock", p => p.SafetyStock = -1 },
+        { "reserved", p => p.Reserved = -1 },
+        { "reserved", p => p.Reserved = 3 },
+        { "allocated", p => p.Allocated = -1 },
+        { "allocated", p => p.Allocations = new() { ["O1:1"] = -1 } },
+        { "feed sequence", p => p.LastFeedSequence = long.MaxValue },
+    };
+
+    [Theory]
+    [MemberData(nameof(Impossible))]
+    public void An_impossible_position_is_named_by_its_anomalies(string figure, Action<StockPosition> corrupt)
+    {
+        var position = WithOnHand(10);
+        Assert.Empty(position.Anomalies());
+
+        corrupt(position);
+
+        Assert.Contains(position.Anomalies(), a => a.StartsWith(figure, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Holds_and_allocations_in_step_with_their_totals_are_no_anomaly()
+    {
+        var position = WithOnHand(10);
+        position.PlaceHold("R1", 2, Now.AddMinutes(5), Now, _moves);
+        position.PlaceHold("R2", 3, Now.AddMinutes(5), Now, _moves);
+        position.SetAllocation("O1:1", 2, "R1", Now, _moves);
+        position.SetAllocation("O2:1", 1, null, Now, _moves);
+
+        Assert.Empty(position.Anomalies());
+    }
+
+    [Theory]
+    // last applied (sequence, onHand, safetyStock), then the next snapshot, and what it does
+    [InlineData(5, 10, 1, 5, 10, 1, false, SnapshotOutcome.Duplicate)]
+    [InlineData(5, 10, 1, 5, 10, null, false, SnapshotOutcome.Duplicate)]
+    [InlineData(5, 10, 1, 5, 11, 1, false, SnapshotOutcome.Conflict)]
+    [InlineData(5, 10, 1, 5, 10, 2, false, SnapshotOutcome.Conflict)]
+    [InlineData(5, 10, 1, 4, 10, 1, false, SnapshotOutcome.Stale)]
+    [InlineData(5, 10, 1, 1_000_005, 10, 1, false, SnapshotOutcome.Applied)]
+    [InlineData(5, 10, 1, 1_000_006, 10, 1, false, SnapshotOutcome.TooFarAhead)]
+    [InlineData(5, 10, 1, 1_000_000_000_000_000, 10, 1, false, SnapshotOutcome.TooFarAhead)]
+    [InlineData(5, 10, 1, 1, 7, null, true, SnapshotOutcome.Applied)]
+    [InlineData(5, 10, 1, 1_000_000_000, 7, null, true, SnapshotOutcome.Applied)]
+    [InlineData(5, 10, 1, 5, 7, null, true, SnapshotOutcome.Applied)]
+    [InlineData(5, 10, 1, 5, 10, 1, true, SnapshotOutcome.Duplicate)]
+    [InlineData(0, 10, 1, 1_000_000_000_000_000, 7, null, false, SnapshotOutcome.Applied)]
+    public void A_feed_sequence_is_applied_once_in_order_within_reach_unless_the_feed_resets(
+        long last, int lastOnHand, int lastSafety, long sequence, int onHand, int? safety, bool reset, SnapshotOutcome expected)
+    {
+        var position = new StockPosition();
+        position.ApplySnapshot(last, lastOnHand, lastSafety, Now, _moves);
+        var before = position.Figures();
+
+        Assert.Equal(expected, position.ApplySnapshot(sequence, onHand, safety, Now, _moves, reset));
+
+        if (expected == SnapshotOutcome.Applied)
+        {
+            Assert.Equal((onHand, sequence), (position.OnHand, position.LastFeedSequence));
+            Assert.Equal(reset ? MovementKind.SnapshotReset : MovementKind.SnapshotApplied, _moves[^1].Kind);
+        }
+        else
+        {
+            Assert.Equal(before, position.Figures());
+            Assert.Equal(last, position.LastFeedSequence);
+        }
+    }
+
+    [Fact]
+    public void A_reset_is_in_the_ledger_and_its_fold_is_the_position()
+    {
+        var position = new StockPosition();
+        position.ApplySnapshot(900, 10, 2, Now, _moves);
+        position.ApplyAdjustment("A1", -1, Now, _moves);
+        position.ApplySnapshot(3, 4, null, Now, _moves, reset: true);
+
+        Assert.Equal(SnapshotOutcome.Applied, position.ApplySnapshot(4, 5, null, Now, _moves));
+        Assert.Equal(SnapshotOutcome.Stale, position.ApplySnapshot(2, 10, 2, Now, _moves));
+        Assert.Equal(position.Figures(), StockPosition.Replay(_moves).Figures());
+        Assert.Equal(4, StockPosition.Replay(_moves).LastFeedSequence);
+        Assert.Contains(_moves, m => m is { Kind: MovementKind.SnapshotReset, FeedSequence: 3 });
+    }
+
+    [Fact]
+    public void Reusing_an_adjustment_id_for_another_delta_is_a_conflict_and_changes_nothing()
+    {
+        var position = WithOnHand(10);
+        position.ApplyAdjustment("A1", -2, Now, _moves);
+
+        Assert.Equal(AdjustmentOutcome.Conflict, position.ApplyAdjustment("A1", -3, Now, _moves));
+        Assert.Equal(AdjustmentOutcome.Duplicate, position.ApplyAdjustment("A1", -2, Now, _moves));
+        Assert.Equal(8, position.OnHand);
+        Assert.Equal(-2, StockPosition.Replay(_moves).AdjustmentDeltas!["A1"]);
+    }
+
+    [Fact]
+    public void A_snapshot_from_before_deltas_and_feed_figures_were_recorded_still_reads_and_dedups()
+    {
+        // What an older build wrote: no LastFeedOnHand, no AdjustmentDeltas.
+        const string json = """
+            {"onHand":8,"safetyStock":1,"reserved":0,"allocated":0,"lastFeedSequence":5,"sequence":2,
+             "appliedAdjustments":{"A1":"2026-11-26T12:00:00+00:00"}}
+            """;
+        var position = System.Text.Json.JsonSerializer.Deserialize<StockPosition>(json, Oms.Grains.Hosting.JsonGrainStateSerializer.Options)!;
+
+        Assert.Equal(AdjustmentOutcome.Duplicate, position.ApplyAdjustment("A1", 99, Now, _moves));
+        Assert.Equal(SnapshotOutcome.Duplicate, position.ApplySnapshot(5, 99, null, Now, _moves));
+        Assert.Equal(AdjustmentOutcome.Applied, position.ApplyAdjustment("A2", 1, Now, _moves));
+
+        var roundTripped = System.Text.Json.JsonSerializer.Deserialize<StockPosition>(
+            System.Text.Json.JsonSerializer.Serialize(position, Oms.Grains.Hosting.JsonGrainStateSerializer.Options),
+            Oms.Grains.Hosting.JsonGrainStateSerializer.Options)!;
+        Assert.Equal(AdjustmentOutcome.Conflict, roundTripped.ApplyAdjustment("A2", 2, Now, _moves));
+    }
+
     [Fact]
     public void Pruning_forgets_adjustment_ids_past_the_window_and_released_ids_past_their_expiry()
     {
