@@ -9,7 +9,6 @@ using Oms.Api.Orders;
 using Oms.Api.Reservations;
 using Oms.Api.Sourcing;
 using Oms.Api.Stock;
-using Oms.Grains.Diagnostics;
 using Oms.Grains.Hosting;
 
 // A bare switch would swallow the next argument as its value in the command-line configuration provider.
@@ -36,7 +35,7 @@ switch (hosting)
             await SchemaInstaller.ApplyAsync(connectionString);
         }
 
-        builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration).UseSiloClock());
+        builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
         break;
     case "client":
         builder.UseOrleansClient(client => client.UseOmsClustering(configuration));

@@ -1,4 +1,3 @@
-using Oms.Grains.Diagnostics;
 using Oms.Grains.Hosting;
 
 // A silo without HTTP: the production shape runs several of these behind stateless API nodes.
@@ -29,6 +28,6 @@ if (connectionString is not null)
     await SchemaInstaller.ApplyAsync(connectionString);
 }
 
-builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration).UseSiloClock());
+builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
 await builder.Build().RunAsync();
 return 0;

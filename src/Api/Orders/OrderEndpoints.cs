@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Oms.Api.Http;
 using Oms.Contracts.ClickAndCollect;
@@ -17,6 +18,12 @@ public static class OrderEndpoints
 {
     public const int MaxReasonLength = 500;
     public const int MaxNoteLength = 2_000;
+
+    /// <summary>The 409 for a reservation (no line) or a line's stock hold that checkout cannot use.</summary>
+    public static ProblemHttpResult UnusableHold(OrderRequest request, string? lineId, string message) =>
+        lineId is null
+            ? Problems.Conflict("The reservation cannot be used.", message, "reservationId", message)
+            : Problems.Conflict("A stock hold cannot be used.", message, $"lines[{request.Lines.ToList().FindIndex(l => l.LineId == lineId)}].hold", message);
 
     public static void MapOrders(this IEndpointRouteBuilder app)
     {
@@ -64,9 +71,7 @@ public static class OrderEndpoints
                 PlaceOrderOutcome.Created => TypedResults.Created($"/api/v1/orders/{orderId}", result.Order),
                 PlaceOrderOutcome.Replayed => TypedResults.Ok(result.Order),
                 PlaceOrderOutcome.KeyConflict => Problems.Invalid(request.OrderId is not null ? "orderId" : "Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
-                PlaceOrderOutcome.ReservationUnusable => request.ReservationId is not null
-                    ? Problems.Conflict("The reservation cannot be used.", result.Message!, "reservationId", result.Message!)
-                    : Problems.Conflict("A stock hold cannot be used.", result.Message!, $"lines[{request.Lines.ToList().FindIndex(l => l.LineId == result.Unsourced.FirstOrDefault()?.LineId)}].hold", result.Message!),
+                PlaceOrderOutcome.ReservationUnusable => UnusableHold(request, request.ReservationId is null ? result.Unsourced.FirstOrDefault()?.LineId : null, result.Message!),
                 PlaceOrderOutcome.Contended => Problems.Conflict("The stock was taken by other checkouts; nothing was allocated.", result.Message!),
                 _ => Problems.Conflict("Not enough stock for every line; nothing was allocated.", result.Message ?? "",
                     new Dictionary<string, object?>

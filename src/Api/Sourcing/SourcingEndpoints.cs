@@ -82,18 +82,16 @@ public static class SourcingEndpoints
                 return problem;
             }
 
-            var command = OrderRequests.ToCommand(request!);
-            var profile = await grains.GetGrain<ISourcingProfileGrain>(ProfileId(command.Channel, command.Delivery.Method)).Get();
-            var inputs = await grains.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. command.Lines.Select(l => l.Sku)]);
-            var plan = SourcingEngine.Plan(
-                new SourcingDemand([.. command.Lines.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))], command.Delivery.Method,
-                    command.Delivery.Address?.Latitude, command.Delivery.Address?.Longitude, command.Delivery.PickupLocationId),
-                profile, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku));
-            return TypedResults.Ok(new SimulationResponse(plan.Fulfilments, plan.Unsourced));
+            // Decided by the same code as checkout, so the answer here is the answer checkout will give.
+            var result = await grains.GetGrain<ISourcingSimulatorGrain>(0).Simulate(OrderRequests.ToCommand(request!));
+            return result.Refusal is { } refusal
+                ? OrderEndpoints.UnusableHold(request!, refusal.LineId, refusal.Message)
+                : TypedResults.Ok(new SimulationResponse(result.Fulfilments, result.Unsourced));
         })
         .Accepts<OrderRequest>("application/json")
         .Produces<SimulationResponse>()
-        .ProducesProblem(StatusCodes.Status400BadRequest);
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static FieldError? Validate(SourcingProfileRequest r)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Oms.Grains.ClickAndCollect;
+using Oms.Grains.Diagnostics;
 using Oms.Grains.Faults;
 using Oms.Grains.Persistence;
 using Oms.Grains.Reservations;
@@ -93,6 +94,7 @@ public static class OmsHosting
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         silo.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
         silo.AddIncomingGrainCallFilter<InfrastructureFaultFilter>();
+        silo.UseSiloClock();
         silo.Services.AddOptions<StockOptions>().Bind(configuration.GetSection("Oms:Stock"));
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
         silo.Services.AddOptions<ClickAndCollectOptions>().Bind(configuration.GetSection("Oms:ClickAndCollect"));

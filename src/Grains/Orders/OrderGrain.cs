@@ -94,7 +94,7 @@ public sealed class OrderGrain(
         S.CreatedAt = S.CreatedAt == default ? now : S.CreatedAt;
         S.Failure = FailureKind.None;
         S.Unsourced = [];
-        S.Log(now, "received", Actor(request), $"{request.Lines.Count} lines, {request.Delivery.Method}");
+        S.Log(now, "received", Actor(request), $"{request.Lines.Count} lines, {JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString())}");
 
         var reserved = new Dictionary<string, ReservationLine>(StringComparer.Ordinal);
         string? reservationHold = null;

@@ -67,8 +67,17 @@ public sealed class MemoryStockLedgerGrain : Grain, IMemoryStockLedgerGrain
         return Task.CompletedTask;
     }
 
-    public Task<IReadOnlyList<StockMovement>> Read(long afterSequence, int limit) =>
-        Task.FromResult<IReadOnlyList<StockMovement>>([.. _movements.Skip((int)Math.Min(afterSequence, int.MaxValue)).Take(limit)]);
+    public Task<IReadOnlyList<StockMovement>> Read(long afterSequence, int limit)
+    {
+        if (_movements.Count == 0)
+        {
+            // A read of an item never stocked holds nothing worth keeping: without this, every probe of a random
+            // SKU would leave a keep-alive grain behind for good.
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult<IReadOnlyList<StockMovement>>([.. _movements.Skip((int)Math.Min(afterSequence, int.MaxValue)).Take(limit)]);
+    }
 
     public Task<IReadOnlyList<StockMovement>> ReadReference(string reference) =>
         Task.FromResult<IReadOnlyList<StockMovement>>([.. _movements.Where(m => m.Reference == reference)]);

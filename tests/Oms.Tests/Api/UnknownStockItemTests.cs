@@ -39,11 +39,12 @@ public sealed class UnknownStockItemTests(ApiFixture fixture)
     }
 
     [Fact]
-    public async Task Thousands_of_random_skus_read_leave_no_stock_item_active()
+    public async Task Thousands_of_random_skus_read_leave_no_stock_item_or_ledger_active()
     {
         var location = await Location();
         Assert.Equal(HttpStatusCode.OK, (await _http.PutAsJsonAsync($"/api/v1/locations/{location}/stock", new { sequence = 1, items = new[] { new { sku = "KNOWN", onHand = 3 } } })).StatusCode);
         var before = await Activations("StockItemGrain");
+        var ledgersBefore = await Activations("MemoryStockLedgerGrain");
 
         var notFound = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, Probes), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
@@ -59,6 +60,8 @@ public sealed class UnknownStockItemTests(ApiFixture fixture)
         // Deactivation follows each answer; allow the handful still draining, never one per probe.
         await Eventually.Until(() => Activations("StockItemGrain"), count => count <= before + 16, TimeSpan.FromSeconds(30),
             $"stock item activations should return to about {before} after {Probes} unknown reads");
+        await Eventually.Until(() => Activations("MemoryStockLedgerGrain"), count => count <= ledgersBefore + 16, TimeSpan.FromSeconds(30),
+            $"the in-memory ledgers of never-stocked items should not stay behind either (about {ledgersBefore})");
         Assert.Equal(3, (int)JsonNode.Parse(await _http.GetStringAsync($"/api/v1/locations/{location}/stock/KNOWN"))!["onHand"]!);
     }
 }

@@ -162,7 +162,45 @@ public sealed class StockHoldApiTests(ApiFixture fixture)
         Assert.NotNull((await Json(response))["errors"]!["lines[0].hold"]);
     }
 
-    private Task<HttpResponseMessage> Checkout(string sku, string location, string holdId, int quantity = 1, string extra = "")
+    [Fact]
+    public async Task Simulation_tells_the_truth_checkout_tells_about_holds_and_reservations()
+    {
+        var (location, sku) = await Stocked(5);
+        Assert.Equal(HttpStatusCode.Created, (await Hold(location, sku, "H-SIM", 2)).StatusCode);
+
+        var held = await Checkout(sku, location, "H-SIM", 2, simulate: true);
+        var unknownHold = await Checkout(sku, location, "H-NONE", 2, simulate: true);
+        var wrongQuantity = await Checkout(sku, location, "H-SIM", 1, simulate: true);
+
+        Assert.Equal(HttpStatusCode.OK, held.StatusCode);
+        var plan = (await Json(held))["fulfilments"]!.AsArray().Single()!;
+        Assert.Equal((location, "reservation"), ((string?)plan["locationId"], (string?)plan["explanation"]!["profileId"]));
+        Assert.Contains("stock hold H-SIM", (string?)plan["explanation"]!["rule"]);
+        foreach (var refused in new[] { unknownHold, wrongQuantity })
+        {
+            Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+            Assert.NotNull((await Json(refused))["errors"]!["lines[0].hold"]);
+        }
+
+        // The same refusal checkout gives, and the simulation consumed nothing: the hold still sells.
+        Assert.Equal(HttpStatusCode.Conflict, (await Checkout(sku, location, "H-NONE", 2)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await Checkout(sku, location, "H-SIM", 2)).StatusCode);
+        var consumed = await Checkout(sku, location, "H-SIM", 2, simulate: true);
+        Assert.Equal(HttpStatusCode.Conflict, consumed.StatusCode);
+
+        var noReservation = await Simulate($$"""
+            {"channel":"web","customer":{"customerId":"C-DROP"},"reservationId":"{{Network.Unique("RES")}}",
+             "lines":[{"lineId":"1","sku":"{{sku}}","quantity":1,"unitPrice":950,"currency":"EUR"}],
+             "delivery":{"method":"shipToHome","address":{"line1":"1 Main St","city":"Paris","countryCode":"FR"} } }
+            """);
+        Assert.Equal(HttpStatusCode.Conflict, noReservation.StatusCode);
+        Assert.NotNull((await Json(noReservation))["errors"]!["reservationId"]);
+    }
+
+    private Task<HttpResponseMessage> Simulate(string body) =>
+        _http.PostAsync("/api/v1/sourcing/simulate", new StringContent(body, Encoding.UTF8, "application/json"));
+
+    private Task<HttpResponseMessage> Checkout(string sku, string location, string holdId, int quantity = 1, string extra = "", bool simulate = false)
     {
         var body = $$"""
             {
@@ -174,6 +212,11 @@ public sealed class StockHoldApiTests(ApiFixture fixture)
               {{extra}}
             }
             """;
+        if (simulate)
+        {
+            return Simulate(body);
+        }
+
         var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         request.Headers.Add("Idempotency-Key", Network.Unique("KEY"));
         return _http.SendAsync(request);
