@@ -11,7 +11,8 @@ public sealed record ReservationLineRequest(string Sku, string LocationId, [prop
 public sealed record CreateReservationRequest(
     string ReservationId,
     [property: Length(1, ReservationRules.MaxLines)] IReadOnlyList<ReservationLineRequest> Lines,
-    [property: Range(ReservationRules.MinTtlSeconds, ReservationRules.MaxTtlSeconds)] int TtlSeconds = 900);
+    [property: Range(ReservationRules.MinTtlSeconds, ReservationRules.MaxTtlSeconds)] int TtlSeconds = 900,
+    string? CustomerId = null);
 
 public static class ReservationEndpoints
 {
@@ -34,7 +35,7 @@ public static class ReservationEndpoints
             }
 
             var request = new ReservationRequest(
-                [.. input.Lines.Select(l => new ReservationLine(l.Sku, l.LocationId, l.Quantity))], input.TtlSeconds);
+                [.. input.Lines.Select(l => new ReservationLine(l.Sku, l.LocationId, l.Quantity))], input.TtlSeconds, input.CustomerId);
             if (ReservationRules.Validate(request) is { } error)
             {
                 return Problems.Invalid(error);

@@ -7,15 +7,17 @@ using Oms.Grains.Reservations;
 
 namespace Oms.Api.Stock;
 
+/// <param name="CustomerId">Optional: the buyer the hold is for; then only an order for that customer can use it.</param>
 public sealed record PlaceHoldRequest(
     string HoldId,
     [property: Range(1, ReservationRules.MaxQuantity)] int Quantity,
-    [property: Range(ReservationRules.MinTtlSeconds, ReservationRules.MaxTtlSeconds)] int TtlSeconds = 900);
+    [property: Range(ReservationRules.MinTtlSeconds, ReservationRules.MaxTtlSeconds)] int TtlSeconds = 900,
+    string? CustomerId = null);
 
 /// <param name="Available">What the item has left to promise after this hold; only on placement.</param>
 public sealed record StockHoldResponse(
     string HoldId, string Sku, string LocationId, HoldStatus Status, int Quantity, DateTimeOffset ExpiresAt,
-    DateTimeOffset? PlacedAt, DateTimeOffset? EndedAt, int? Available);
+    DateTimeOffset? PlacedAt, DateTimeOffset? EndedAt, int? Available, string? CustomerId = null);
 
 /// <summary>
 /// Holds placed directly on one SKU at one location: the flash-sale path. The stock item is the only party, so
@@ -44,7 +46,7 @@ public static class HoldEndpoints
 
             var request = body.Value!;
             var expiresAt = clock.GetUtcNow().AddSeconds(request.TtlSeconds);
-            var result = await Item(grains, locationId, sku).PlaceHold(Ids.StockHoldReference(request.HoldId), request.Quantity, expiresAt);
+            var result = await Item(grains, locationId, sku).PlaceHold(Ids.StockHoldReference(request.HoldId), request.Quantity, expiresAt, request.CustomerId);
             return result.Outcome switch
             {
                 HoldOutcome.Held => TypedResults.Created(
@@ -61,7 +63,7 @@ public static class HoldEndpoints
                     }),
                 _ => Problems.Conflict(
                     "The hold id is already used.",
-                    $"Hold '{request.HoldId}' exists here with another quantity, or has already ended; use a new holdId.",
+                    $"Hold '{request.HoldId}' exists here with another quantity or customer, or has already ended; use a new holdId.",
                     "holdId", "already used here by a different or ended hold."),
             };
         })
@@ -119,6 +121,11 @@ public static class HoldEndpoints
             return new("quantity", $"must be between 1 and {ReservationRules.MaxQuantity}.");
         }
 
+        if (request.CustomerId is not null && FieldError.ForId("customerId", request.CustomerId) is { } badCustomer)
+        {
+            return badCustomer;
+        }
+
         if (request.TtlSeconds is < ReservationRules.MinTtlSeconds or > ReservationRules.MaxTtlSeconds)
         {
             return new("ttlSeconds", $"must be between {ReservationRules.MinTtlSeconds} and {ReservationRules.MaxTtlSeconds}.");
@@ -131,8 +138,8 @@ public static class HoldEndpoints
         grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku));
 
     private static StockHoldResponse Placed(PlaceHoldRequest request, string locationId, string sku, HoldResult result) =>
-        new(request.HoldId, sku, locationId, HoldStatus.Held, request.Quantity, result.ExpiresAt!.Value, result.PlacedAt, null, result.Available);
+        new(request.HoldId, sku, locationId, HoldStatus.Held, request.Quantity, result.ExpiresAt!.Value, result.PlacedAt, null, result.Available, request.CustomerId);
 
     private static StockHoldResponse View(string holdId, string locationId, string sku, StockHoldView hold) =>
-        new(holdId, sku, locationId, hold.Status, hold.Quantity, hold.ExpiresAt, hold.PlacedAt, hold.EndedAt, null);
+        new(holdId, sku, locationId, hold.Status, hold.Quantity, hold.ExpiresAt, hold.PlacedAt, hold.EndedAt, null, hold.CustomerId);
 }

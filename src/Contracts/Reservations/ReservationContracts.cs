@@ -11,7 +11,8 @@ public sealed record ReservationLine(
 [GenerateSerializer, Immutable, Alias("oms.ReservationRequest")]
 public sealed record ReservationRequest(
     [property: Id(0)] IReadOnlyList<ReservationLine> Lines,
-    [property: Id(1)] int TtlSeconds);
+    [property: Id(1)] int TtlSeconds,
+    [property: Id(2)] string? CustomerId = null);
 
 [GenerateSerializer, Alias("oms.ReservationStatus")]
 public enum ReservationStatus
@@ -34,7 +35,8 @@ public sealed record ReservationView(
     [property: Id(2)] DateTimeOffset CreatedAt,
     [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] IReadOnlyList<ReservationLine> Lines,
-    [property: Id(5), JsonIgnore] string? HoldKey = null);
+    [property: Id(5), JsonIgnore] string? HoldKey = null,
+    [property: Id(6)] string? CustomerId = null);
 
 [GenerateSerializer, Immutable, Alias("oms.ShortLine")]
 public sealed record ShortLine(
@@ -75,10 +77,10 @@ public interface IReservationGrain : IGrainWithStringKey
 
     /// <summary>
     /// Hands the held lines to an order, once: returns them while the reservation is held and unexpired (or already
-    /// consumed by this same order), and null otherwise.
+    /// consumed by this same order), and for the order's customer when the reservation names one; null otherwise.
     /// </summary>
     [Alias("Consume")]
-    Task<ReservationView?> Consume(string orderId);
+    Task<ReservationView?> Consume(string orderId, string customerId);
 
     /// <summary>Idempotent; returns null when the reservation never existed.</summary>
     [Alias("Release")]

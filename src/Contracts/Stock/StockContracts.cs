@@ -78,7 +78,8 @@ public sealed record StockHoldView(
     [property: Id(2)] int Quantity,
     [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] DateTimeOffset? PlacedAt,
-    [property: Id(5)] DateTimeOffset? EndedAt);
+    [property: Id(5)] DateTimeOffset? EndedAt,
+    [property: Id(6)] string? CustomerId = null);
 
 [GenerateSerializer, Alias("oms.AllocationOutcome")]
 public enum AllocationOutcome
@@ -150,8 +151,9 @@ public interface IStockItemGrain : IGrainWithStringKey
     Task<StockCommandResult> ApplyAdjustment(string adjustmentId, int delta, string? reason);
 
     /// <summary>Holds units for a reservation until <paramref name="expiresAt"/>; idempotent per reservation id.</summary>
+    /// <param name="customerId">When given, the hold is for that customer and only their order may use it.</param>
     [Alias("PlaceHold")]
-    Task<HoldResult> PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt);
+    Task<HoldResult> PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt, string? customerId = null);
 
     /// <summary>Idempotent: releasing an unknown or already released hold is a no-op.</summary>
     [Alias("ReleaseHold")]

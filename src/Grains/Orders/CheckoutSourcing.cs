@@ -5,6 +5,7 @@ using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
+using Oms.Grains.Reservations;
 using Oms.Grains.Sourcing;
 
 namespace Oms.Grains.Orders;
@@ -20,7 +21,7 @@ public sealed record UnusableHold(UnsourcedLine Line, string Message);
 public sealed class CheckoutSourcing(IGrainFactory grains)
 {
     public static string ReservationUnusable(string reservationId) =>
-        $"Reservation '{reservationId}' is unknown, expired, released or used by another order.";
+        $"Reservation '{reservationId}' is unknown, expired, released, used by another order or held for another customer.";
 
     /// <summary>A line naming a hold is sold from that hold: it is pinned to the hold's location and quantity.</summary>
     public static void PinHolds(PlaceOrder request, Dictionary<string, ReservationLine> reserved)
@@ -47,11 +48,12 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
         for (var i = 0; i < held.Count; i++)
         {
             var (line, view) = (held[i], views[i]);
-            if (view is not { Status: HoldStatus.Held } || view.Quantity != line.Quantity)
+            if (view is not { Status: HoldStatus.Held } || view.Quantity != line.Quantity || !ReservationRules.IsFor(view.CustomerId, request.Customer.CustomerId))
             {
                 var why = view is null ? "unknown"
                     : view.Status != HoldStatus.Held ? JsonNamingPolicy.CamelCase.ConvertName(view.Status.ToString())
-                    : $"held for {view.Quantity}, not {line.Quantity}";
+                    : view.Quantity != line.Quantity ? $"held for {view.Quantity}, not {line.Quantity}"
+                    : "held for another customer";
                 return new UnusableHold(new UnsourcedLine(line.LineId, line.Sku, line.Quantity, 0, why),
                     $"Hold '{line.Hold!.HoldId}' of line {line.LineId} at {line.Hold.LocationId} cannot be used: {why}.");
             }

@@ -100,7 +100,7 @@ public sealed class OrderGrain(
         string? reservationHold = null;
         if (request.ReservationId is { } reservationId)
         {
-            var reservation = await GrainFactory.GetGrain<IReservationGrain>(reservationId).Consume(OrderId);
+            var reservation = await GrainFactory.GetGrain<IReservationGrain>(reservationId).Consume(OrderId, request.Customer.CustomerId);
             if (reservation is null)
             {
                 S.Unsourced = [];

@@ -1,5 +1,6 @@
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
+using Oms.Grains.Reservations;
 using Orleans.Concurrency;
 
 namespace Oms.Grains.Orders;
@@ -19,7 +20,8 @@ public sealed class SourcingSimulatorGrain : Grain, ISourcingSimulatorGrain
         if (request.ReservationId is { } reservationId)
         {
             // Checkout consumes it only while it is held and unexpired (the view reports an expired one as such).
-            if (await GrainFactory.GetGrain<IReservationGrain>(reservationId).Get() is not { Status: ReservationStatus.Held } reservation)
+            if (await GrainFactory.GetGrain<IReservationGrain>(reservationId).Get() is not { Status: ReservationStatus.Held } reservation
+                || !ReservationRules.IsFor(reservation.CustomerId, request.Customer.CustomerId))
             {
                 return new SimulationResult([], [], new SimulationRefusal(null, CheckoutSourcing.ReservationUnusable(reservationId)));
             }

@@ -17,6 +17,9 @@ public sealed class ReservationState
     public List<ShortLine> ShortLines { get; set; } = [];
     public string? ConsumedBy { get; set; }
 
+    /// <summary>The customer the holds are for, when the caller named one.</summary>
+    public string? CustomerId { get; set; }
+
     /// <summary>
     /// How many times placement was interrupted by a failure and rolled back. The stock items remember a released
     /// hold's id so that a late placement cannot revive it; each retry therefore holds under a fresh name.
@@ -82,7 +85,7 @@ public sealed class ReservationGrain(
 
         if (S.Status is { } existing)
         {
-            if (!ReservationRules.SameRequest(S.Lines, S.TtlSeconds, request))
+            if (!ReservationRules.SameRequest(S.Lines, S.TtlSeconds, S.CustomerId, request))
             {
                 return new ReservationResult(ReservationOutcome.Conflict, View(), []);
             }
@@ -105,6 +108,7 @@ public sealed class ReservationGrain(
         S.Status = ReservationStatus.Pending;
         S.Lines = [.. request.Lines];
         S.TtlSeconds = request.TtlSeconds;
+        S.CustomerId = request.CustomerId;
         S.CreatedAt = now;
         S.ExpiresAt = now.AddSeconds(request.TtlSeconds);
         if (request.Lines.Count == 1)
@@ -175,8 +179,13 @@ public sealed class ReservationGrain(
 
     public Task<ReservationView?> Get() => Task.FromResult(S.Status is null or ReservationStatus.Failed ? null : View());
 
-    public async Task<ReservationView?> Consume(string orderId)
+    public async Task<ReservationView?> Consume(string orderId, string customerId)
     {
+        if (!ReservationRules.IsFor(S.CustomerId, customerId))
+        {
+            return null;
+        }
+
         if (S.Status == ReservationStatus.Consumed)
         {
             return S.ConsumedBy == orderId ? View() : null;
@@ -251,7 +260,7 @@ public sealed class ReservationGrain(
             status = ReservationStatus.Expired;
         }
 
-        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines, HoldKey);
+        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines, HoldKey, S.CustomerId);
     }
 
     /// <summary>The name this reservation's holds carry at the stock items for the current attempt.</summary>
@@ -277,7 +286,7 @@ public sealed class ReservationGrain(
         {
             var i = order[n];
             var line = S.Lines[i];
-            var result = await StockItem(line).PlaceHold(id, line.Quantity, S.ExpiresAt);
+            var result = await StockItem(line).PlaceHold(id, line.Quantity, S.ExpiresAt, S.CustomerId);
             var refused = result.Outcome is HoldOutcome.Held or HoldOutcome.AlreadyHeld
                 ? null
                 : new ShortLine(i, line.Sku, line.LocationId, line.Quantity, result.Available, ReasonOf(result));

@@ -29,6 +29,11 @@ public static class ReservationRules
             return new FieldError("ttlSeconds", $"must be between {MinTtlSeconds} and {MaxTtlSeconds}.");
         }
 
+        if (request.CustomerId is not null && FieldError.ForId("customerId", request.CustomerId) is { } badCustomer)
+        {
+            return badCustomer;
+        }
+
         var seen = new HashSet<(string, string)>();
         for (var i = 0; i < request.Lines.Count; i++)
         {
@@ -62,6 +67,9 @@ public static class ReservationRules
         return null;
     }
 
-    public static bool SameRequest(IReadOnlyList<ReservationLine> lines, int ttlSeconds, ReservationRequest request) =>
-        ttlSeconds == request.TtlSeconds && lines.SequenceEqual(request.Lines);
+    public static bool SameRequest(IReadOnlyList<ReservationLine> lines, int ttlSeconds, string? customerId, ReservationRequest request) =>
+        ttlSeconds == request.TtlSeconds && customerId == request.CustomerId && lines.SequenceEqual(request.Lines);
+
+    /// <summary>A reservation that names its customer is theirs alone; one that names none is anyone's checkout.</summary>
+    public static bool IsFor(string? reservedFor, string customerId) => reservedFor is null || reservedFor == customerId;
 }

@@ -37,6 +37,6 @@ public static class HoldHistory
             MovementKind.HoldExpired => HoldStatus.Expired,
             _ => HoldStatus.Allocated,
         };
-        return new StockHoldView(reference, status, placed.Quantity, placed.ExpiresAt!.Value, placed.At, ended?.At);
+        return new StockHoldView(reference, status, placed.Quantity, placed.ExpiresAt!.Value, placed.At, ended?.At, placed.CustomerId);
     }
 }

@@ -43,6 +43,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         var expiries = new DateTime?[count];
         var safetyStocks = new int?[count];
         var feedSequences = new long?[count];
+        var customers = new string?[count];
         for (var i = 0; i < count; i++)
         {
             var m = movements[i];
@@ -59,14 +60,15 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
             expiries[i] = m.ExpiresAt?.UtcDateTime;
             safetyStocks[i] = m.SafetyStock;
             feedSequences[i] = m.FeedSequence;
+            customers[i] = m.CustomerId;
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
-            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence
-            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences)
-                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
+            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id)
+            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id
+            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences, @customers)
+                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id)
             """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("batch", expectedSequence + 1);
@@ -78,6 +80,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         command.Parameters.Add(new NpgsqlParameter("expiries", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = expiries });
         command.Parameters.Add(new NpgsqlParameter("safety_stocks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = safetyStocks });
         command.Parameters.Add(new NpgsqlParameter("feed_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = feedSequences });
+        command.Parameters.Add(new NpgsqlParameter("customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = customers });
         if (deadline is { } change)
         {
             // Same round trip and same implicit transaction: the index never runs ahead of the ledger.
@@ -158,7 +161,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         return await ReadMovements(command, cancellationToken);
     }
 
-    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence";
+    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id";
 
     private static async Task<List<StockMovement>> ReadAll(
         NpgsqlConnection connection, string key, long afterSequence, CancellationToken cancellationToken, int limit = int.MaxValue)
@@ -186,7 +189,8 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
                 new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero),
                 reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
                 reader.IsDBNull(6) ? null : reader.GetInt32(6),
-                reader.IsDBNull(7) ? null : reader.GetInt64(7)));
+                reader.IsDBNull(7) ? null : reader.GetInt64(7),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 
         return movements;

@@ -140,7 +140,7 @@ public sealed class StockItemGrain(
         };
     }
 
-    public async Task<HoldResult> PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt)
+    public async Task<HoldResult> PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt, string? customerId = null)
     {
         if (!await EnsureLocationKnown())
         {
@@ -148,13 +148,14 @@ public sealed class StockItemGrain(
         }
 
         var (decision, available, hold) = await _journal.Submit((p, now, m) =>
-            (p.PlaceHold(reservationId, quantity, expiresAt, now, m), p.Available, p.Holds?.GetValueOrDefault(reservationId)));
+            (p.PlaceHold(reservationId, quantity, expiresAt, now, m, customerId), p.Available, p.Holds?.GetValueOrDefault(reservationId)));
         return decision switch
         {
             HoldDecision.Held => new(HoldOutcome.Held, available, ExpiresAt: hold?.ExpiresAt, PlacedAt: KnownTime(hold?.PlacedAt)),
             HoldDecision.AlreadyHeld => new(HoldOutcome.AlreadyHeld, available, ExpiresAt: hold?.ExpiresAt, PlacedAt: KnownTime(hold?.PlacedAt)),
             HoldDecision.Insufficient => new(HoldOutcome.Insufficient, available, $"Only {available} available."),
             HoldDecision.QuantityMismatch => new(HoldOutcome.Conflict, available, "The reservation already holds a different quantity here."),
+            HoldDecision.CustomerMismatch => new(HoldOutcome.Conflict, available, "The hold is already placed here for another customer."),
             _ => new(HoldOutcome.Conflict, available, "The reservation was already released here."),
         };
     }
@@ -184,7 +185,7 @@ public sealed class StockItemGrain(
         var open = await _journal.Submit((p, _, _) => p.Holds?.GetValueOrDefault(reference));
         if (open is not null)
         {
-            return new StockHoldView(reference, HoldStatus.Held, open.Quantity, open.ExpiresAt, KnownTime(open.PlacedAt), null);
+            return new StockHoldView(reference, HoldStatus.Held, open.Quantity, open.ExpiresAt, KnownTime(open.PlacedAt), null, open.CustomerId);
         }
 
         return HoldHistory.Describe(reference, await ledger.ReadReference(_key, reference));

@@ -33,4 +33,5 @@ public sealed record StockMovement(
     [property: Id(4)] DateTimeOffset At,
     [property: Id(5)] DateTimeOffset? ExpiresAt = null,
     [property: Id(6)] int? SafetyStock = null,
-    [property: Id(7)] long? FeedSequence = null);
+    [property: Id(7)] long? FeedSequence = null,
+    [property: Id(8)] string? CustomerId = null);

@@ -3,7 +3,8 @@ using System.Text.Json.Serialization;
 namespace Oms.Grains.Stock;
 
 /// <param name="PlacedAt">Absent (default) in snapshots taken before it was recorded.</param>
-public sealed record StockHold(int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset PlacedAt = default);
+/// <param name="CustomerId">The customer the hold is for, when the caller said; only that customer's order may use it.</param>
+public sealed record StockHold(int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset PlacedAt = default, string? CustomerId = null);
 
 public readonly record struct PositionFigures(int OnHand, int SafetyStock, int Reserved, int Allocated, int OpenHolds, long Sequence)
 {
@@ -32,7 +33,7 @@ public enum AdjustmentOutcome
     Conflict,
 }
 
-public enum HoldDecision { Held, AlreadyHeld, Insufficient, QuantityMismatch, AlreadyReleased }
+public enum HoldDecision { Held, AlreadyHeld, Insufficient, QuantityMismatch, AlreadyReleased, CustomerMismatch }
 
 public enum AllocationDecision { Applied, Unchanged, Insufficient, HoldMismatch }
 
@@ -188,14 +189,17 @@ public sealed class StockPosition
         return AdjustmentOutcome.Applied;
     }
 
-    public HoldDecision PlaceHold(string reservationId, int quantity, DateTimeOffset expiresAt, DateTimeOffset now, ICollection<StockMovement> movements)
+    public HoldDecision PlaceHold(
+        string reservationId, int quantity, DateTimeOffset expiresAt, DateTimeOffset now, ICollection<StockMovement> movements, string? customerId = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
         ExpireHolds(now, movements);
 
         if (Holds?.TryGetValue(reservationId, out var existing) == true)
         {
-            return existing.Quantity == quantity ? HoldDecision.AlreadyHeld : HoldDecision.QuantityMismatch;
+            return existing.Quantity != quantity ? HoldDecision.QuantityMismatch
+                : existing.CustomerId != customerId ? HoldDecision.CustomerMismatch
+                : HoldDecision.AlreadyHeld;
         }
 
         if (ReleasedHolds?.ContainsKey(reservationId) == true)
@@ -208,7 +212,7 @@ public sealed class StockPosition
             return HoldDecision.Insufficient;
         }
 
-        Record(new StockMovement(Sequence + 1, MovementKind.HoldPlaced, quantity, reservationId, now, ExpiresAt: expiresAt), movements);
+        Record(new StockMovement(Sequence + 1, MovementKind.HoldPlaced, quantity, reservationId, now, ExpiresAt: expiresAt, CustomerId: customerId), movements);
         return HoldDecision.Held;
     }
 
@@ -305,7 +309,7 @@ public sealed class StockPosition
                 (AdjustmentDeltas ??= new(StringComparer.Ordinal))[movement.Reference] = movement.Quantity;
                 break;
             case MovementKind.HoldPlaced:
-                var hold = new StockHold(movement.Quantity, movement.ExpiresAt!.Value, movement.At);
+                var hold = new StockHold(movement.Quantity, movement.ExpiresAt!.Value, movement.At, movement.CustomerId);
                 (Holds ??= new(StringComparer.Ordinal))[movement.Reference] = hold;
                 ExpiryIndex.Add((hold.ExpiresAt, movement.Reference));
                 Reserved += movement.Quantity;

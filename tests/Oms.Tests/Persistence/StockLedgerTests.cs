@@ -150,7 +150,9 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
         await Assert.ThrowsAsync<StockLedgerConflictException>(() =>
             first.Submit((p, now, m) => p.PlaceHold("R2", 10, now.AddMinutes(5), now, m)));
 
-        var movements = await ledger.Read("SKU@LOC", 0, 100);
+        await second.Submit((p, now, m) => p.PlaceHold("R3", 1, now.AddMinutes(5), now, m, customerId: "C-77"));
+        var movements = await ledger.Read("SKU@LOC", 0, 2);
+        Assert.Equal("C-77", (await ledger.ReadReference("SKU@LOC", "R3")).Single().CustomerId);
         Assert.Equal([1L, 2L], movements.Select(m => m.Sequence));
         Assert.Equal([MovementKind.SnapshotApplied, MovementKind.HoldPlaced], movements.Select(m => m.Kind));
         Assert.Equal(6, StockPosition.Replay(movements).Available);

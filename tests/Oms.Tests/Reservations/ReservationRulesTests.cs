@@ -52,11 +52,20 @@ public sealed class ReservationRulesTests
     }
 
     [Fact]
-    public void Same_request_compares_lines_in_order_and_the_ttl()
+    public void Same_request_compares_lines_in_order_the_ttl_and_the_customer()
     {
         ReservationLine[] lines = [new("A", "L", 1), new("B", "L", 2)];
-        Assert.True(ReservationRules.SameRequest(lines, 600, Request(600, new("A", "L", 1), new("B", "L", 2))));
-        Assert.False(ReservationRules.SameRequest(lines, 600, Request(601, new("A", "L", 1), new("B", "L", 2))));
-        Assert.False(ReservationRules.SameRequest(lines, 600, Request(600, new("A", "L", 1), new("B", "L", 3))));
+        Assert.True(ReservationRules.SameRequest(lines, 600, null, Request(600, new("A", "L", 1), new("B", "L", 2))));
+        Assert.False(ReservationRules.SameRequest(lines, 600, null, Request(601, new("A", "L", 1), new("B", "L", 2))));
+        Assert.False(ReservationRules.SameRequest(lines, 600, null, Request(600, new("A", "L", 1), new("B", "L", 3))));
+        Assert.False(ReservationRules.SameRequest(lines, 600, "C-1", Request(600, new("A", "L", 1), new("B", "L", 2))));
+        Assert.True(ReservationRules.SameRequest(lines, 600, "C-1", Request(600, new("A", "L", 1), new("B", "L", 2)) with { CustomerId = "C-1" }));
     }
+
+    [Theory]
+    [InlineData(null, "C-1", true)]
+    [InlineData("C-1", "C-1", true)]
+    [InlineData("C-1", "C-2", false)]
+    public void A_reservation_for_a_customer_is_theirs_alone(string? reservedFor, string buyer, bool usable) =>
+        Assert.Equal(usable, ReservationRules.IsFor(reservedFor, buyer));
 }

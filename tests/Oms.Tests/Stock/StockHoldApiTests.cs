@@ -163,6 +163,44 @@ public sealed class StockHoldApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_hold_or_a_reservation_for_a_customer_is_sold_only_to_that_customer()
+    {
+        var (location, sku) = await Stocked(5);
+        var placed = await _http.PostAsJsonAsync($"/api/v1/locations/{location}/stock/{sku}/holds", new { holdId = "H-VIP", quantity = 1, customerId = "C-VIP" });
+        Assert.Equal("C-VIP", (string?)(await Json(placed))["customerId"]);
+        var reservationId = Network.Unique("RES");
+        Assert.Equal(HttpStatusCode.Created, (await _http.PostAsJsonAsync("/api/v1/reservations",
+            new { reservationId, customerId = "C-VIP", lines = new[] { new { sku, locationId = location, quantity = 2 } } })).StatusCode);
+
+        var holdByOther = await Checkout(sku, location, "H-VIP", 1, customer: "C-OTHER");
+        var reservationByOther = await CheckoutReservation(sku, reservationId, "C-OTHER");
+
+        Assert.Equal(HttpStatusCode.Conflict, holdByOther.StatusCode);
+        Assert.Contains("another customer", (string?)(await Json(holdByOther))["errors"]!["lines[0].hold"]![0]);
+        Assert.Equal(HttpStatusCode.Conflict, reservationByOther.StatusCode);
+        Assert.NotNull((await Json(reservationByOther))["errors"]!["reservationId"]);
+        Assert.Equal((3, 0), ((int)(await Level(location, sku))["reserved"]!, (int)(await Level(location, sku))["allocated"]!));
+
+        Assert.Equal(HttpStatusCode.Created, (await Checkout(sku, location, "H-VIP", 1, customer: "C-VIP")).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await CheckoutReservation(sku, reservationId, "C-VIP")).StatusCode);
+        Assert.Equal((0, 3), ((int)(await Level(location, sku))["reserved"]!, (int)(await Level(location, sku))["allocated"]!));
+    }
+
+    private Task<HttpResponseMessage> CheckoutReservation(string sku, string reservationId, string customer)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders")
+        {
+            Content = new StringContent($$"""
+                {"channel":"web","customer":{"customerId":"{{customer}}"},"reservationId":"{{reservationId}}",
+                 "lines":[{"lineId":"1","sku":"{{sku}}","quantity":2,"unitPrice":950,"currency":"EUR"}],
+                 "delivery":{"method":"shipToHome","address":{"line1":"1 Main St","city":"Paris","countryCode":"FR"} } }
+                """, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Idempotency-Key", Network.Unique("KEY"));
+        return _http.SendAsync(request);
+    }
+
+    [Fact]
     public async Task Simulation_tells_the_truth_checkout_tells_about_holds_and_reservations()
     {
         var (location, sku) = await Stocked(5);
@@ -200,12 +238,13 @@ public sealed class StockHoldApiTests(ApiFixture fixture)
     private Task<HttpResponseMessage> Simulate(string body) =>
         _http.PostAsync("/api/v1/sourcing/simulate", new StringContent(body, Encoding.UTF8, "application/json"));
 
-    private Task<HttpResponseMessage> Checkout(string sku, string location, string holdId, int quantity = 1, string extra = "", bool simulate = false)
+    private Task<HttpResponseMessage> Checkout(
+        string sku, string location, string holdId, int quantity = 1, string extra = "", bool simulate = false, string customer = "C-DROP")
     {
         var body = $$"""
             {
               "channel": "web",
-              "customer": { "customerId": "C-DROP" },
+              "customer": { "customerId": "{{customer}}" },
               "lines": [ { "lineId": "1", "sku": "{{sku}}", "quantity": {{quantity}}, "unitPrice": 950, "currency": "EUR",
                            "hold": { "locationId": "{{location}}", "holdId": "{{holdId}}" } } ],
               "delivery": { "method": "shipToHome", "address": { "line1": "1 Main St", "city": "Paris", "countryCode": "FR" } }

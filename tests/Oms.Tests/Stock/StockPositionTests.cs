@@ -29,6 +29,22 @@ public sealed class StockPositionTests
     }
 
     [Fact]
+    public void A_hold_for_a_customer_keeps_them_through_replay_and_refuses_a_replay_for_another()
+    {
+        var position = WithOnHand(5);
+        var expires = Now.AddMinutes(5);
+
+        Assert.Equal(HoldDecision.Held, position.PlaceHold("R1", 2, expires, Now, _moves, customerId: "C-1"));
+        Assert.Equal(HoldDecision.AlreadyHeld, position.PlaceHold("R1", 2, expires, Now, _moves, customerId: "C-1"));
+        Assert.Equal(HoldDecision.CustomerMismatch, position.PlaceHold("R1", 2, expires, Now, _moves, customerId: "C-2"));
+        Assert.Equal(HoldDecision.CustomerMismatch, position.PlaceHold("R1", 2, expires, Now, _moves));
+
+        var replayed = StockPosition.Replay(_moves);
+        Assert.Equal("C-1", replayed.Holds!["R1"].CustomerId);
+        Assert.Equal(position.Figures(), replayed.Figures());
+    }
+
+    [Fact]
     public void A_hold_reduces_atp_and_is_idempotent_per_reservation()
     {
         var position = WithOnHand(5);
