@@ -141,7 +141,12 @@ public sealed class ReservationGrain(
             // rolled back by the next activation or the watch reminder. Either way the caller may retry the same id.
             logger.LogWarning(ex, "Reservation {Id} could not be placed; rolling back", this.GetPrimaryKeyString());
             await RollBack([], interrupted: true);
-            throw Infrastructure.IsFault(ex) ? Infrastructure.Unavailable($"Reservation {this.GetPrimaryKeyString()}") : ex;
+            if (Infrastructure.IsFault(ex))
+            {
+                throw Infrastructure.Unavailable($"Reservation {this.GetPrimaryKeyString()}");
+            }
+
+            throw;
         }
     }
 
