@@ -380,6 +380,9 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
                 "email" => ["\"not an email @ all\"", "\"a@b\\r\\nBcc: evil@x\""],
                 "countryCode" => ["\"ZZ\"", "\"FRA\"", "\"\""],
                 "name" or "line1" or "city" or "reason" => ["\"Ada\\u0000L.\"", "\"a\\r\\nb\"", "\"a\\u001bb\""],
+                "open" or "close" => ["\"25:00\"", "\"10:60\"", "\"ten\""],
+                "date" => ["\"2026-02-30\"", "\"25/12/2026\""],
+                "timeZone" => ["\"Mars/Olympus\""],
                 _ => [],
             });
             if (schema["pattern"] is not null)
@@ -410,11 +413,12 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
     {
         yield return (node, schema, name);
         var resolved = Resolve(document, schema);
-        if (node is JsonObject obj && resolved["properties"] is JsonObject properties)
+        if (node is JsonObject obj && (resolved["properties"] is JsonObject || resolved["additionalProperties"] is JsonObject))
         {
             foreach (var (key, value) in obj.ToList())
             {
-                if (value is not null && properties[key] is { } property)
+                // A map (opening hours by day, safety stock by SKU) has one schema for every value.
+                if (value is not null && (resolved["properties"]?[key] ?? resolved["additionalProperties"]) is { } property)
                 {
                     foreach (var place in Places(document, value, property, key))
                     {
@@ -435,7 +439,8 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         }
     }
 
-    /// <summary>The valid body with one node replaced by raw JSON text.</summary>
+    /// <summary>The valid body with one node replaced by raw JSON text. The tree is changed and put back, so
+    /// each case starts from the same valid body.</summary>
     private static string Replace(JsonNode root, JsonNode target, string raw)
     {
         if (ReferenceEquals(root, target))
@@ -443,31 +448,25 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
             return raw;
         }
 
-        var copy = root.DeepClone();
-        var path = target.GetPath();
-        var node = Navigate(copy, path)!;
-        switch (node.Parent)
+        var parent = target.Parent!;
+        string text;
+        if (parent is JsonObject obj)
         {
-            case JsonObject parent:
-                parent[node.GetPropertyName()] = Placeholder;
-                break;
-            case JsonArray parent:
-                parent[node.GetElementIndex()] = Placeholder;
-                break;
+            var key = target.GetPropertyName();
+            obj[key] = Placeholder;
+            text = root.ToJsonString();
+            obj[key] = target;
+        }
+        else
+        {
+            var array = (JsonArray)parent;
+            var index = target.GetElementIndex();
+            array[index] = Placeholder;
+            text = root.ToJsonString();
+            array[index] = target;
         }
 
-        return copy.ToJsonString().Replace($"\"{Placeholder}\"", raw);
-    }
-
-    private static JsonNode? Navigate(JsonNode root, string path)
-    {
-        var node = root;
-        foreach (Match step in Regex.Matches(path, @"\.(\w+)|\['([^']+)'\]|\[(\d+)\]"))
-        {
-            node = step.Groups[3].Success ? node![int.Parse(step.Groups[3].Value)] : node![step.Groups[1].Success ? step.Groups[1].Value : step.Groups[2].Value];
-        }
-
-        return node;
+        return text.Replace($"\"{Placeholder}\"", raw);
     }
 
     private static Gen<(string Body, string Violation)> BadBody(JsonNode document, JsonNode schema, string valid)
@@ -510,17 +509,19 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
     private static string Duplicate(JsonNode root, JsonObject target, int index)
     {
         var (key, value) = target.ElementAt(index);
-        var copy = root.DeepClone();
-        var obj = (JsonObject)Navigate(copy, target.GetPath())!;
-        obj[Placeholder] = null;
-        return copy.ToJsonString().Replace($"\"{Placeholder}\":null", $"{JsonSerializer.Serialize(key)}:{value?.ToJsonString() ?? "null"}");
+        target[Placeholder] = null;
+        var text = root.ToJsonString();
+        target.Remove(Placeholder);
+        return text.Replace($"\"{Placeholder}\":null", $"{JsonSerializer.Serialize(key)}:{value?.ToJsonString() ?? "null"}");
     }
 
     private static string Remove(JsonNode root, JsonObject target, string key)
     {
-        var copy = root.DeepClone();
-        ((JsonObject)Navigate(copy, target.GetPath())!).Remove(key);
-        return copy.ToJsonString();
+        var value = target[key];
+        target.Remove(key);
+        var text = root.ToJsonString();
+        target[key] = value;
+        return text;
     }
 
     /// <summary>Query texts the parameter's schema refuses; an empty value is left out, as it means "the default".</summary>
@@ -574,8 +575,15 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
     /// </summary>
     private static string? ValidBody(Operation operation, World world, string profile) => operation.Id switch
     {
-        "upsertLocation" => """{"name":"Renamed by a refused request","type":"warehouse","latitude":1.5,"longitude":2.5}""",
-        "applyStockSnapshot" => $$"""{"sequence":2,"items":[{"sku":"{{world.Skus[0]}}","onHand":7,"safetyStock":1}]}""",
+        // Every optional field too, so each is a place a violation can go.
+        "upsertLocation" => """
+            {"name":"Renamed by a refused request","type":"warehouse","latitude":1.5,"longitude":2.5,"countryCode":"IT","timeZone":"Europe/Rome",
+             "address":{"line1":"Via dei Condotti 8","city":"Roma","postalCode":"00187","line2":"Piano 1","region":"RM"},
+             "capabilities":["shipToCustomer","receivesTransfers"],"status":"active","priority":10,"dailyShipCapacity":20,"pickupPreparationMinutes":30,
+             "openingHours":{"monday":[{"open":"10:00","close":"19:00"}]},"openingExceptions":[{"date":"2026-12-25","closed":true}],
+             "onlineSafetyStock":{"default":1,"skus":{"BAG-001":2}}}
+            """,
+        "applyStockSnapshot" => $$"""{"sequence":2,"reset":false,"items":[{"sku":"{{world.Skus[0]}}","onHand":7,"safetyStock":1}]}""",
         "applyStockAdjustment" => $$"""{"adjustmentId":"ADJ-FUZZ-1","locationId":"{{world.Warehouse}}","sku":"{{world.Skus[0]}}","delta":1,"reason":"fuzz"}""",
         "placeStockHold" => """{"holdId":"DROP-FUZZ-1","quantity":1,"ttlSeconds":600}""",
         "queryAvailability" => $$"""{"skus":["{{world.Skus[0]}}","{{world.Skus[1]}}"]}""",
