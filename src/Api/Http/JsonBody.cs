@@ -29,12 +29,6 @@ public static class JsonBody
         where T : class
     {
         var request = context.Request;
-        // Routing's 415 applies only when a Content-Type is given; a body without one would otherwise be read as JSON.
-        if (!request.HasJsonContentType())
-        {
-            return new(null, Problems.Invalid("Content-Type", "must be application/json.", StatusCodes.Status415UnsupportedMediaType));
-        }
-
         if (request.ContentLength is > MaxBytes)
         {
             return new(null, TooLarge());
@@ -69,6 +63,12 @@ public static class JsonBody
         if (buffer.Length == 0)
         {
             return new(null, Problems.Invalid("body", "a JSON object is required."));
+        }
+
+        // Routing's 415 applies only when a Content-Type is given; a body without one would otherwise be read as JSON.
+        if (!request.HasJsonContentType())
+        {
+            return new(null, Problems.Invalid("Content-Type", "must be application/json.", StatusCodes.Status415UnsupportedMediaType));
         }
 
         var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
