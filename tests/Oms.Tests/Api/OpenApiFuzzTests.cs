@@ -13,7 +13,9 @@ namespace Oms.Tests.Api;
 /// Every operation the OpenAPI document lists, sent requests that are invalid by construction over real Kestrel:
 /// each must be refused with a 4xx RFC 9457 problem, and none may change the seeded stock, order, reservation,
 /// hold or locations. The cases come from a fixed seed, so a failure is replayed exactly; set
-/// <c>OMS_FUZZ_SEED</c> to explore others.
+/// <c>OMS_FUZZ_SEED</c> to explore others (and <c>OMS_FUZZ_CASES</c> for more per operation). Nothing generated is one
+/// of the two requests Kestrel refuses itself with a bare 400 or 414 (a %00 in the path, a request line over 64 KiB),
+/// the README's documented exceptions.
 /// </summary>
 [Collection("api")]
 public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
@@ -78,12 +80,13 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         Assert.All(before.Where(s => s.Key.EndsWith("/verify", StringComparison.Ordinal)), s => Assert.Contains("\"consistent\"", s.Value));
 
         var sent = 0;
+        var untouched = new List<string>();
         foreach (var operation in operations)
         {
             var gen = CaseGen(operation, document, world, profile);
             if (gen is null)
             {
-                // Nothing sent to it can be wrong: no parameter, no body (GET /api/v1/locations).
+                untouched.Add($"{operation.Method} {operation.Template}");
                 continue;
             }
 
@@ -105,7 +108,9 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
                 $"requests sent:\n{string.Join("\n---\n", cases)}");
         }
 
-        Assert.True(sent >= 26 * casesPerOperation, $"only {sent} cases sent");
+        // Only an operation with no parameter and no body has nothing that can be wrong; a new one must be fuzzed.
+        Assert.Equal(["GET /api/v1/locations"], untouched);
+        Assert.Equal((operations.Count - 1) * casesPerOperation, sent);
     }
 
     private static IEnumerable<Operation> Operations(JsonNode document) =>
@@ -492,7 +497,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
             (2, Gen.OneOf("{", "}", "[", "nul", "{'a':1}", valid[..^1] + ",}", valid + "x", valid + valid, "{\"a\":NaN}", "\u0000", valid.Replace(":", "="), "{\"a\":1}/*c*/")
                 .Select(b => (b, "malformed JSON"))),
             (1, Gen.OneOf(rootTypes.ToArray()).Select(b => (b, "the body is not an object"))),
-            (8, Gen.OneOf(valued.ToArray()).SelectMany(p => p.Values!.Select(v => (Replace(root, p.Node, v), $"{p.Path} = {(v.Length > 80 ? v[..80] + "…" : v)}")))),
+            (8, Gen.OneOf(valued.ToArray()).SelectMany(p => p.Values!.Select(v => (Replace(root, p.Node, v), $"{p.Path} = {Short(v)}")))),
             (2, Gen.OneOf(objects.ToArray()).SelectMany(o => Gen.Int[0, o.Count - 1].Select(i => (Duplicate(root, o, i), $"{o.GetPath()}.{o.ElementAt(i).Key} given twice")))),
             (1, Gen.Select(Gen.OneOf(valued.ToArray()), Gen.Int[17, 5_000], (p, depth) =>
                 (Replace(root, p.Node, new string('[', depth) + new string(']', depth)), $"{p.Path} nested {depth} deep"))),
@@ -597,7 +602,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         _ => null,
     };
 
-    private Gen<Case>? CaseGen(Operation operation, JsonNode document, World world, string profile)
+    private static Gen<Case>? CaseGen(Operation operation, JsonNode document, World world, string profile)
     {
         var pathNames = PathParameter().Matches(operation.Template).Select(m => m.Groups[1].Value).ToList();
         var path = pathNames.ToDictionary(n => n, n => ValidPathValue(operation, n, world));
@@ -633,16 +638,16 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         }
 
         var gens = new List<(int, IGen<Case>)>();
-        foreach (var (name, index) in pathNames.Select((n, i) => (n, i)))
+        foreach (var name in pathNames)
         {
             var last = operation.Template.EndsWith($"{{{name}}}", StringComparison.Ordinal);
-            gens.Add((4, BadPathValue(last).Select(v => Build($"path {name} = {(v.Length > 80 ? v[..80] + "…" : v)}", pathOverride: new Dictionary<string, string> { [name] = v }))));
+            gens.Add((4, BadPathValue(last).Select(v => Build($"path {name} = {Short(v)}", pathOverride: new Dictionary<string, string> { [name] = v }))));
         }
 
         foreach (var parameter in operation.Parameters.Where(p => (string?)p!["in"] == "query"))
         {
             var name = (string)parameter!["name"]!;
-            gens.Add((3, BadQuery(parameter["schema"]!, name).Select(v => Build($"query {name} = {(v.Length > 80 ? v[..80] + "…" : v)}", queryOverride: (name, v)))));
+            gens.Add((3, BadQuery(parameter["schema"]!, name).Select(v => Build($"query {name} = {Short(v)}", queryOverride: (name, v)))));
             if (Types(parameter["schema"]!, "integer"))
             {
                 gens.Add((1, Gen.Const(Build($"query {name} given twice", queryOverride: (name, $"1&{name}=2")))));
@@ -651,7 +656,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
 
         if (headers.Count > 0)
         {
-            gens.Add((3, BadIdempotencyKey().Select(k => Build($"Idempotency-Key = {JsonSerializer.Serialize(k.Length > 80 ? k[..80] + "…" : k)}",
+            gens.Add((3, BadIdempotencyKey().Select(k => Build($"Idempotency-Key = {JsonSerializer.Serialize(Short(k))}",
                 headerOverride: new Dictionary<string, string?> { ["Idempotency-Key"] = k }))));
             if (operation.Id == "placeOrder")
             {
@@ -672,6 +677,9 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
 
         return gens.Count == 0 ? null : Gen.Frequency(gens.ToArray());
     }
+
+    /// <summary>A violation's value as the case's label shows it; the request itself is printed whole.</summary>
+    private static string Short(string value) => value.Length > 80 ? value[..80] + "…" : value;
 
     private static uint Fnv(string text)
     {
