@@ -65,18 +65,74 @@ public static class JsonBody
             return new(null, Problems.Invalid("body", "a JSON object is required."));
         }
 
+        // Routing's 415 applies only when a Content-Type is given; a body without one would otherwise be read as JSON.
+        if (!request.HasJsonContentType())
+        {
+            return new(null, Problems.Invalid("Content-Type", "must be application/json.", StatusCodes.Status415UnsupportedMediaType));
+        }
+
         var options = context.RequestServices.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         try
         {
             var value = JsonSerializer.Deserialize<T>(buffer, options);
-            return value is null
-                ? new(null, Problems.Invalid("body", "a JSON object is required."))
-                : new(value, null);
+            if (value is null)
+            {
+                return new(null, Problems.Invalid("body", "a JSON object is required."));
+            }
+
+            return NullElement(buffer) is { } element ? new(null, Problems.Invalid(element, "must not be null.")) : new(value, null);
         }
         catch (JsonException ex)
         {
             return new(null, Problems.Invalid(Describe(ex)));
         }
+    }
+
+    /// <summary>
+    /// The first null inside an array, as "lines[0]": the serializer's nullable checks stop at collection elements, so
+    /// <c>"lines":[null]</c> would otherwise reach a handler as a null line. No array of this API holds nulls.
+    /// </summary>
+    private static string? NullElement(byte[] json)
+    {
+        var reader = new Utf8JsonReader(json);
+        // Per open container: the field path that leads to it, and the index of its next element when it is an array.
+        var open = new Stack<(string Path, int NextIndex)>();
+        string? property = null;
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.PropertyName)
+            {
+                property = reader.GetString();
+                continue;
+            }
+
+            if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray)
+            {
+                open.Pop();
+                continue;
+            }
+
+            var path = "";
+            var inArray = false;
+            if (open.TryPop(out var parent))
+            {
+                inArray = parent.NextIndex >= 0;
+                path = inArray ? $"{parent.Path}[{parent.NextIndex}]" : parent.Path.Length == 0 ? property! : $"{parent.Path}.{property}";
+                open.Push(inArray ? (parent.Path, parent.NextIndex + 1) : parent);
+            }
+
+            if (reader.TokenType == JsonTokenType.Null && inArray)
+            {
+                return path;
+            }
+
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                open.Push((path, reader.TokenType == JsonTokenType.StartArray ? 0 : -1));
+            }
+        }
+
+        return null;
     }
 
     private static ProblemHttpResult TooLarge() =>

@@ -13,6 +13,7 @@ public static class Problems
                 StatusCodes.Status404NotFound => "Not found.",
                 StatusCodes.Status413PayloadTooLarge => "The request is too large.",
                 StatusCodes.Status414UriTooLong => "The request path is too long.",
+                StatusCodes.Status415UnsupportedMediaType => "The body is not application/json.",
                 StatusCodes.Status422UnprocessableEntity => "The request refers to something that cannot be used.",
                 _ => "The request is invalid.",
             },

@@ -119,9 +119,10 @@ public static class OrderEndpoints
 
             var request = body.Value!;
 
-            if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
+            // The reason and actor go onto the timeline that care agents read, so no control characters, as elsewhere.
+            if ((FieldError.ForText("reason", request.Reason, MaxReasonLength) ?? FieldError.ForText("actor", request.Actor, 100, required: false)) is { } badText)
             {
-                return Problems.Invalid("reason", $"must be 1 to {MaxReasonLength} characters.");
+                return Problems.Invalid(badText);
             }
 
             if (request.Lines is { Count: 0 })

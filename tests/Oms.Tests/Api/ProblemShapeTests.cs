@@ -61,6 +61,18 @@ public sealed class ProblemShapeTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_body_without_a_content_type_is_a_415_problem_naming_it()
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes("""{"name":"WH","type":"warehouse","latitude":1,"longitude":2}"""));
+        var location = Network.Unique("WH");
+
+        var problem = await AssertProblem(await fixture.Kestrel().PutAsync($"/api/v1/locations/{location}", content), HttpStatusCode.UnsupportedMediaType);
+
+        Assert.NotNull(problem["errors"]!["Content-Type"]);
+        Assert.Equal(HttpStatusCode.NotFound, (await fixture.Kestrel().GetAsync($"/api/v1/locations/{location}")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_ten_thousand_character_path_segment_is_a_414_problem_naming_the_path()
     {
         var problem = await AssertProblem(await fixture.Kestrel().GetAsync($"/api/v1/locations/{new string('A', 10_000)}"), HttpStatusCode.RequestUriTooLong);

@@ -44,6 +44,9 @@ public sealed class ValidationApiTests(ApiFixture fixture)
         { "POST", "/api/v1/stock/adjustments", """{"adjustmentId":"{res}","locationId":"{loc}","sku":"{sku}","delta":1,"reason":"sold\u0000"}""", "reason" },
         { "PUT", "/api/v1/locations/{loc}/stock", """{"sequence":2,"items":[{"sku":".","onHand":1}]}""", "items[0].sku" },
         { "PUT", "/api/v1/locations/{loc}/stock", """{"sequence":2,"items":[{"sku":"{sku}","onHand":1,"onHand":9}]}""", "items[0].onHand" },
+        { "POST", "/api/v1/reservations", """{"reservationId":"{res}","lines":[null]}""", "lines[0]" },
+        { "PUT", "/api/v1/locations/{loc}/stock", """{"sequence":2,"items":[{"sku":"{sku}","onHand":1},null]}""", "items[1]" },
+        { "POST", "/api/v1/orders/{res}/cancel", """{"reason":"changed\u0000mind"}""", "reason" },
     };
 
     [Theory]
