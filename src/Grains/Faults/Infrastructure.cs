@@ -25,6 +25,23 @@ public static class Infrastructure
         _ => exception.InnerException is { } cause && IsFault(cause),
     };
 
+    /// <summary>
+    /// Runs work that happens outside any grain call filter (activation, with its recovery), where a dependency's
+    /// failure would otherwise reach the caller as a driver exception it may not deserialize. The activation fails,
+    /// the caller retries, and the durable recovery runs again next time.
+    /// </summary>
+    public static async Task Guard(Func<Task> work, string what)
+    {
+        try
+        {
+            await work();
+        }
+        catch (Exception ex) when (IsFault(ex))
+        {
+            throw Unavailable(what);
+        }
+    }
+
     /// <summary>What crosses the grain boundary instead: serialisable everywhere, with nothing of the driver in it.</summary>
     public static OmsUnavailableException Unavailable(string what) =>
         new($"{what} could not be completed because a dependency failed; nothing was acknowledged, so it may be retried.");

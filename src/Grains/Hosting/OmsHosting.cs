@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -53,7 +54,7 @@ public static class OmsHosting
             return null;
         }
 
-        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = value };
+        var given = new DbConnectionStringBuilder { ConnectionString = value };
         var builder = new NpgsqlConnectionStringBuilder(value);
         if (!Sets(given, "Maximum Pool Size", "Max Pool Size", "MaxPoolSize"))
         {
@@ -74,7 +75,7 @@ public static class OmsHosting
     }
 
     /// <summary>Whether the operator set the setting under any of its names; then their value stands.</summary>
-    private static bool Sets(System.Data.Common.DbConnectionStringBuilder given, params string[] keys) => keys.Any(given.ContainsKey);
+    private static bool Sets(DbConnectionStringBuilder given, params string[] keys) => keys.Any(given.ContainsKey);
 
     /// <summary>
     /// A driver exception that escapes a grain without passing its call filter (a state read failing during

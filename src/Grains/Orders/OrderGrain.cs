@@ -36,7 +36,7 @@ public sealed class OrderGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _sourcing = new CheckoutSourcing(GrainFactory);
-        try
+        await Infrastructure.Guard(async () =>
         {
             if (S.Status == OrderStatus.Pending && S.Exists)
             {
@@ -47,12 +47,7 @@ public sealed class OrderGrain(
             {
                 await FinishCancellation(targets);
             }
-        }
-        catch (Exception ex) when (Infrastructure.IsFault(ex))
-        {
-            // The activation fails and the caller retries; the recovery stays durable and runs again next time.
-            throw Infrastructure.Unavailable($"Recovery of order {OrderId}");
-        }
+        }, $"Recovery of order {OrderId}");
     }
 
     public async Task<PlaceOrderResult> Place(PlaceOrder request)

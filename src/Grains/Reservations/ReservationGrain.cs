@@ -56,14 +56,7 @@ public sealed class ReservationGrain(
         if (S.Status == ReservationStatus.Pending)
         {
             logger.LogWarning("Reservation {Id} found half-placed; rolling back", this.GetPrimaryKeyString());
-            try
-            {
-                await RollBack([], interrupted: true);
-            }
-            catch (Exception ex) when (Infrastructure.IsFault(ex))
-            {
-                throw Infrastructure.Unavailable($"Recovery of reservation {this.GetPrimaryKeyString()}");
-            }
+            await Infrastructure.Guard(() => RollBack([], interrupted: true), $"Recovery of reservation {this.GetPrimaryKeyString()}");
         }
     }
 

@@ -53,7 +53,7 @@ public sealed class StockItemGrain(
             logger.LogError(ex, "Stock item {Key} could not reload its ledger; deactivating", _key);
             DeactivateOnIdle();
         };
-        try
+        await Infrastructure.Guard(async () =>
         {
             await _journal.Load(cancellationToken);
             _level = LevelOf(_journal.Position);
@@ -71,12 +71,7 @@ public sealed class StockItemGrain(
                     ScheduleExpiry();
                 }
             }
-        }
-        catch (Exception ex) when (Infrastructure.IsFault(ex))
-        {
-            // An activation failure reaches the caller as is, and a driver's exception may not deserialize there.
-            throw Infrastructure.Unavailable($"Activation of stock item {_key}");
-        }
+        }, $"Activation of stock item {_key}");
     }
 
     public async Task SettleExpiredHolds()

@@ -1,4 +1,3 @@
-using Npgsql;
 using Oms.Contracts.Stock;
 using Oms.Tests.Infrastructure;
 
@@ -37,7 +36,7 @@ public sealed class ExpiryAfterCrashTests(PostgresFixture postgres)
 
         // Read from the ledger, not the items: a read would activate them and hide a late sweep.
         var keys = skus.Select(s => $"{s}@{location}").ToArray();
-        var expired = await Eventually.Until(() => ExpiryTimes(connectionString, keys), e => e.Count == keys.Length,
+        var expired = await Eventually.Until(() => DatabaseFaults.ExpiryTimes(connectionString, keys), e => e.Count == keys.Length,
             Ttl + AllowedLateness + TimeSpan.FromSeconds(20), "every hold has its expiry in the ledger");
 
         foreach (var (key, at) in expired)
@@ -49,22 +48,5 @@ public sealed class ExpiryAfterCrashTests(PostgresFixture postgres)
         {
             Assert.Equal(0, (await Network.Item(grains, location, sku).GetLevel()).Reserved);
         }
-    }
-
-    private static async Task<Dictionary<string, DateTimeOffset>> ExpiryTimes(string connectionString, string[] keys)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(
-            "SELECT stock_key, at FROM oms_stock_ledger WHERE kind = 'holdExpired' AND stock_key = ANY(@keys)", connection);
-        command.Parameters.AddWithValue("keys", keys);
-        var times = new Dictionary<string, DateTimeOffset>();
-        await using var reader = await command.ExecuteReaderAsync();
-        while (await reader.ReadAsync())
-        {
-            times[reader.GetString(0)] = new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero);
-        }
-
-        return times;
     }
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using Oms.Contracts.Stock;
 using Oms.Grains.Hosting;
 using Oms.Tests.Infrastructure;
@@ -96,19 +95,7 @@ public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelpe
 
     private static async Task AssertExpiredOnTime(string connectionString, IReadOnlyDictionary<string, DateTimeOffset> expiring, string because)
     {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT stock_key, at FROM oms_stock_ledger WHERE kind = 'holdExpired' AND stock_key = ANY(@keys)", connection);
-        command.Parameters.AddWithValue("keys", expiring.Keys.ToArray());
-        var expired = new Dictionary<string, DateTimeOffset>();
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                expired[reader.GetString(0)] = new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero);
-            }
-        }
-
+        var expired = await DatabaseFaults.ExpiryTimes(connectionString, expiring.Keys);
         foreach (var (key, due) in expiring)
         {
             Assert.True(expired.TryGetValue(key, out var at), $"the hold on {key} expired: {because}");

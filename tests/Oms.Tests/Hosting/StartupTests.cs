@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Oms.Tests.Infrastructure;
 
@@ -13,7 +12,7 @@ public sealed class StartupTests
     public async Task An_API_node_with_no_silo_answers_liveness_at_once_and_readiness_with_a_503_problem()
     {
         await using var processes = new OmsProcesses(connectionString: null);
-        var api = processes.StartApiProcess("--Oms:Hosting=client", $"--Orleans:Gateways=127.0.0.1:{ClosedPort()}");
+        var api = processes.StartApiProcess("--Oms:Hosting=client", $"--Orleans:Gateways=127.0.0.1:{OmsProcesses.FreePort()}");
         using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) };
 
         var live = await Eventually.Until(() => TryGet(http, "/health/live"), r => r is not null, TimeSpan.FromSeconds(30), $"HTTP opens\n{processes.Logs()}");
@@ -31,7 +30,7 @@ public sealed class StartupTests
     public async Task With_the_demo_network_ready_means_the_storefront_already_sees_stock()
     {
         await using var processes = new OmsProcesses(connectionString: null);
-        var api = processes.StartApiProcess("--seed-demo", $"--Orleans:SiloPort={FreePort()}", $"--Orleans:GatewayPort={FreePort()}");
+        var api = processes.StartApiProcess("--seed-demo", $"--Orleans:SiloPort={OmsProcesses.FreePort()}", $"--Orleans:GatewayPort={OmsProcesses.FreePort()}");
         using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) };
 
         await Eventually.Until(() => TryGet(http, "/health/ready"), r => r?.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"ready\n{processes.Logs()}");
@@ -50,15 +49,5 @@ public sealed class StartupTests
         {
             return null;
         }
-    }
-
-    /// <summary>A port nothing listens on: bound and released, so a gateway there refuses connections.</summary>
-    private static int ClosedPort() => FreePort();
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

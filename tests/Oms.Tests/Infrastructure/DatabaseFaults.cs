@@ -43,6 +43,27 @@ public sealed class DatabaseFaults(PostgresServer server, string connectionStrin
         return Convert.ToInt64(await command.ExecuteScalarAsync());
     }
 
+    /// <summary>
+    /// When each item's hold expired, read from the ledger itself: asking the items would activate them and hide
+    /// a sweep that came late.
+    /// </summary>
+    public static async Task<Dictionary<string, DateTimeOffset>> ExpiryTimes(string connectionString, IEnumerable<string> stockKeys)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT stock_key, at FROM oms_stock_ledger WHERE kind = 'holdExpired' AND stock_key = ANY(@keys)", connection);
+        command.Parameters.AddWithValue("keys", stockKeys.ToArray());
+        var times = new Dictionary<string, DateTimeOffset>();
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            times[reader.GetString(0)] = new DateTimeOffset(reader.GetDateTime(1), TimeSpan.Zero);
+        }
+
+        return times;
+    }
+
     private async Task Execute(string sql)
     {
         await using var connection = new NpgsqlConnection(server.ConnectionString);

@@ -140,7 +140,8 @@ public sealed class OmsProcesses(string? connectionString) : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on now: bound and released, so a process can take it or a client be refused.</summary>
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
