@@ -7,6 +7,7 @@ using Oms.Api.Http;
 using Oms.Api.Locations;
 using Oms.Api.Orders;
 using Oms.Api.Reservations;
+using Oms.Api.Security;
 using Oms.Api.Sourcing;
 using Oms.Api.Stock;
 using Oms.Grains.Hosting;
@@ -59,6 +60,7 @@ builder.Services.AddSingleton(sp => ActivatorUtilities.CreateInstance<Availabili
 builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddApiReference();
+builder.Services.AddOmsSecurity(configuration);
 var health = builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 if (configuration.GetValue<bool>("Oms:SeedDemo"))
 {
@@ -76,10 +78,13 @@ app.UseExceptionHandler();
 app.UseProblemStatusCodePages();
 app.UseRequestTargetLimit();
 app.UseMiddleware<StartupGate>();
+app.UseOmsSecurity();
 
 app.MapApiReference();
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write });
+// Open: load balancers and orchestrators probe without credentials.
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write })
+    .AllowAnonymous();
 app.MapLocations();
 app.MapStock();
 app.MapStockHolds();
@@ -88,6 +93,8 @@ app.MapReservations();
 app.MapClickAndCollect();
 app.MapOrders();
 app.MapSourcing();
+app.MapApiKeys();
+app.MapAudit();
 
 app.Run();
 

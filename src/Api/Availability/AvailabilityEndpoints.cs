@@ -1,4 +1,5 @@
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts.Availability;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Grains.Availability;
@@ -16,7 +17,7 @@ public static class AvailabilityEndpoints
 
     public static void MapAvailability(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/availability").WithTags("Availability");
+        var group = app.MapGroup("/api/v1/availability").WithTags("Availability").RequireAuthorization(Policies.Availability);
 
         // The storefront's hot path: one grain call for the SKU's view; the online rules apply here, on cached profiles.
         group.MapGet("/{sku}", async (string sku, string? view, IGrainFactory grains, ProfileCache profiles, AvailabilityRenderer renderer) =>
@@ -70,6 +71,7 @@ public static class AvailabilityEndpoints
             return TypedResults.Ok(new AvailabilityQueryResponse(items));
         })
         .Accepts<AvailabilityQuery>("application/json")
+        .WithMetadata(ReadOnlyEndpoint.Instance)
         .Produces<AvailabilityQueryResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
     }

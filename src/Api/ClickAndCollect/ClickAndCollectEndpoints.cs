@@ -1,5 +1,6 @@
 using System.Globalization;
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts;
 using Oms.Contracts.Locations;
@@ -31,9 +32,9 @@ public static class ClickAndCollectEndpoints
 
     public static void MapClickAndCollect(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/boutiques/{locationId}/stock", async (string locationId, string? skus, string? cursor, string? limit, IGrainFactory grains) =>
+        app.MapGet("/api/v1/boutiques/{locationId}/stock", async (string locationId, string? skus, string? cursor, string? limit, HttpContext http, IGrainFactory grains) =>
         {
-            if (Problems.InvalidId("locationId", locationId) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }
@@ -85,11 +86,13 @@ public static class ClickAndCollectEndpoints
             return TypedResults.Ok(new BoutiqueStockResponse(locationId, items, page.Next));
         })
         .WithTags("Boutiques")
+        .RequireAuthorization(Policies.BoutiqueStock)
         .Produces<BoutiqueStockResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var options = app.MapGroup("/api/v1/click-and-collect/options").WithTags("Click and collect");
+        var options = app.MapGroup("/api/v1/click-and-collect/options").WithTags("Click and collect")
+            .RequireAuthorization(Policies.ClickAndCollect);
 
         options.MapGet("/", async (HttpRequest request, IGrainFactory grains) =>
         {
@@ -131,6 +134,7 @@ public static class ClickAndCollectEndpoints
             return TypedResults.Ok(new PickupOptionsResponse(found));
         })
         .Accepts<BasketOptionsRequest>("application/json")
+        .WithMetadata(ReadOnlyEndpoint.Instance)
         .Produces<PickupOptionsResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Oms.Api.Security;
 using Oms.Contracts;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
@@ -10,10 +11,13 @@ namespace Oms.Api.Demo;
 /// Loads <see cref="DemoNetwork"/> once the cluster is up (--seed-demo). Snapshots use sequence 1, so
 /// seeding again after a restart on PostgreSQL is a no-op rather than a reset of real movements.
 /// </summary>
-public sealed class DemoSeeder(IGrainFactory grains, DemoReadiness readiness, IHostApplicationLifetime lifetime, ILogger<DemoSeeder> logger)
+public sealed class DemoSeeder(
+    IGrainFactory grains, DemoReadiness readiness, IHostApplicationLifetime lifetime, ApiKeyCache keys, TimeProvider clock, ILogger<DemoSeeder> logger)
     : BackgroundService
 {
     private static readonly TimeSpan RetryEvery = TimeSpan.FromSeconds(1);
+
+    private bool _keysIssued;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +45,13 @@ public sealed class DemoSeeder(IGrainFactory grains, DemoReadiness readiness, IH
 
     private async Task Seed(CancellationToken stoppingToken)
     {
+        if (!_keysIssued)
+        {
+            // Once per process: a retry of the stock seeding must not print a second set of keys.
+            await DemoKeys.Issue(grains, keys, clock, Console.Out);
+            _keysIssued = true;
+        }
+
         foreach (var location in DemoNetwork.Locations)
         {
             await grains.GetGrain<ILocationGrain>(location.LocationId).Upsert(location);

@@ -3,7 +3,9 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 using Oms.Api.ClickAndCollect;
 using Oms.Api.Sourcing;
+using Oms.Api.Security;
 using Oms.Api.Stock;
+using Microsoft.AspNetCore.Authorization;
 using Oms.Contracts;
 using Scalar.AspNetCore;
 
@@ -17,8 +19,9 @@ namespace Oms.Api.Http;
 public static class ApiReference
 {
     public const string IdPattern = "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+    private const string BearerScheme = "bearer";
 
-    private sealed record Query(string Name, JsonSchemaType Type, string Description, double? Min = null, double? Max = null, bool Required = false);
+    private sealed record Query(string Name, JsonSchemaType Type, string Description, double? Min = null, double? Max = null, bool Required = false, string? Pattern = null);
 
     private sealed record Operation(string Id, string Summary, params Query[] Queries);
 
@@ -65,6 +68,15 @@ public static class ApiReference
         ["PUT /api/v1/sourcing/profiles/{profileId}"] = new("putSourcingProfile", "Replace the sourcing profile of a channel and delivery method"),
         ["GET /api/v1/sourcing/profiles/{profileId}"] = new("getSourcingProfile", "Read the sourcing profile of a channel and delivery method"),
         ["POST /api/v1/sourcing/simulate"] = new("simulateSourcing", "The plan a checkout body would get; nothing is allocated"),
+        ["POST /api/v1/api-keys"] = new("createApiKey", "Create an API key; its secret is in this response only"),
+        ["GET /api/v1/api-keys"] = new("listApiKeys", "List API keys, never their secrets"),
+        ["GET /api/v1/api-keys/{keyId}"] = new("getApiKey", "Read one API key, never its secret"),
+        ["DELETE /api/v1/api-keys/{keyId}"] = new("revokeApiKey", "Revoke an API key on every API node within the key refresh period"),
+        ["POST /api/v1/api-keys/{keyId}/rotate"] = new("rotateApiKey", "Give an API key a new secret; the old one works for graceSeconds more"),
+        ["GET /api/v1/audit"] = new("listAudit", "Page the audit log of state-changing requests, oldest first",
+            new Query("after", JsonSchemaType.Integer, "Entries after this audit id (the previous page's next).", 0),
+            new Query("actor", JsonSchemaType.String, "Only this actor: key:<keyId>, jwt:<subject>, bootstrap or anonymous.", Pattern: Oms.Api.Security.AuditEndpoints.ActorRule),
+            new Query("limit", JsonSchemaType.Integer, "Entries per page; 100 by default.", 1, Oms.Api.Security.AuditEndpoints.MaxLimit)),
     };
 
     /// <summary>Operations that take an Idempotency-Key, so a retried call is answered, not repeated.</summary>
@@ -90,8 +102,29 @@ public static class ApiReference
 
                 return Task.CompletedTask;
             });
+            options.AddOperationTransformer((operation, context, _) =>
+            {
+                // The roles come from the endpoint's own policy, so the document cannot drift from what is enforced.
+                if (context.Description.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().LastOrDefault()?.Policy is { } policy
+                    && Policies.Roles.TryGetValue(policy, out var roles))
+                {
+                    operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, context.Document)] = [] }];
+                    operation.Description = $"Policy `{policy}`: {string.Join(", ", roles.Select(Roles.Name))}." +
+                        (operation.Description is { Length: > 0 } more ? $"\n\n{more}" : "");
+                }
+
+                return Task.CompletedTask;
+            });
             options.AddDocumentTransformer((document, _, _) =>
             {
+                document.Components ??= new OpenApiComponents();
+                document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+                document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+                {
+                    Type = SecuritySchemeType.Http,
+                    Scheme = "bearer",
+                    Description = "An API key (oms_…) from POST /api/v1/api-keys or the bootstrap setting, or a JWT of the configured identity provider.",
+                };
                 Complete(document);
                 return Task.CompletedTask;
             });
@@ -99,8 +132,9 @@ public static class ApiReference
 
     public static void MapApiReference(this WebApplication app)
     {
-        app.MapOpenApi();
-        app.MapScalarApiReference("/docs", options => options.WithTitle("Oms.Orleans API"));
+        // Open: a client learns the API, and the bearer scheme it declares, before it has a key.
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference("/docs", options => options.WithTitle("Oms.Orleans API")).AllowAnonymous();
     }
 
     private static void Complete(OpenApiDocument document)
@@ -141,6 +175,7 @@ public static class ApiReference
                             Type = query.Type,
                             Minimum = query.Min?.ToString(System.Globalization.CultureInfo.InvariantCulture),
                             Maximum = query.Max?.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                            Pattern = query.Pattern,
                         },
                     });
                 }
@@ -195,6 +230,13 @@ public static class ApiReference
         {
             Add(StatusCodes.Status413PayloadTooLarge, $"The body is over {JsonBody.MaxBytes} bytes.");
             Add(StatusCodes.Status415UnsupportedMediaType, "The body is not application/json.");
+        }
+
+        if (operation.Security is { Count: > 0 })
+        {
+            Add(StatusCodes.Status401Unauthorized, "No credential, or one that is unknown, expired or revoked.");
+            Add(StatusCodes.Status403Forbidden, "The credential's role, channel or location does not allow this; missing says which.");
+            Add(StatusCodes.Status429TooManyRequests, "The credential's rate limit is spent; Retry-After says when to retry.");
         }
 
         Add(StatusCodes.Status503ServiceUnavailable, "The order management cluster is unavailable; retry shortly.");

@@ -1,4 +1,5 @@
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts.Locations;
 
 namespace Oms.Api.Locations;
@@ -30,14 +31,15 @@ public static class LocationEndpoints
             var view = LocationProfile.ToView(location);
             return created ? TypedResults.Created($"/api/v1/locations/{locationId}", view) : TypedResults.Ok(view);
         })
+        .RequireAuthorization(Policies.LocationsWrite)
         .Accepts<LocationRequest>("application/json")
         .Produces<LocationView>(StatusCodes.Status200OK)
         .Produces<LocationView>(StatusCodes.Status201Created)
         .ProducesProblem(StatusCodes.Status400BadRequest);
 
-        group.MapGet("/{locationId}", async (string locationId, IGrainFactory grains) =>
+        group.MapGet("/{locationId}", async (string locationId, HttpContext http, IGrainFactory grains) =>
         {
-            if (Problems.InvalidId("locationId", locationId) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }
@@ -47,13 +49,18 @@ public static class LocationEndpoints
                 ? Problems.NotFound("locationId", $"location '{locationId}' is not registered.")
                 : TypedResults.Ok(LocationProfile.ToView(location));
         })
+        .RequireAuthorization(Policies.LocationsRead)
         .Produces<LocationView>()
         .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapGet("/", async (IGrainFactory grains) =>
+        group.MapGet("/", async (HttpContext http, IGrainFactory grains) =>
         {
             var all = await grains.GetGrain<ILocationDirectoryGrain>(ILocationDirectoryGrain.Key).List();
-            return TypedResults.Ok(new LocationList([.. all.Select(LocationProfile.ToView)]));
-        });
+            var credential = http.Credential();
+            return TypedResults.Ok(new LocationList([.. all.Where(l => credential.Role != Oms.Contracts.Security.ApiRole.Store || credential.MayActAt(l.LocationId))
+                .Select(LocationProfile.ToView)]));
+        })
+        .RequireAuthorization(Policies.LocationsRead)
+        .Produces<LocationList>();
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using System.Text.Json;
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
@@ -8,9 +9,11 @@ using Oms.Grains;
 
 namespace Oms.Api.Orders;
 
-public sealed record CancelRequest(string Reason, IReadOnlyList<CancelLine>? Lines = null, string? Actor = null);
+/// <summary>Who cancels is the credential, never a field of the body.</summary>
+public sealed record CancelRequest(string Reason, IReadOnlyList<CancelLine>? Lines = null);
 
-public sealed record NoteRequest(string Text, string Author);
+/// <param name="Author">Display text (the care agent's name) shown beside the credential that wrote the note.</param>
+public sealed record NoteRequest(string Text, string? Author = null);
 
 public sealed record CustomerOrdersResponse(string CustomerId, IReadOnlyList<CustomerOrder> Orders);
 
@@ -18,6 +21,7 @@ public static class OrderEndpoints
 {
     public const int MaxReasonLength = 500;
     public const int MaxNoteLength = 2_000;
+    private const int MaxCustomerOrders = 5_000;
 
     /// <summary>The 409 for a reservation (no line) or a line's stock hold that checkout cannot use.</summary>
     public static ProblemHttpResult UnusableHold(OrderRequest request, string? lineId, string message) =>
@@ -48,12 +52,18 @@ public static class OrderEndpoints
                 return Problems.Invalid("Idempotency-Key", "is required (or give an orderId in the body), so a retried checkout cannot place a second order.");
             }
 
+            (request, var refused) = OrderScopes.Place(http, request!);
+            if (refused is not null)
+            {
+                return refused;
+            }
+
             var command = OrderRequests.ToCommand(request!);
             var orderId = request!.OrderId;
             if (key is not null)
             {
-                // The key is the caller's, not global: scoped to the channel (and to the credential, once there are).
-                var scope = JsonNamingPolicy.CamelCase.ConvertName(command.Channel.ToString());
+                // The key is the caller's, not global: scoped to the channel and the credential, as a payment API scopes it.
+                var scope = $"{JsonNamingPolicy.CamelCase.ConvertName(command.Channel.ToString())}|{http.Credential().Actor}";
                 var claim = await grains.GetGrain<ICheckoutKeyGrain>(CheckoutKeys.CheckoutKeyGrainKey(scope, key))
                     .Claim(OrderRequests.Fingerprint(command, orderId), orderId);
                 if (!claim.SameRequest)
@@ -82,6 +92,7 @@ public static class OrderEndpoints
                     }),
             };
         })
+        .RequireAuthorization(Policies.OrdersPlace)
         .Accepts<OrderRequest>("application/json")
         .Produces<OrderView>(StatusCodes.Status201Created)
         .Produces<OrderView>(StatusCodes.Status200OK)
@@ -89,17 +100,16 @@ public static class OrderEndpoints
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        orders.MapGet("/{orderId}", async (string orderId, IGrainFactory grains) =>
+        orders.MapGet("/{orderId}", async (string orderId, HttpContext http, IGrainFactory grains) =>
         {
             if (Problems.InvalidId("orderId", orderId) is { } badId)
             {
                 return (IResult)badId;
             }
 
-            return await grains.GetGrain<IOrderGrain>(orderId).Get() is { } view
-                ? TypedResults.Ok(view)
-                : Problems.NotFound("orderId", $"order '{orderId}' does not exist.");
+            return await OrderScopes.Visible(http, grains, orderId) is { } view ? TypedResults.Ok(view) : OrderScopes.NotFound(orderId);
         })
+        .RequireAuthorization(Policies.OrdersRead)
         .Produces<OrderView>()
         .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -119,8 +129,8 @@ public static class OrderEndpoints
 
             var request = body.Value!;
 
-            // The reason and actor go onto the timeline that care agents read, so no control characters, as elsewhere.
-            if ((FieldError.ForText("reason", request.Reason, MaxReasonLength) ?? FieldError.ForText("actor", request.Actor, 100, required: false)) is { } badText)
+            // The reason goes onto the timeline that care agents read, so no control characters, as elsewhere.
+            if (FieldError.ForText("reason", request.Reason, MaxReasonLength) is { } badText)
             {
                 return Problems.Invalid(badText);
             }
@@ -130,9 +140,15 @@ public static class OrderEndpoints
                 return Problems.Invalid("lines", "leave it out to cancel everything, or list at least one line.");
             }
 
+            // Another channel's order does not exist for this caller, exactly as an unknown id.
+            if (await OrderScopes.Visible(http, grains, orderId) is null)
+            {
+                return OrderScopes.NotFound(orderId);
+            }
+
             // Without a key every request is its own cancellation: two identical partial cancels mean two units.
             var result = await grains.GetGrain<IOrderGrain>(orderId).Cancel(new CancelOrder(
-                key ?? Guid.NewGuid().ToString("N"), request.Reason, request.Lines, request.Actor ?? "api"));
+                key ?? Guid.NewGuid().ToString("N"), request.Reason, request.Lines, http.Credential().Actor));
             return result.Outcome switch
             {
                 CancelOutcome.Cancelled or CancelOutcome.Replayed => TypedResults.Ok(result.Order),
@@ -142,6 +158,7 @@ public static class OrderEndpoints
                 _ => Problems.Invalid(result.Field!, result.Message!),
             };
         })
+        .RequireAuthorization(Policies.OrdersCancel)
         .Accepts<CancelRequest>("application/json")
         .Produces<OrderView>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -166,20 +183,26 @@ public static class OrderEndpoints
                 return Problems.Invalid("text", $"must be 1 to {MaxNoteLength} characters.");
             }
 
-            if (string.IsNullOrWhiteSpace(body.Value.Author) || body.Value.Author.Length > 100)
+            if (FieldError.ForText("author", body.Value.Author, 100, required: false) is { } badAuthor)
             {
-                return Problems.Invalid("author", "must be 1 to 100 characters.");
+                return Problems.Invalid(badAuthor);
+            }
+
+            if (await OrderScopes.Visible(http, grains, orderId) is null)
+            {
+                return OrderScopes.NotFound(orderId);
             }
 
             return await grains.GetGrain<IOrderGrain>(orderId).AddNote(body.Value.Text, body.Value.Author) is { } view
                 ? TypedResults.Ok(view)
-                : Problems.NotFound("orderId", $"order '{orderId}' does not exist.");
+                : OrderScopes.NotFound(orderId);
         })
+        .RequireAuthorization(Policies.OrderNotes)
         .Accepts<NoteRequest>("application/json")
         .Produces<OrderView>()
         .ProducesProblem(StatusCodes.Status404NotFound);
 
-        app.MapGet("/api/v1/customers/{customerId}/orders", async (string customerId, string? limit, IGrainFactory grains) =>
+        app.MapGet("/api/v1/customers/{customerId}/orders", async (string customerId, string? limit, HttpContext http, IGrainFactory grains) =>
         {
             if (Problems.InvalidId("customerId", customerId) is { } badId)
             {
@@ -192,8 +215,13 @@ public static class OrderEndpoints
                 return Problems.Invalid("limit", "must be a whole number between 1 and 500.");
             }
 
-            return TypedResults.Ok(new CustomerOrdersResponse(customerId, await grains.GetGrain<ICustomerGrain>(customerId).ListOrders(pageSize)));
+            // A storefront sees the customer's orders of its own channels only; the filter runs before the page is cut.
+            var credential = http.Credential();
+            var all = await grains.GetGrain<ICustomerGrain>(customerId).ListOrders(credential.SeesEveryChannel ? pageSize : MaxCustomerOrders);
+            return TypedResults.Ok(new CustomerOrdersResponse(customerId,
+                [.. all.Where(o => credential.SeesEveryChannel || (o.Channel is { } c && credential.Channels.Contains(c))).Take(pageSize)]));
         })
+        .RequireAuthorization(Policies.CustomerOrders)
         .WithTags("Orders")
         .Produces<CustomerOrdersResponse>();
     }

@@ -25,7 +25,8 @@ public sealed record OrderRequest(
     IReadOnlyList<OrderLineDto> Lines,
     DeliveryDto Delivery,
     string? OrderId = null,
-    string? ReservationId = null);
+    string? ReservationId = null,
+    string? StoreLocationId = null);
 
 public static class OrderRequests
 {
@@ -44,10 +45,16 @@ public static class OrderRequests
     {
         var badId = (r.OrderId is not null ? FieldError.ForId("orderId", r.OrderId) : null)
             ?? (r.ReservationId is not null ? FieldError.ForId("reservationId", r.ReservationId) : null)
+            ?? (r.StoreLocationId is not null ? FieldError.ForId("storeLocationId", r.StoreLocationId) : null)
             ?? FieldError.ForId("customer.customerId", r.Customer.CustomerId);
         if (badId is not null)
         {
             return badId;
+        }
+
+        if (r.StoreLocationId is not null && r.Channel != OrderChannel.Store)
+        {
+            return new FieldError("storeLocationId", "names the boutique of an order placed in store; only for channel 'store'.");
         }
 
         var badCustomer = (r.Customer.Email is not null ? FieldError.ForEmail("customer.email", r.Customer.Email) : null)
@@ -74,7 +81,8 @@ public static class OrderRequests
         new Delivery(r.Delivery.Method,
             r.Delivery.Address is { } a ? new DeliveryAddress(a.Line1, a.City, a.PostalCode, a.CountryCode.ToUpperInvariant(), a.Latitude, a.Longitude) : null,
             r.Delivery.PickupLocationId),
-        r.ReservationId);
+        r.ReservationId,
+        r.StoreLocationId);
 
     /// <summary>
     /// What an idempotency key is bound to: the whole request as sent, its order id included, so a reuse of the key

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts.Reservations;
 using Oms.Grains;
 using Oms.Grains.Reservations;
@@ -18,7 +19,7 @@ public static class ReservationEndpoints
 {
     public static void MapReservations(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/reservations").WithTags("Reservations");
+        var group = app.MapGroup("/api/v1/reservations").WithTags("Reservations").RequireAuthorization(Policies.Reservations);
 
         group.MapPost("/", async (HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Api.Orders;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
@@ -62,6 +63,7 @@ public static class SourcingEndpoints
             await grains.GetGrain<ISourcingProfileGrain>(profileId).Put(profile);
             return TypedResults.Ok(profile);
         })
+        .RequireAuthorization(Policies.SourcingProfiles)
         .Accepts<SourcingProfileRequest>("application/json")
         .Produces<SourcingProfile>()
         .ProducesProblem(StatusCodes.Status400BadRequest);
@@ -70,6 +72,7 @@ public static class SourcingEndpoints
             ProfileIds.Contains(profileId)
                 ? (IResult)TypedResults.Ok(await grains.GetGrain<ISourcingProfileGrain>(profileId).Get())
                 : Problems.NotFound("profileId", ProfileIdRule))
+        .RequireAuthorization(Policies.SourcingProfiles)
         .Produces<SourcingProfile>()
         .ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -88,6 +91,8 @@ public static class SourcingEndpoints
                 ? OrderEndpoints.UnusableHold(request!, refusal.LineId, refusal.Message)
                 : TypedResults.Ok(new SimulationResponse(result.Fulfilments, result.Unsourced));
         })
+        .RequireAuthorization(Policies.SourcingSimulate)
+        .WithMetadata(ReadOnlyEndpoint.Instance)
         .Accepts<OrderRequest>("application/json")
         .Produces<SimulationResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)

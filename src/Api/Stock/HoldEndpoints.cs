@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts;
 using Oms.Contracts.Stock;
 using Oms.Grains;
@@ -29,11 +30,12 @@ public static class HoldEndpoints
 {
     public static void MapStockHolds(this IEndpointRouteBuilder app)
     {
-        var holds = app.MapGroup("/api/v1/locations/{locationId}/stock/{sku}/holds").WithTags("Stock holds");
+        var holds = app.MapGroup("/api/v1/locations/{locationId}/stock/{sku}/holds").WithTags("Stock holds")
+            .RequireAuthorization(Policies.Holds);
 
         holds.MapPost("/", async (string locationId, string sku, HttpContext http, IGrainFactory grains, TimeProvider clock, CancellationToken ct) =>
         {
-            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku)) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }
@@ -74,9 +76,10 @@ public static class HoldEndpoints
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
 
-        holds.MapGet("/{holdId}", async (string locationId, string sku, string holdId, IGrainFactory grains) =>
+        holds.MapGet("/{holdId}", async (string locationId, string sku, string holdId, HttpContext http, IGrainFactory grains) =>
         {
-            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Problems.InvalidId("holdId", holdId)) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Problems.InvalidId("holdId", holdId)
+                ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }
@@ -90,9 +93,10 @@ public static class HoldEndpoints
         .ProducesProblem(StatusCodes.Status404NotFound);
 
         // Idempotent: releasing again, or after expiry, answers with the hold as it ended.
-        holds.MapDelete("/{holdId}", async (string locationId, string sku, string holdId, IGrainFactory grains) =>
+        holds.MapDelete("/{holdId}", async (string locationId, string sku, string holdId, HttpContext http, IGrainFactory grains) =>
         {
-            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Problems.InvalidId("holdId", holdId)) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Problems.InvalidId("holdId", holdId)
+                ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }

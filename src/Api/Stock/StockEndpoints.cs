@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Oms.Api.Http;
+using Oms.Api.Security;
 using Oms.Contracts;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Stock;
@@ -48,9 +49,9 @@ public static class StockEndpoints
 
         stock.MapPut("/locations/{locationId}/stock", async (string locationId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
         {
-            if (Problems.InvalidId("locationId", locationId) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Access.AtLocation(http, locationId)) is { } notAllowed)
             {
-                return (IResult)badId;
+                return (IResult)notAllowed;
             }
 
             var body = await JsonBody.ReadAsync<StockSnapshotRequest>(http, Validate, ct);
@@ -112,6 +113,7 @@ public static class StockEndpoints
 
             return TypedResults.Ok(new StockSnapshotResponse(locationId, request.Sequence, applied, ignored, [.. results.Select(r => r.Level)]));
         })
+        .RequireAuthorization(Policies.StockFeeds)
         .Accepts<StockSnapshotRequest>("application/json")
         .Produces<StockSnapshotResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -127,6 +129,10 @@ public static class StockEndpoints
             }
 
             var request = body.Value!;
+            if (Access.AtLocation(http, request.LocationId) is { } elsewhere)
+            {
+                return elsewhere;
+            }
 
             var result = await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(request.LocationId, request.Sku))
                 .ApplyAdjustment(request.AdjustmentId, request.Delta, request.Reason);
@@ -138,15 +144,16 @@ public static class StockEndpoints
                 _ => TypedResults.Ok(new AdjustmentResponse(request.AdjustmentId, result.Outcome, result.Level)),
             };
         })
+        .RequireAuthorization(Policies.StockFeeds)
         .Accepts<AdjustmentRequest>("application/json")
         .Produces<AdjustmentResponse>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        stock.MapGet("/locations/{locationId}/stock/{sku}", async (string locationId, string sku, IGrainFactory grains) =>
+        stock.MapGet("/locations/{locationId}/stock/{sku}", async (string locationId, string sku, HttpContext http, IGrainFactory grains) =>
         {
-            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku)) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }
@@ -154,13 +161,14 @@ public static class StockEndpoints
             var (unknown, level) = await Find(grains, locationId, sku);
             return unknown ?? TypedResults.Ok(level);
         })
+        .RequireAuthorization(Policies.StockRead)
         .Produces<StockLevel>()
         .ProducesProblem(StatusCodes.Status404NotFound);
 
         // Reconciliation: the movements behind a position, and a replay that proves the position is their fold.
-        stock.MapGet("/locations/{locationId}/stock/{sku}/ledger", async (string locationId, string sku, string? after, string? limit, IGrainFactory grains) =>
+        stock.MapGet("/locations/{locationId}/stock/{sku}/ledger", async (string locationId, string sku, string? after, string? limit, HttpContext http, IGrainFactory grains) =>
         {
-            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku)) is { } badId)
+            if ((Problems.InvalidId("locationId", locationId) ?? Problems.InvalidId("sku", sku) ?? Access.AtLocation(http, locationId)) is { } badId)
             {
                 return (IResult)badId;
             }
@@ -181,6 +189,7 @@ public static class StockEndpoints
             return (await Find(grains, locationId, sku)).Unknown
                 ?? TypedResults.Ok(await grains.GetGrain<IStockItemGrain>(Ids.StockItemKey(locationId, sku)).GetLedger(afterSequence, pageSize));
         })
+        .RequireAuthorization(Policies.StockRead)
         .Produces<LedgerPage>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound);
@@ -202,6 +211,8 @@ public static class StockEndpoints
                 result.Sku, result.LocationId, result.Consistent ? "consistent" : "inconsistent", result.Sequence, result.Live, result.Replayed,
                 result.Anomalies ?? []));
         })
+        .RequireAuthorization(Policies.StockVerify)
+        .WithMetadata(ReadOnlyEndpoint.Instance)
         .Produces<VerifyResponse>()
         .ProducesProblem(StatusCodes.Status404NotFound);
     }

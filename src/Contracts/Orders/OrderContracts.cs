@@ -59,7 +59,8 @@ public sealed record PlaceOrder(
     [property: Id(1)] Customer Customer,
     [property: Id(2)] IReadOnlyList<OrderLine> Lines,
     [property: Id(3)] Delivery Delivery,
-    [property: Id(4)] string? ReservationId);
+    [property: Id(4)] string? ReservationId,
+    [property: Id(5)] string? StoreLocationId = null);
 
 [GenerateSerializer, Immutable, Alias("oms.LineAllocation")]
 public sealed record LineAllocation([property: Id(0)] string LocationId, [property: Id(1)] int Quantity);
@@ -81,7 +82,9 @@ public sealed record TimelineEvent(
     [property: Id(0)] DateTimeOffset At,
     [property: Id(1)] string Type,
     [property: Id(2)] string Actor,
-    [property: Id(3)] string Details);
+    [property: Id(3)] string Details,
+    [property: Id(4)] string? ActorName = null,
+    [property: Id(5)] string? Author = null);
 
 [GenerateSerializer, Immutable, Alias("oms.OrderView")]
 public sealed record OrderView(
@@ -94,7 +97,8 @@ public sealed record OrderView(
     [property: Id(6)] IReadOnlyList<Fulfilment> Fulfilments,
     [property: Id(7)] IReadOnlyList<TimelineEvent> Timeline,
     [property: Id(8)] DateTimeOffset CreatedAt,
-    [property: Id(9)] string? ReservationId);
+    [property: Id(9)] string? ReservationId,
+    [property: Id(10)] string? StoreLocationId = null);
 
 [GenerateSerializer, Alias("oms.PlaceOrderOutcome")]
 public enum PlaceOrderOutcome
@@ -153,18 +157,19 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<CancelResult> Cancel(CancelOrder request);
 
     [Alias("AddNote")]
-    Task<OrderView?> AddNote(string text, string author);
+    Task<OrderView?> AddNote(string text, string? author);
 }
 
+/// <param name="Channel">Null for orders listed before channels were recorded: shown only to roles that see every channel.</param>
 [GenerateSerializer, Immutable, Alias("oms.CustomerOrder")]
-public sealed record CustomerOrder([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset CreatedAt);
+public sealed record CustomerOrder([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset CreatedAt, [property: Id(2)] OrderChannel? Channel = null);
 
 /// <summary>A customer's orders, kept by the order grains, so care can list them without a scan.</summary>
 [Alias("oms.ICustomerGrain")]
 public interface ICustomerGrain : IGrainWithStringKey
 {
     [Alias("AddOrder")]
-    Task AddOrder(string orderId, DateTimeOffset createdAt);
+    Task AddOrder(string orderId, DateTimeOffset createdAt, OrderChannel channel);
 
     [Alias("ListOrders")]
     Task<IReadOnlyList<CustomerOrder>> ListOrders(int limit);

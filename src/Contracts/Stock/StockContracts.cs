@@ -104,7 +104,8 @@ public sealed record LedgerEntry(
     [property: Id(4)] DateTimeOffset At,
     [property: Id(5)] DateTimeOffset? ExpiresAt,
     [property: Id(6)] int? SafetyStock,
-    [property: Id(7)] long? FeedSequence);
+    [property: Id(7)] long? FeedSequence,
+    [property: Id(8)] string Actor = "system");
 
 [GenerateSerializer, Immutable, Alias("oms.LedgerPage")]
 public sealed record LedgerPage(

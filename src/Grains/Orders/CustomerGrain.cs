@@ -11,14 +11,14 @@ public sealed class CustomerState
 public sealed class CustomerGrain(
     [PersistentState("customer", OmsStorage.Name)] IPersistentState<CustomerState> state) : Grain, ICustomerGrain
 {
-    public async Task AddOrder(string orderId, DateTimeOffset createdAt)
+    public async Task AddOrder(string orderId, DateTimeOffset createdAt, OrderChannel channel)
     {
         if (state.State.Orders.Any(o => o.OrderId == orderId))
         {
             return;
         }
 
-        state.State.Orders.Add(new CustomerOrder(orderId, createdAt));
+        state.State.Orders.Add(new CustomerOrder(orderId, createdAt, channel));
         state.State.Orders.Sort((a, b) => b.CreatedAt != a.CreatedAt ? b.CreatedAt.CompareTo(a.CreatedAt) : string.CompareOrdinal(a.OrderId, b.OrderId));
         await state.WriteStateAsync();
     }

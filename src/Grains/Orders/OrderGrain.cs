@@ -41,7 +41,7 @@ public sealed class OrderGrain(
             if (S.Status == OrderStatus.Pending && S.Exists)
             {
                 logger.LogWarning("Order {Order} found mid-checkout; rolling back", OrderId);
-                await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+                await RollBack(FailureKind.Interrupted, "checkout interrupted; every allocation rolled back");
             }
             else if (S.PendingTargets is { } targets)
             {
@@ -64,7 +64,7 @@ public sealed class OrderGrain(
             {
                 // Only reachable if a checkout's failure left its plan in this activation: what is durable
                 // decides, never memory, so undo whatever the plan may have placed and try again.
-                await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+                await RollBack(FailureKind.Interrupted, "checkout interrupted; every allocation rolled back");
             }
 
             if (S.Status == OrderStatus.Failed && S.Failure is FailureKind.Short or FailureKind.ReservationUnusable)
@@ -76,7 +76,7 @@ public sealed class OrderGrain(
             {
                 // The replay of an acknowledged order; the customer index is written after the order, so a
                 // failure between the two is repaired here.
-                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt);
+                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel);
                 return new(PlaceOrderOutcome.Replayed, S.View(OrderId), [], null);
             }
 
@@ -89,7 +89,7 @@ public sealed class OrderGrain(
         S.CreatedAt = S.CreatedAt == default ? now : S.CreatedAt;
         S.Failure = FailureKind.None;
         S.Unsourced = [];
-        S.Log(now, "received", Actor(request), $"{request.Lines.Count} lines, {JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString())}");
+        S.Log(now, "received", $"{request.Lines.Count} lines, {JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString())}");
 
         var reserved = new Dictionary<string, ReservationLine>(StringComparer.Ordinal);
         string? reservationHold = null;
@@ -108,7 +108,7 @@ public sealed class OrderGrain(
                 reserved[line.Sku] = line;
             }
 
-            S.Log(clock.GetUtcNow(), "reservationConsumed", "system", reservationId);
+            S.Log(clock.GetUtcNow(), "reservationConsumed", reservationId);
         }
 
         if (!S.HoldsVerified && await _sourcing.UnusableHold(request) is { } unusable)
@@ -151,17 +151,17 @@ public sealed class OrderGrain(
             if (await AllocateAll())
             {
                 S.Status = OrderStatus.Allocated;
-                S.Log(clock.GetUtcNow(), "allocated", "system",
+                S.Log(clock.GetUtcNow(), "allocated",
                     string.Join("; ", S.Fulfilments.Select(f => $"{f.FulfilmentId} {f.Mode} from {f.LocationId}")));
                 await state.WriteStateAsync();
                 await StopWatching();
-                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt);
+                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel);
                 return new(PlaceOrderOutcome.Created, S.View(OrderId), [], null);
             }
 
             // Someone else took units the views still showed: put ours back and source again on fresher figures.
             await Undo();
-            S.Log(clock.GetUtcNow(), "resourcing", "system", $"attempt {attempt} lost a race for stock");
+            S.Log(clock.GetUtcNow(), "resourcing", $"attempt {attempt} lost a race for stock");
             await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
         }
 
@@ -209,7 +209,7 @@ public sealed class OrderGrain(
         }
 
         S.Cancellations[request.CancellationId] = fingerprint;
-        S.Log(now, "cancelled", request.Actor, $"{request.Reason}: " + (request.Lines is null ? "all remaining units"
+        S.Log(now, "cancelled", $"{request.Reason}: " + (request.Lines is null ? "all remaining units"
             : string.Join(", ", request.Lines.Select(l => $"line {l.LineId} x{l.Quantity}"))));
         S.PendingTargets = targets;
 
@@ -219,14 +219,14 @@ public sealed class OrderGrain(
         return new(CancelOutcome.Cancelled, S.View(OrderId), null, null);
     }
 
-    public async Task<OrderView?> AddNote(string text, string author)
+    public async Task<OrderView?> AddNote(string text, string? author)
     {
         if (!S.Exists || S.Status is OrderStatus.Failed or OrderStatus.Pending)
         {
             return null;
         }
 
-        S.Log(clock.GetUtcNow(), "note", author, text);
+        S.Log(clock.GetUtcNow(), "note", text, author);
         await state.WriteStateAsync();
         return S.View(OrderId);
     }
@@ -240,7 +240,7 @@ public sealed class OrderGrain(
 
         if (S.Status == OrderStatus.Pending)
         {
-            await RollBack(FailureKind.Interrupted, "system", "checkout interrupted; every allocation rolled back");
+            await RollBack(FailureKind.Interrupted, "checkout interrupted; every allocation rolled back");
         }
 
         await StopWatching();
@@ -296,12 +296,12 @@ public sealed class OrderGrain(
         await Task.WhenAll(S.ShipSlots.Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
     }
 
-    private async Task RollBack(FailureKind failure, string actor, string details)
+    private async Task RollBack(FailureKind failure, string details)
     {
         await Undo();
         S.Status = OrderStatus.Failed;
         S.Failure = failure;
-        S.Log(clock.GetUtcNow(), "rolledBack", actor, details);
+        S.Log(clock.GetUtcNow(), "rolledBack", details);
         await state.WriteStateAsync();
         await StopWatching();
     }
@@ -316,7 +316,7 @@ public sealed class OrderGrain(
         S.Status = OrderStatus.Failed;
         S.Failure = failure;
         S.Slices = [];
-        S.Log(clock.GetUtcNow(), "refused", "system", message);
+        S.Log(clock.GetUtcNow(), "refused", message);
         await state.WriteStateAsync();
         await StopWatching();
         return Refused(outcome, message);
@@ -340,8 +340,6 @@ public sealed class OrderGrain(
         GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(slice.LocationId, slice.Sku));
 
     private bool IsBoutique(string locationId) => _boutiques.Contains(locationId);
-
-    private static string Actor(PlaceOrder request) => JsonNamingPolicy.CamelCase.ConvertName(request.Channel.ToString());
 
     private async Task StopWatching()
     {

@@ -1,3 +1,4 @@
+using Oms.Contracts.Security;
 using Oms.Contracts.Orders;
 
 namespace Oms.Grains.Orders;
@@ -50,7 +51,9 @@ public sealed class OrderState
 
     public int AllocatedOf(string lineId) => Slices.Where(s => s.LineId == lineId).Sum(s => s.Quantity);
 
-    public void Log(DateTimeOffset at, string type, string actor, string details) => Timeline.Add(new TimelineEvent(at, type, actor, details));
+    /// <summary>Records an event by the request's actor; <paramref name="author"/> is what a person typed as their name.</summary>
+    public void Log(DateTimeOffset at, string type, string details, string? author = null) =>
+        Timeline.Add(new TimelineEvent(at, type, ActorContext.Current, details, ActorContext.CurrentName, author));
 
     /// <summary>The order's status follows from its lines: all cancelled, some cancelled, or none.</summary>
     public OrderStatus Derive()
@@ -132,5 +135,5 @@ public sealed class OrderState
                 allocated > 0 ? LineStatus.Allocated : LineStatus.Cancelled, allocated, cancelled,
                 [.. Slices.Where(s => s.LineId == l.LineId && s.Quantity > 0).Select(s => new LineAllocation(s.LocationId, s.Quantity))]);
         })],
-        Fulfilments, Timeline, CreatedAt, Request.ReservationId);
+        Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId);
 }

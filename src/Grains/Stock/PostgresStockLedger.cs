@@ -44,6 +44,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         var safetyStocks = new int?[count];
         var feedSequences = new long?[count];
         var customers = new string?[count];
+        var actors = new string?[count];
         for (var i = 0; i < count; i++)
         {
             var m = movements[i];
@@ -61,14 +62,15 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
             safetyStocks[i] = m.SafetyStock;
             feedSequences[i] = m.FeedSequence;
             customers[i] = m.CustomerId;
+            actors[i] = m.Actor;
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id)
-            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id
-            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences, @customers)
-                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id)
+            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor)
+            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id, m.actor
+            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences, @customers, @actors)
+                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor)
             """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("batch", expectedSequence + 1);
@@ -81,6 +83,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         command.Parameters.Add(new NpgsqlParameter("safety_stocks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = safetyStocks });
         command.Parameters.Add(new NpgsqlParameter("feed_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = feedSequences });
         command.Parameters.Add(new NpgsqlParameter("customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = customers });
+        command.Parameters.Add(new NpgsqlParameter("actors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = actors });
         if (deadline is { } change)
         {
             // Same round trip and same implicit transaction: the index never runs ahead of the ledger.
@@ -161,7 +164,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         return await ReadMovements(command, cancellationToken);
     }
 
-    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id";
+    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor";
 
     private static async Task<List<StockMovement>> ReadAll(
         NpgsqlConnection connection, string key, long afterSequence, CancellationToken cancellationToken, int limit = int.MaxValue)
@@ -190,7 +193,8 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
                 reader.IsDBNull(5) ? null : new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero),
                 reader.IsDBNull(6) ? null : reader.GetInt32(6),
                 reader.IsDBNull(7) ? null : reader.GetInt64(7),
-                reader.IsDBNull(8) ? null : reader.GetString(8)));
+                reader.IsDBNull(8) ? null : reader.GetString(8),
+                reader.IsDBNull(9) ? null : reader.GetString(9)));
         }
 
         return movements;

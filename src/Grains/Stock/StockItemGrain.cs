@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
+using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
 using Oms.Grains.Faults;
 using Orleans.Concurrency;
@@ -239,7 +240,7 @@ public sealed class StockItemGrain(
 
     private static LedgerEntry ToEntry(StockMovement m) => new(
         m.Sequence, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(m.Kind.ToString()), m.Quantity, m.Reference, m.At,
-        m.ExpiresAt, m.SafetyStock, m.FeedSequence);
+        m.ExpiresAt, m.SafetyStock, m.FeedSequence, m.Actor ?? ActorContext.System);
 
     /// <summary>Holds from snapshots older than the placement time was recorded carry none.</summary>
     private static DateTimeOffset? KnownTime(DateTimeOffset? at) => at == default(DateTimeOffset) ? null : at;

@@ -1,3 +1,4 @@
+using Oms.Contracts.Security;
 namespace Oms.Grains.Stock;
 
 /// <summary>
@@ -54,7 +55,8 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
     /// <param name="decide">Checks the rules and records movements on the position; runs when its batch forms.</param>
     public Task<T> Submit<T>(Func<StockPosition, DateTimeOffset, ICollection<StockMovement>, T> decide)
     {
-        var command = new Command<T>(decide);
+        // Captured now: the batch is decided later, outside the caller's request context.
+        var command = new Command<T>(decide, ActorContext.Current);
         _waiting.Enqueue(command);
         if (!_flushing)
         {
@@ -97,7 +99,15 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         Position.ExpireHolds(now, movements);
         foreach (var command in batch)
         {
+            var first = movements.Count;
             command.Decide(Position, now, movements);
+            if (command.Actor != ActorContext.System)
+            {
+                for (var i = first; i < movements.Count; i++)
+                {
+                    movements[i] = movements[i] with { Actor = command.Actor };
+                }
+            }
         }
 
         var deadline = new HoldDeadline(Position.NextExpiry);
@@ -225,14 +235,17 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
     private static long Entries(StockPosition p) =>
         p.OpenHolds + (p.ReleasedHolds?.Count ?? 0) + (p.Allocations?.Count ?? 0) + (p.AppliedAdjustments?.Count ?? 0);
 
-    private abstract class Command
+    private abstract class Command(string actor)
     {
+        public string Actor { get; } = actor;
+
+
         public abstract void Decide(StockPosition position, DateTimeOffset now, ICollection<StockMovement> movements);
         public abstract void Complete();
         public abstract void Fail(Exception exception);
     }
 
-    private sealed class Command<T>(Func<StockPosition, DateTimeOffset, ICollection<StockMovement>, T> decide) : Command
+    private sealed class Command<T>(Func<StockPosition, DateTimeOffset, ICollection<StockMovement>, T> decide, string actor) : Command(actor)
     {
         private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T _value = default!;

@@ -21,7 +21,8 @@ public enum MovementKind
 
 /// <summary>
 /// One ledger entry. <see cref="Quantity"/> is the absolute on hand for a snapshot and the units moved for
-/// every other kind; <see cref="Reference"/> is the feed, adjustment, reservation or order it came from.
+/// every other kind; <see cref="Reference"/> is the feed, adjustment, reservation or order it came from, and
+/// <see cref="Actor"/> the credential whose request caused it (null: the system, such as hold expiry).
 /// </summary>
 /// <remarks>Serializable for Orleans only so the in-memory ledger can live in a grain; the rules never depend on it.</remarks>
 [GenerateSerializer, Immutable, Alias("oms.StockMovement")]
@@ -34,4 +35,5 @@ public sealed record StockMovement(
     [property: Id(5)] DateTimeOffset? ExpiresAt = null,
     [property: Id(6)] int? SafetyStock = null,
     [property: Id(7)] long? FeedSequence = null,
-    [property: Id(8)] string? CustomerId = null);
+    [property: Id(8)] string? CustomerId = null,
+    [property: Id(9)] string? Actor = null);

@@ -55,7 +55,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
     }
 
     /// <summary>The seeded world: ids a mistaken acceptance would visibly change.</summary>
-    private sealed record World(string Warehouse, string Boutique, string[] Skus, string Reservation, string Order, string Customer, string HoldSku, string Hold)
+    private sealed record World(string Warehouse, string Boutique, string[] Skus, string Reservation, string Order, string Customer, string HoldSku, string Hold, string KeyId)
     {
         public IEnumerable<(string Location, string Sku)> Positions =>
             Skus.Select(s => (Warehouse, s)).Concat(Skus.Take(2).Select(s => (Boutique, s)));
@@ -109,8 +109,8 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         }
 
         // Only an operation with no parameter and no body has nothing that can be wrong; a new one must be fuzzed.
-        Assert.Equal(["GET /api/v1/locations"], untouched);
-        Assert.Equal((operations.Count - 1) * casesPerOperation, sent);
+        Assert.Equal(["GET /api/v1/locations", "GET /api/v1/api-keys"], untouched);
+        Assert.Equal((operations.Count - untouched.Count) * casesPerOperation, sent);
     }
 
     private static IEnumerable<Operation> Operations(JsonNode document) =>
@@ -210,7 +210,11 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Created, placed.StatusCode);
         var orderId = (string)JsonNode.Parse(await placed.Content.ReadAsStringAsync())!["orderId"]!;
 
-        return new World(warehouse, boutique, skus, reservation, orderId, customer, skus[2], hold);
+        using var key = await http.PostAsync("/api/v1/api-keys", System.Net.Http.Json.JsonContent.Create(new { name = "fuzz integration", role = "integration" }));
+        Assert.Equal(HttpStatusCode.Created, key.StatusCode);
+        var keyId = (string)JsonNode.Parse(await key.Content.ReadAsStringAsync())!["apiKey"]!["keyId"]!;
+
+        return new World(warehouse, boutique, skus, reservation, orderId, customer, skus[2], hold, keyId);
     }
 
     private static async Task Expect(HttpClient http, HttpMethod method, string url, object body, HttpStatusCode status)
@@ -236,6 +240,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
                 $"/api/v1/locations/{world.Warehouse}/stock/{world.HoldSku}/holds/{world.Hold}",
                 $"/api/v1/locations/{world.Warehouse}", $"/api/v1/locations/{world.Boutique}",
                 $"/api/v1/customers/{world.Customer}/orders", "/api/v1/sourcing/profiles/web-shipToHome",
+                $"/api/v1/api-keys/{world.KeyId}",
             ]);
         var state = new Dictionary<string, string>();
         foreach (var url in reads)
@@ -567,6 +572,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "orderId" => world.Order,
         "customerId" => world.Customer,
         "profileId" => "web-shipToHome",
+        "keyId" => world.KeyId,
         _ => throw new InvalidOperationException($"{operation.Id}: no valid value known for path parameter {name}"),
     };
 
@@ -598,6 +604,8 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "cancelOrder" => """{"reason":"customer changed mind","lines":[{"lineId":"1","quantity":1}]}""",
         "addOrderNote" => """{"text":"Customer asked for gift wrap.","author":"care:agent-7"}""",
         "putSourcingProfile" => profile,
+        "createApiKey" => """{"name":"fuzz storefront","role":"storefront","channels":["web"],"locationIds":[],"expiresAt":null}""",
+        "rotateApiKey" => """{"graceSeconds":60}""",
         _ when operation.Body is not null => throw new InvalidOperationException($"{operation.Id}: no valid body known"),
         _ => null,
     };

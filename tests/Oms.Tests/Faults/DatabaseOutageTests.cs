@@ -27,7 +27,7 @@ public sealed class DatabaseOutageTests(PostgresFixture postgres) : IAsyncLifeti
         _database = new DatabaseFaults(postgres.Server, connectionString);
         _cluster = await TestClusters.StartAsync(connectionString, Network.Unique("svc"));
         _factory = ApiFixture.AttachedTo(_cluster);
-        _http = _factory.CreateClient();
+        _http = _factory.CreateAdminClient();
     }
 
     public async Task DisposeAsync()

@@ -43,7 +43,7 @@ public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelpe
         }
 
         var apis = new[] { await processes.StartApi(), await processes.StartApi() };
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) }.WithKey();
         var load = new Load(http, [.. apis.Select(a => a.Url!)]);
         var warehouse = await load.Seed(HotUnits, SpreadSkus, SpreadUnits);
         var expiring = await load.PlaceExpiringHolds(warehouse, 12, ExpiryTtl);

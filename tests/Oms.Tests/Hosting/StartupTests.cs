@@ -13,7 +13,7 @@ public sealed class StartupTests
     {
         await using var processes = new OmsProcesses(connectionString: null);
         var api = processes.StartApiProcess("--Oms:Hosting=client", $"--Orleans:Gateways=127.0.0.1:{OmsProcesses.FreePort()}");
-        using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) };
+        using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) }.WithKey();
 
         var live = await Eventually.Until(() => TryGet(http, "/health/live"), r => r is not null, TimeSpan.FromSeconds(30), $"HTTP opens\n{processes.Logs()}");
         var ready = await http.GetAsync("/health/ready");
@@ -27,16 +27,22 @@ public sealed class StartupTests
     }
 
     [Fact]
-    public async Task With_the_demo_network_ready_means_the_storefront_already_sees_stock()
+    public async Task With_the_demo_network_ready_means_the_storefront_already_sees_stock_with_the_key_the_demo_printed()
     {
         await using var processes = new OmsProcesses(connectionString: null);
         var api = processes.StartApiProcess("--seed-demo", $"--Orleans:SiloPort={OmsProcesses.FreePort()}", $"--Orleans:GatewayPort={OmsProcesses.FreePort()}");
         using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) };
 
         await Eventually.Until(() => TryGet(http, "/health/ready"), r => r?.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(60), $"ready\n{processes.Logs()}");
-        var availability = JsonNode.Parse(await http.GetStringAsync("/api/v1/availability/BAG-001"))!;
+        var printed = System.Text.RegularExpressions.Regex.Matches(api.Output(), @"export (OMS_[A-Z]+_KEY)=(\S+)")
+            .ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        Assert.Equal(["OMS_ADMIN_KEY", "OMS_CARE_KEY", "OMS_INTEGRATION_KEY", "OMS_STOREFRONT_KEY", "OMS_STORE_KEY"], printed.Keys.Order(StringComparer.Ordinal));
 
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/v1/availability/BAG-001")).StatusCode);
+        http.WithKey(printed["OMS_STOREFRONT_KEY"]);
+        var availability = JsonNode.Parse(await http.GetStringAsync("/api/v1/availability/BAG-001"))!;
         Assert.True((int)availability["available"]! > 0, $"ready, but the demo's stock is not visible yet: {availability}");
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("/api/v1/locations")).StatusCode);
     }
 
     private static async Task<HttpResponseMessage?> TryGet(HttpClient http, string path)

@@ -32,7 +32,7 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         Cluster = await TestClusters.StartAsync();
         _factory = AttachedTo(Cluster);
-        Http = _factory.CreateClient();
+        Http = _factory.CreateAdminClient();
     }
 
     /// <summary>
@@ -47,7 +47,7 @@ public sealed class ApiFixture : IAsyncLifetime
             _kestrelFactory = AttachedTo(Cluster).WithWebHostBuilder(web => web.UseUrls("http://127.0.0.1:0"));
             _kestrelFactory.UseKestrel();
             _kestrelFactory.StartServer();
-            _kestrel = _kestrelFactory.CreateClient();
+            _kestrel = _kestrelFactory.CreateAdminClient();
         }
 
         return _kestrel;
@@ -58,6 +58,7 @@ public sealed class ApiFixture : IAsyncLifetime
     {
         web.UseSetting("Oms:Hosting", "external");
         web.UseSetting("Oms:ClickAndCollect:ProfileRefresh", TestClusters.ProfileRefresh.ToString());
+        web.UseSetting("Oms:Security:BootstrapAdminKey", TestKeys.Admin);
         web.ConfigureTestServices(services =>
         {
             services.AddSingleton(cluster.Client);

@@ -115,6 +115,7 @@ public sealed class OmsProcesses(string? connectionString) : IAsyncDisposable
         info.Environment["Orleans__ClusterId"] = _clusterId;
         info.Environment["Orleans__ServiceId"] = _clusterId;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        info.Environment["Oms__Security__BootstrapAdminKey"] = TestKeys.Admin;
         info.Environment["DOTNET_gcServer"] = "0";
 
         var log = Path.Combine(_logs, $"{kind}-{_started.Count}.log");
@@ -172,6 +173,13 @@ public sealed class OmsProcess(string kind, Process process, int siloPort, int g
     public Uri? Url { get; } = url;
     public string LogPath { get; } = logPath;
     public bool Killed { get; private set; }
+
+    /// <summary>Everything the process wrote so far; read while it still writes.</summary>
+    public string Output()
+    {
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        return new StreamReader(stream).ReadToEnd();
+    }
 
     /// <summary>SIGKILL: no shutdown, no goodbye to the cluster, exactly what a crashed node does.</summary>
     public void Kill()

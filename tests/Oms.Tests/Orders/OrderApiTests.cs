@@ -112,8 +112,10 @@ public sealed class OrderApiTests(ApiFixture fixture)
         Assert.Equal(orderId, (string?)(await Json(replay))["orderId"]);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, otherBody.StatusCode);
 
-        var noted = await _http.PostAsJsonAsync($"/api/v1/orders/{orderId}/notes", new { text = "Customer asked for gift wrap.", author = "care:agent-7" });
-        Assert.Equal("care:agent-7", (string?)(await Json(noted))["timeline"]!.AsArray().Last()!["actor"]);
+        // The actor is the credential; what the body calls its author is display text beside it.
+        var noted = await _http.PostAsJsonAsync($"/api/v1/orders/{orderId}/notes", new { text = "Customer asked for gift wrap.", author = "Marie (care)", actor = "someone-else" });
+        var note = (await Json(noted))["timeline"]!.AsArray().Last()!;
+        Assert.Equal(("bootstrap", "Marie (care)"), ((string?)note["actor"], (string?)note["author"]));
         var listed = await Json(await _http.GetAsync("/api/v1/customers/C-1001/orders"));
         Assert.Contains(listed["orders"]!.AsArray(), o => (string?)o!["orderId"] == orderId);
 

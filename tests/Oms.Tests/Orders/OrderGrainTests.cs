@@ -139,6 +139,8 @@ public sealed class OrderGrainTests(ClusterFixture fixture)
         var order = _grains.GetGrain<IOrderGrain>(Network.Unique("ORD"));
         await order.Place(Order("C1", (bag, 3), (scarf, 2)));
 
+        // The API sets the actor from the credential; Orleans carries it to the order and on to its stock items.
+        Oms.Contracts.Security.ActorContext.Set("key:0123456789abcdef", "care console");
         var partial = await order.Cancel(new CancelOrder("CX-1", "customer changed mind", [new CancelLine("1", 2)], "care:agent-7"));
         var replay = await order.Cancel(new CancelOrder("CX-1", "customer changed mind", [new CancelLine("1", 2)], "care:agent-7"));
         var tooMuch = await order.Cancel(new CancelOrder("CX-2", "again", [new CancelLine("1", 2)], "care:agent-7"));
@@ -155,7 +157,9 @@ public sealed class OrderGrainTests(ClusterFixture fixture)
         Assert.Equal((0, 5), ((await Network.Item(_grains, warehouse, bag).GetLevel()).Allocated, (await Network.Item(_grains, warehouse, bag).GetLevel()).Available));
         Assert.Equal(0, (await Network.Item(_grains, warehouse, scarf).GetLevel()).Allocated);
         Assert.Equal(CancelOutcome.NotCancellable, (await order.Cancel(new CancelOrder("CX-4", "again", null, "system"))).Outcome);
-        Assert.Contains((await order.Get())!.Timeline, e => e.Type == "cancelled" && e.Actor == "care:agent-7");
+        Assert.Contains((await order.Get())!.Timeline, e => e.Type == "cancelled" && e.Actor == "key:0123456789abcdef" && e.ActorName == "care console");
+        var ledger = await Network.Item(_grains, warehouse, bag).GetLedger(0, 100);
+        Assert.Contains(ledger.Entries, e => e.Kind == "allocationCancelled" && e.Actor == "key:0123456789abcdef");
     }
 
     [Fact]

@@ -154,8 +154,10 @@ public sealed class PostgresDurabilityTests(PostgresFixture postgres)
         var location = await Network.Location(grains);
         await Network.Stock(grains, location, "BAG", 5);
         await Network.Stock(grains, location, hanging, 5);
-        await Eventually.Until(() => grains.GetGrain<Oms.Contracts.ClickAndCollect.INetworkGrain>(0)
-            .GetAvailability(hanging, Oms.Contracts.ClickAndCollect.AvailabilityView.Online), v => v.Available == 5, TimeSpan.FromSeconds(5), "network view ready");
+        // Sourcing reads the network view, which stock reaches asynchronously: both SKUs must be in it, or the order is refused.
+        foreach (var sku in new[] { "BAG", hanging })
+            await Eventually.Until(() => grains.GetGrain<Oms.Contracts.ClickAndCollect.INetworkGrain>(0)
+                .GetAvailability(sku, Oms.Contracts.ClickAndCollect.AvailabilityView.Online), v => v.Available == 5, TimeSpan.FromSeconds(15), $"network view of {sku} ready");
 
         // Slices are allocated in stock-item key order: BAG is allocated and durable while the scarf stalls.
         _ = grains.GetGrain<Oms.Contracts.Orders.IOrderGrain>("ORD-CRASH").Place(new Oms.Contracts.Orders.PlaceOrder(
@@ -163,7 +165,7 @@ public sealed class PostgresDurabilityTests(PostgresFixture postgres)
             [new("1", "BAG", 2, 10m, "EUR"), new("2", hanging, 1, 10m, "EUR")],
             new Oms.Contracts.Orders.Delivery(Oms.Contracts.Orders.DeliveryMethod.ShipToHome,
                 new Oms.Contracts.Orders.DeliveryAddress("1 Main St", "Paris", null, "FR", 48.86, 2.34), null), null));
-        await Eventually.Until(() => Network.Item(grains, location, "BAG").GetLevel(), l => l.Allocated == 2, TimeSpan.FromSeconds(5), "the first slice is allocated");
+        await Eventually.Until(() => Network.Item(grains, location, "BAG").GetLevel(), l => l.Allocated == 2, TimeSpan.FromSeconds(15), "the first slice is allocated");
 
         await Task.WhenAll(first.Silos.ToList().Select(silo => first.KillSiloAsync(silo)));
         await first.DisposeAsync();

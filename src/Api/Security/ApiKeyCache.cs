@@ -1,0 +1,83 @@
+using Microsoft.Extensions.Options;
+using Oms.Contracts.Security;
+
+namespace Oms.Api.Security;
+
+/// <summary>
+/// This API node's copy of the key registry, so a request's key is checked in memory. It asks the registry for
+/// changes every <see cref="SecurityOptions.KeyRefresh"/>, and applies its own node's changes at once.
+/// </summary>
+public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> options, ILogger<ApiKeyCache> logger) : BackgroundService
+{
+    private sealed record Copy(long Version, IReadOnlyDictionary<string, ApiKeyRecord> Keys);
+
+    private readonly SemaphoreSlim _loading = new(1, 1);
+    private volatile Copy? _copy;
+
+    private IApiKeyRegistryGrain Registry => grains.GetGrain<IApiKeyRegistryGrain>(IApiKeyRegistryGrain.Key);
+
+    public async ValueTask<ApiKeyRecord?> Find(string keyId) => (await Current()).Keys.GetValueOrDefault(keyId);
+
+    public async ValueTask<IReadOnlyCollection<ApiKeyRecord>> All() => [.. (await Current()).Keys.Values];
+
+    /// <summary>A change this node made: visible here before the next refresh brings it from the registry.</summary>
+    public void Apply(ApiKeyRecord key)
+    {
+        if (_copy is { } copy)
+        {
+            var keys = new Dictionary<string, ApiKeyRecord>(copy.Keys, StringComparer.Ordinal) { [key.KeyId] = key };
+            _copy = copy with { Keys = keys };
+        }
+    }
+
+    public async Task Refresh()
+    {
+        var known = _copy?.Version ?? -1;
+        var snapshot = await Registry.Snapshot(known);
+        if (snapshot.Keys is { } keys)
+        {
+            _copy = new Copy(snapshot.Version, keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal));
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.KeyRefresh);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await Refresh();
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // The last copy stays in force: the cluster being unreachable answers 503 for everything else anyway.
+                logger.LogWarning("API keys could not be refreshed: {Reason}", ex.Message);
+            }
+        }
+    }
+
+    private async ValueTask<Copy> Current()
+    {
+        if (_copy is { } copy)
+        {
+            return copy;
+        }
+
+        // The first request on a fresh node waits for the first copy rather than refusing every key.
+        await _loading.WaitAsync();
+        try
+        {
+            if (_copy is null)
+            {
+                await Refresh();
+            }
+
+            return _copy!;
+        }
+        finally
+        {
+            _loading.Release();
+        }
+    }
+}
