@@ -57,7 +57,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, Ti
 
         if (http.Response.Headers.Location.FirstOrDefault() is { Length: <= 512 } location)
         {
-            resources["location"] = location;
+            resources["created"] = location;
         }
 
         var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)";
