@@ -13,6 +13,9 @@ public static class ApiKeyFormat
     private const int KeyIdHexLength = 16;
     private const int SecretBytes = 32;
 
+    /// <summary>Keys this deployment issues are 64 characters; anything beyond this is not one of them.</summary>
+    private const int MaxKeyLength = 200;
+
     /// <summary>Longer tokens are refused before any work: nothing legitimate is that long.</summary>
     public const int MaxTokenLength = 4_096;
 
@@ -24,7 +27,7 @@ public static class ApiKeyFormat
     /// <returns>The key id, or null when the token is not shaped like one of this deployment's keys.</returns>
     public static string? KeyIdOf(string token)
     {
-        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length < Prefix.Length + KeyIdHexLength + 2 || token.Length > 200)
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal) || token.Length < Prefix.Length + KeyIdHexLength + 2 || token.Length > MaxKeyLength)
         {
             return null;
         }
@@ -35,10 +38,24 @@ public static class ApiKeyFormat
 
     public static string Hash(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
 
-    /// <summary>Equal hashes, compared without an early exit, so timing tells nothing about how close a guess was.</summary>
-    public static bool HashMatches(string token, string? expectedHash) =>
-        expectedHash is not null && CryptographicOperations.FixedTimeEquals(
-            Encoding.ASCII.GetBytes(Hash(token)), Encoding.ASCII.GetBytes(expectedHash));
+    /// <summary>
+    /// Equal hashes, compared without an early exit, so timing tells nothing about how close a guess was. On the
+    /// stack: this runs on every request.
+    /// </summary>
+    public static bool HashMatches(string token, string? expectedHash)
+    {
+        Span<byte> expected = stackalloc byte[SHA256.HashSizeInBytes];
+        if (expectedHash is null || token.Length > MaxKeyLength
+            || Convert.FromHexString(expectedHash, expected, out _, out var written) != System.Buffers.OperationStatus.Done || written != expected.Length)
+        {
+            return false;
+        }
+
+        Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
+        Span<byte> actual = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(token, utf8)], actual);
+        return CryptographicOperations.FixedTimeEquals(actual, expected);
+    }
 
     /// <summary>For a configured secret (the bootstrap key): hashing both sides first makes the comparison length-blind.</summary>
     public static bool SameSecret(string token, string configured) =>

@@ -1,0 +1,43 @@
+using Oms.Api.Security;
+
+namespace Oms.Tests.Security;
+
+public sealed class ApiKeyFormatTests
+{
+    [Fact]
+    public void A_new_key_names_its_id_and_only_its_own_hash_matches()
+    {
+        var keyId = ApiKeyFormat.NewKeyId();
+        var key = ApiKeyFormat.NewKey(keyId);
+        var other = ApiKeyFormat.NewKey(keyId);
+
+        Assert.Matches("^oms_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$", key);
+        Assert.Equal(keyId, ApiKeyFormat.KeyIdOf(key));
+        Assert.True(ApiKeyFormat.HashMatches(key, ApiKeyFormat.Hash(key)));
+        Assert.False(ApiKeyFormat.HashMatches(other, ApiKeyFormat.Hash(key)));
+        Assert.False(ApiKeyFormat.HashMatches(key, null));
+        Assert.False(ApiKeyFormat.HashMatches(key, "not hex"));
+        Assert.False(ApiKeyFormat.HashMatches(key, ApiKeyFormat.Hash(key)[..10]));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("oms_")]
+    [InlineData("oms_0123456789abcdef")]
+    [InlineData("oms_0123456789ABCDEF_secret")]
+    [InlineData("oms_0123456789abcdeg_secret")]
+    [InlineData("oms_0123456789abcde_secret")]
+    [InlineData("xyz_0123456789abcdef_secret")]
+    [InlineData("eyJhbGciOiJIUzI1NiJ9.e30.sig")]
+    public void A_token_not_shaped_like_a_key_has_no_key_id(string token) => Assert.Null(ApiKeyFormat.KeyIdOf(token));
+
+    [Fact]
+    public void A_token_longer_than_any_key_is_refused_before_hashing() =>
+        Assert.Null(ApiKeyFormat.KeyIdOf("oms_0123456789abcdef_" + new string('a', 500)));
+
+    [Theory]
+    [InlineData("a.b.c", true)]
+    [InlineData("oms_0123456789abcdef_x.y.z", false)]
+    [InlineData("a.b", false)]
+    public void Only_three_part_tokens_go_to_the_jwt_handler(string token, bool jwt) => Assert.Equal(jwt, BearerToken.LooksLikeJwt(token));
+}
