@@ -131,13 +131,15 @@ public sealed class AuditTests(PostgresFixture postgres)
         await AssertProblem(await shop.GetAsync("/api/v1/audit"), HttpStatusCode.Forbidden, missing: "role");
         await AssertProblem(await anonymous.GetAsync("/api/v1/audit"), HttpStatusCode.Unauthorized);
 
-        // The table refuses rewriting whatever the connection's rights.
+        // The table refuses rewriting, row by row or all at once, whatever the connection's rights.
         var rows = await Count(connectionString);
         Assert.Equal(7, rows);
         var update = await Assert.ThrowsAsync<PostgresException>(() => Execute(connectionString, "UPDATE oms_audit SET actor = 'someone-else'"));
         Assert.Contains("append-only", update.MessageText);
         var delete = await Assert.ThrowsAsync<PostgresException>(() => Execute(connectionString, "DELETE FROM oms_audit"));
         Assert.Contains("append-only", delete.MessageText);
+        var truncate = await Assert.ThrowsAsync<PostgresException>(() => Execute(connectionString, "TRUNCATE oms_audit"));
+        Assert.Contains("append-only", truncate.MessageText);
         Assert.Equal(rows, await Count(connectionString));
         Assert.Equal(ids, (await Entries(admin)).Select(e => (long)e!["auditId"]!));
     }
