@@ -31,7 +31,7 @@ public static class DemoKeys
             var key = ApiKeyFormat.NewKey(demo.KeyId);
             var change = await registry.Reissue(new ApiKeyRecord(demo.KeyId, demo.Name, demo.Role, demo.Channels, demo.LocationIds,
                 clock.GetUtcNow(), null, "demo", ApiKeyFormat.Hash(key)));
-            cache.Apply(change.Key!);
+            await cache.Apply(change.Key!);
             lines.Add($"export {demo.Variable}={key}");
         }
 

@@ -12,6 +12,7 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
     private sealed record Copy(long Version, IReadOnlyDictionary<string, ApiKeyRecord> Keys);
 
     private readonly SemaphoreSlim _loading = new(1, 1);
+    private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile Copy? _copy;
 
     private IApiKeyRegistryGrain Registry => grains.GetGrain<IApiKeyRegistryGrain>(IApiKeyRegistryGrain.Key);
@@ -20,23 +21,47 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
 
     public async ValueTask<IReadOnlyCollection<ApiKeyRecord>> All() => [.. (await Current()).Keys.Values];
 
-    /// <summary>A change this node made: visible here before the next refresh brings it from the registry.</summary>
-    public void Apply(ApiKeyRecord key)
+    /// <summary>
+    /// A change this node made, already saved in the registry: in force here before the endpoint answers. A
+    /// local patch alone was lost when a refresh begun before the change (or the first load, when this node had
+    /// no copy yet) landed after it, so a key just created could be refused, or one just revoked accepted, for
+    /// up to a refresh period; a refresh begun after the change cannot be older than it.
+    /// </summary>
+    public async Task Apply(ApiKeyRecord key)
     {
         if (_copy is { } copy)
         {
             var keys = new Dictionary<string, ApiKeyRecord>(copy.Keys, StringComparer.Ordinal) { [key.KeyId] = key };
             _copy = copy with { Keys = keys };
         }
+
+        try
+        {
+            await Refresh();
+        }
+        catch (Exception ex)
+        {
+            // The change is saved; the periodic refresh brings it if the registry could not be asked just now.
+            logger.LogWarning("API keys could not be refreshed after a change: {Reason}", ex.Message);
+        }
     }
 
+    /// <summary>One at a time, and never back to an older version than the copy holds.</summary>
     public async Task Refresh()
     {
-        var known = _copy?.Version ?? -1;
-        var snapshot = await Registry.Snapshot(known);
-        if (snapshot.Keys is { } keys)
+        await _refreshing.WaitAsync();
+        try
         {
-            _copy = new Copy(snapshot.Version, keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal));
+            var known = _copy?.Version ?? -1;
+            var snapshot = await Registry.Snapshot(known);
+            if (snapshot.Keys is { } keys && snapshot.Version >= known)
+            {
+                _copy = new Copy(snapshot.Version, keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal));
+            }
+        }
+        finally
+        {
+            _refreshing.Release();
         }
     }
 

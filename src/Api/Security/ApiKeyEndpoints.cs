@@ -71,7 +71,7 @@ public static class ApiKeyEndpoints
                 return Problems.Conflict("The key could not be created.", "A key id collided; retry.");
             }
 
-            cache.Apply(change.Key!);
+            await cache.Apply(change.Key!);
             return TypedResults.Created($"/api/v1/api-keys/{keyId}", new ApiKeyIssued(key, View(change.Key!, now)));
         })
         .Accepts<CreateApiKeyRequest>("application/json")
@@ -107,7 +107,7 @@ public static class ApiKeyEndpoints
                 return Problems.NotFound("keyId", $"API key '{keyId}' does not exist.");
             }
 
-            cache.Apply(change.Key);
+            await cache.Apply(change.Key);
             return TypedResults.Ok(View(change.Key, clock.GetUtcNow()));
         })
         .Produces<ApiKeyView>()
@@ -133,14 +133,14 @@ public static class ApiKeyEndpoints
                 .Rotate(keyId, ApiKeyFormat.Hash(key), now.AddSeconds(body.Value!.GraceSeconds));
             return change.Outcome switch
             {
-                ApiKeyChangeOutcome.Done => Issued(),
+                ApiKeyChangeOutcome.Done => await Issued(),
                 ApiKeyChangeOutcome.Revoked => Problems.Conflict("The key cannot be rotated.", "A revoked or expired key stays so; create a new one.", "keyId", "is revoked or expired."),
                 _ => Problems.NotFound("keyId", $"API key '{keyId}' does not exist."),
             };
 
-            IResult Issued()
+            async Task<IResult> Issued()
             {
-                cache.Apply(change.Key!);
+                await cache.Apply(change.Key!);
                 return TypedResults.Ok(new ApiKeyIssued(key, View(change.Key!, now)));
             }
         })

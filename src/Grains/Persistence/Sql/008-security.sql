@@ -31,3 +31,8 @@ $$;
 DROP TRIGGER IF EXISTS tr_oms_audit_append_only ON oms_audit;
 CREATE TRIGGER tr_oms_audit_append_only BEFORE UPDATE OR DELETE ON oms_audit
     FOR EACH ROW EXECUTE FUNCTION oms_audit_append_only();
+
+-- TRUNCATE fires no row trigger, so without this one it would empty the log in one statement.
+DROP TRIGGER IF EXISTS tr_oms_audit_no_truncate ON oms_audit;
+CREATE TRIGGER tr_oms_audit_no_truncate BEFORE TRUNCATE ON oms_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION oms_audit_append_only();
