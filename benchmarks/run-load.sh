@@ -13,6 +13,10 @@
 # LOAD_TIME_LIMIT (590 s: a scenario that could not finish before it is skipped and reported as such),
 # LOAD_SCENARIOS (all; a space-separated subset of health availability hold-hot reserve-hot hold-scarce hold-spread
 # cnc-options checkout-3line, for a quicker run while working on one path).
+#
+# Authentication is on, as in production (issue #11): the API gets a random bootstrap admin key for this run only,
+# which the load tool reads from OMS_API_KEY (never from its command line) for seeding, stocking and read-back; each
+# scenario's measured requests carry a storefront key the tool creates through the API (--mint-storefront-key).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -92,6 +96,10 @@ measure_end() {
     -v s="$M_T" -v e="$t" -v hz="$CLK_TCK" \
     'BEGIN{w=e-s; c=100/hz/w; o=m-a-p-g; if (o<0) o=0; printf "| %s | %.0f | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% |", l, w, a*c, p*c, g*c, o*c, m*c}')")
 }
+
+# 256 random bits, for this run's API only. Exported for the load tool; the API gets it in its own environment.
+BOOTSTRAP_KEY="bench-$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')"
+export OMS_API_KEY=$BOOTSTRAP_KEY
 
 CLK_TCK=$(getconf CLK_TCK)
 CPU_ROWS=()
@@ -182,10 +190,10 @@ SILO_PORT=$(free_port)
 GATEWAY_PORT=$(free_port)
 URL="http://127.0.0.1:$API_PORT"
 CONNECTION_STRING="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=oms"
-API_CMD="ConnectionStrings__Oms=\"$CONNECTION_STRING\" dotnet src/Api/bin/Release/net10.0/Oms.Api.dll --urls $URL --Orleans:SiloPort=$SILO_PORT --Orleans:GatewayPort=$GATEWAY_PORT --Orleans:AdvertisedIPAddress=127.0.0.1"
+API_CMD="ConnectionStrings__Oms=\"$CONNECTION_STRING\" Oms__Security__BootstrapAdminKey=<random per run> dotnet src/Api/bin/Release/net10.0/Oms.Api.dll --urls $URL --Orleans:SiloPort=$SILO_PORT --Orleans:GatewayPort=$GATEWAY_PORT --Orleans:AdvertisedIPAddress=127.0.0.1"
 log "starting the API (co-hosted silo) on $URL"
 # Started from its output directory, which is its content root, so that its appsettings.json (log levels) applies.
-(cd "$API_DIR" && ConnectionStrings__Oms="$CONNECTION_STRING" exec dotnet Oms.Api.dll --urls "$URL" \
+(cd "$API_DIR" && ConnectionStrings__Oms="$CONNECTION_STRING" Oms__Security__BootstrapAdminKey="$BOOTSTRAP_KEY" exec dotnet Oms.Api.dll --urls "$URL" \
   --Orleans:SiloPort="$SILO_PORT" --Orleans:GatewayPort="$GATEWAY_PORT" --Orleans:AdvertisedIPAddress=127.0.0.1) \
   >"$WORK/api.log" 2>&1 &
 API_PID=$!
@@ -200,7 +208,7 @@ log "API ready after ${SECONDS}s"
 
 # --------------------------------------------------------------------------------------------------------- seed
 check_budget "seeding" 60
-SEED_CMD="dotnet run -c Release --project benchmarks/Oms.LoadTest -- --url $URL --seed --catalogue $CATALOGUE --locations $LOCATIONS"
+SEED_CMD="OMS_API_KEY=<bootstrap key> dotnet run -c Release --project benchmarks/Oms.LoadTest -- --url $URL --seed --catalogue $CATALOGUE --locations $LOCATIONS"
 log "seeding: $LOCATIONS locations, $CATALOGUE SKUs at each"
 measure_begin
 timeout "$SEED_TIMEOUT" "${TOOL[@]}" --url "$URL" --seed --catalogue "$CATALOGUE" --locations "$LOCATIONS" | tee "$WORK/seed.log" >&2 \
@@ -223,7 +231,7 @@ SCENARIOS=" ${LOAD_SCENARIOS:-health availability hold-hot reserve-hot hold-scar
 wanted() { [[ $SCENARIOS == *" $1 "* ]]; }
 run_scenario() {
   local label=$1; shift
-  local args=(--url "$URL" --catalogue "$CATALOGUE" --locations "$LOCATIONS" "$@")
+  local args=(--url "$URL" --catalogue "$CATALOGUE" --locations "$LOCATIONS" --mint-storefront-key "$@")
   RESULT=""
   # Warm-up, run, and about 25 s for start-up, stocking and read-back.
   if ((SECONDS + WARMUP + DURATION + 25 > TIME_LIMIT)); then
@@ -232,7 +240,7 @@ run_scenario() {
     OUT_OF_TIME+=("$label")
     return
   fi
-  COMMANDS+=("dotnet run -c Release --project benchmarks/Oms.LoadTest -- ${args[*]}")
+  COMMANDS+=("OMS_API_KEY=<bootstrap key> dotnet run -c Release --project benchmarks/Oms.LoadTest -- ${args[*]}")
   log "$label: $*"
   local rc=0 limit=$((TIME_LIMIT - SECONDS + 10))
   ((limit < SCENARIO_TIMEOUT)) || limit=$SCENARIO_TIMEOUT
@@ -316,6 +324,10 @@ mkdir -p "$(dirname "$OUT")"
   echo "**Everything shares one 2-core machine**: the load generator, the API with its co-hosted Orleans silo, and"
   echo "PostgreSQL compete for the same cores (see the CPU table), so these figures are a floor for the API, not its"
   echo "capacity, and the generator's own CPU use limits what it can offer. Compare them as ratios within this run."
+  echo
+  echo "**Authentication is on** (issue #11): every /api/v1 request carries \`Authorization: Bearer\`. Seeding and read-back"
+  echo "use a random bootstrap admin key set for this run; each scenario's measured requests use a storefront key the"
+  echo "load tool created for it through \`POST /api/v1/api-keys\`. The health scenario is outside /api and needs none."
   echo
   echo "## Results"
   echo

@@ -55,6 +55,12 @@ internal sealed record OrderDelivery(string Method, OrderAddress Address);
 
 internal sealed record OrderAddress(string Line1, string City, string CountryCode, double Latitude, double Longitude);
 
+internal sealed record CreateApiKeyBody(string Name, string Role, IReadOnlyList<string> Channels);
+
+internal sealed record ApiKeyIssuedResponse(string Key, ApiKeyResponse ApiKey);
+
+internal sealed record ApiKeyResponse(string KeyId, string Role);
+
 // Source-generated so that serialising a body on the scheduler's hot loop costs no reflection.
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(LocationBody))]
@@ -66,4 +72,6 @@ internal sealed record OrderAddress(string Line1, string City, string CountryCod
 [JsonSerializable(typeof(VerifyResponse))]
 [JsonSerializable(typeof(AvailabilityResponse))]
 [JsonSerializable(typeof(OrderBody))]
+[JsonSerializable(typeof(CreateApiKeyBody))]
+[JsonSerializable(typeof(ApiKeyIssuedResponse))]
 internal sealed partial class LoadJson : JsonSerializerContext;

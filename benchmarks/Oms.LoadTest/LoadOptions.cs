@@ -24,6 +24,18 @@ internal sealed record LoadOptions
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int RandomSeed { get; init; } = 1;
 
+    /// <summary>Sent as <c>Authorization: Bearer</c> on every request: setup, read-back and, unless
+    /// <see cref="TrafficKey"/> or <see cref="MintStorefrontKey"/> says otherwise, the measured traffic. From the
+    /// environment by default, so that a script need not put a secret on a command line others can read.</summary>
+    public string? Key { get; init; } = FromEnvironment("OMS_API_KEY");
+
+    /// <summary>The key the measured requests carry instead of <see cref="Key"/>.</summary>
+    public string? TrafficKey { get; init; } = FromEnvironment("OMS_TRAFFIC_KEY");
+
+    /// <summary>Create a storefront key (channels web and app) with <see cref="Key"/>, which must then be an admin
+    /// key, and send the measured traffic with it, as a storefront back end would.</summary>
+    public bool MintStorefrontKey { get; init; }
+
     /// <summary>Prefixes the SKUs and reservation ids a run creates, so runs against the same durable store never
     /// see each other's holds and oversell can be counted exactly against what this run seeded.</summary>
     public string RunTag { get; init; } = "r" + DateTime.UtcNow.ToString("MMddHHmmss", CultureInfo.InvariantCulture)
@@ -52,6 +64,11 @@ internal sealed record LoadOptions
           --random-seed N           seed of the request mix (default 1)
           --run-tag TAG             prefix of the SKUs and reservation ids this run creates (default: time-based)
           --markdown FILE           append the results as a markdown table
+          --key KEY                 API key sent as 'Authorization: Bearer KEY' on every request (default: env OMS_API_KEY);
+                                    seeding registers locations, which takes an admin key
+          --traffic-key KEY         another key for the measured requests only (default: env OMS_TRAFFIC_KEY, else --key)
+          --mint-storefront-key     create a storefront key (channels web, app) with the admin --key through
+                                    POST /api/v1/api-keys, and send the measured requests with it
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -102,6 +119,9 @@ internal sealed record LoadOptions
                 "--random-seed" => options with { RandomSeed = ParseInt(arg, Value(), int.MinValue, int.MaxValue) },
                 "--run-tag" => options with { RunTag = ParseTag(Value()) },
                 "--markdown" => options with { Markdown = Value() },
+                "--key" => options with { Key = ParseKey(arg, Value()) },
+                "--traffic-key" => options with { TrafficKey = ParseKey(arg, Value()) },
+                "--mint-storefront-key" => options with { MintStorefrontKey = inline is null || bool.Parse(inline) },
                 "--help" or "-h" => throw new UsageException(null),
                 _ => throw new UsageException($"Unknown option {arg}."),
             };
@@ -117,8 +137,21 @@ internal sealed record LoadOptions
             throw new UsageException("--rate is required with --scenario (0 for closed loop).");
         }
 
+        if (options.MintStorefrontKey && options.Key is null)
+        {
+            throw new UsageException("--mint-storefront-key needs an admin --key (or OMS_API_KEY) to create the key with.");
+        }
+
         return options;
     }
+
+    private static string? FromEnvironment(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
+
+    // Only what an HTTP header value may carry, so that a pasted key with a newline fails here, not on every request.
+    private static string ParseKey(string name, string text) =>
+        text.Length is > 0 and <= 4_096 && text.All(c => c is > ' ' and <= '~')
+            ? text
+            : throw new UsageException($"{name} must be 1 to 4096 visible ASCII characters.");
 
     private static Uri ParseUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"

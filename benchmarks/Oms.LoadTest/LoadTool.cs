@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using Oms.LoadTest.Engine;
 using Oms.LoadTest.Reporting;
 using Oms.LoadTest.Scenarios;
@@ -27,6 +30,7 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
             return 0;
         }
 
+        _trafficKey = await TrafficKeyAsync(cancellationToken).ConfigureAwait(false);
         var names = options.Scenario == "all" ? ScenarioCatalog.Names : [options.Scenario];
         var scenarios = names.Select(n => ScenarioCatalog.Create(n, options, network)).ToList();
         var results = new List<ScenarioResult>();
@@ -47,6 +51,34 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
             : 0;
     }
 
+    private AuthenticationHeaderValue? _trafficKey;
+
+    /// <summary>What the measured requests authenticate with: a storefront key minted for this run, the one given,
+    /// or null to send the client's default (--key). Setup and read-back always use --key.</summary>
+    private async Task<AuthenticationHeaderValue?> TrafficKeyAsync(CancellationToken cancellationToken)
+    {
+        if (!options.MintStorefrontKey)
+        {
+            return options.TrafficKey is { } given ? new AuthenticationHeaderValue("Bearer", given) : null;
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.RequestTimeout);
+        var body = new CreateApiKeyBody($"load test {options.RunTag}", "storefront", ["web", "app"]);
+        using var response = await http.PostAsJsonAsync("/api/v1/api-keys", body, LoadJson.Default.CreateApiKeyBody, timeout.Token).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw new SeedException($"POST /api/v1/api-keys answered {(int)response.StatusCode} (--mint-storefront-key needs an admin --key): " +
+                await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+        }
+
+        var issued = await response.Content.ReadFromJsonAsync(LoadJson.Default.ApiKeyIssuedResponse, timeout.Token).ConfigureAwait(false)
+            ?? throw new SeedException("POST /api/v1/api-keys answered an empty body.");
+        // The key id only: the secret is never printed.
+        log.WriteLine($"measured requests authenticate with storefront key {issued.ApiKey.KeyId}, created for this run");
+        return new AuthenticationHeaderValue("Bearer", issued.Key);
+    }
+
     private async Task<ScenarioResult> RunOneAsync(Scenario scenario, CancellationToken cancellationToken)
     {
         var context = new ScenarioContext(http, options, network, log);
@@ -59,7 +91,7 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
             $"measuring {options.Duration.TotalSeconds:0.#} s{(options.Requests is { } n ? $" or {n} requests" : "")}");
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
-        var recorder = await new LoadRunner(http, options).RunAsync(scenario, cancellationToken).ConfigureAwait(false);
+        var recorder = await new LoadRunner(http, options, _trafficKey).RunAsync(scenario, cancellationToken).ConfigureAwait(false);
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var verdict = await scenario.VerifyAsync(context, cancellationToken).ConfigureAwait(false);

@@ -28,6 +28,11 @@ Console.CancelKeyPress += (_, e) =>
     cancellation.Cancel();
 };
 
+if (options.Key is null)
+{
+    Console.Error.WriteLine("note: no --key or OMS_API_KEY: an API with authentication on answers every /api/v1 request 401.");
+}
+
 var network = new Network(options.Locations, options.Catalogue);
 using var http = CreateClient(options);
 var log = Console.Out;
@@ -66,5 +71,12 @@ static HttpClient CreateClient(LoadOptions options)
     };
 
     // Per-request timeouts are set by the caller, which needs to tell a timeout from a cancelled run.
-    return new HttpClient(handler) { BaseAddress = options.Url, Timeout = Timeout.InfiniteTimeSpan };
+    var client = new HttpClient(handler) { BaseAddress = options.Url, Timeout = Timeout.InfiniteTimeSpan };
+    if (options.Key is { } key)
+    {
+        // A default header: a measured request that carries its own (--traffic-key) keeps that one.
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+    }
+
+    return client;
 }

@@ -40,6 +40,9 @@ public sealed class BenchmarkCluster : IAsyncDisposable
 
     public IGrainFactory Grains => _cluster.Client;
 
+    /// <summary>For an API hosted in front of this cluster (Http/), as the tests' ApiFixture hands it over.</summary>
+    public IClusterClient Client => _cluster.Client;
+
     /// <summary>Appends and movements the silo's ledger has seen: how well group commit actually batched.</summary>
     public CountingStockLedger Ledger => _cluster.Silos[0].ServiceProvider.GetRequiredService<CountingStockLedger>();
 

@@ -1,11 +1,14 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Headers;
 using Oms.LoadTest.Scenarios;
 
 namespace Oms.LoadTest.Engine;
 
 /// <summary>Runs one prepared scenario for warm-up plus duration, in the open or the closed model.</summary>
-internal sealed class LoadRunner(HttpClient http, LoadOptions options)
+/// <param name="trafficKey">The credential the measured requests carry, when it differs from the client's default
+/// (the setup key); one immutable header value shared by every request.</param>
+internal sealed class LoadRunner(HttpClient http, LoadOptions options, AuthenticationHeaderValue? trafficKey = null)
 {
     // How long the drain after the last scheduled request may take beyond the request timeout itself.
     private static readonly TimeSpan DrainGrace = TimeSpan.FromSeconds(2);
@@ -159,6 +162,11 @@ internal sealed class LoadRunner(HttpClient http, LoadOptions options)
         try
         {
             using var message = request.Message;
+            if (trafficKey is not null)
+            {
+                message.Headers.Authorization = trafficKey;
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.RequestTimeout);
             try

@@ -1,0 +1,300 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Claims;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Oms.Api.Security;
+using Oms.Benchmarks.Grains;
+using Oms.Contracts.Orders;
+using Oms.Contracts.Security;
+
+namespace Oms.Benchmarks.Http;
+
+/// <summary>
+/// What issue #11's authentication costs a storefront request, side by side in one run: the real API in-process
+/// (TestServer, no sockets) in front of a one-silo in-memory cluster, once as deployed, with a real storefront API
+/// key on every request, and once as a second host of the same API whose <see cref="IPolicyEvaluator"/> is replaced
+/// by one that hands every request a fixed storefront principal without authenticating or evaluating a policy.
+/// The baseline sends no <c>Authorization</c> header, so the API-key handler returns at its first check. Both hosts
+/// talk to the same cluster; every benchmark has its own SKU, so one's holds never lengthen another's item.
+/// </summary>
+/// <remarks>
+/// In-process toolchain: WebApplicationFactory locates the API through the running assembly's dependency context,
+/// which BenchmarkDotNet's generated out-of-process runner does not carry. Both variants share the process, so the
+/// ratio is fair even if absolute figures include the harness.
+/// </remarks>
+[Config(typeof(Config))]
+[MemoryDiagnoser]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+[MedianColumn]
+// Not sealed: BenchmarkDotNet derives its runner from the benchmark class and refuses sealed ones.
+public class AuthenticationOverheadBenchmarks
+{
+    private const string AdminKey = "bench-bootstrap-admin-key-3b9e1f6a2c4d8e7f5a1b0c9d8e7f6a5b";
+    private const string ReadSku = "BENCH-AUTH-READ";
+    private const string HoldSkuWithKey = "BENCH-AUTH-HOLD-KEY";
+    private const string HoldSkuBaseline = "BENCH-AUTH-HOLD-BASE";
+
+    /// <summary>As in <see cref="StockHoldBenchmarks"/>: the shortest TTL keeps each item's open and remembered
+    /// holds at about one second's worth, so iterations late in the run measure what early ones did.</summary>
+    private const int HoldTtlSeconds = 1;
+
+    private static readonly string Location = BenchmarkCluster.Locations[0].LocationId;
+
+    private BenchmarkCluster _cluster = null!;
+    private WebApplicationFactory<global::Program> _authenticated = null!;
+    private WebApplicationFactory<global::Program> _unauthenticated = null!;
+    private HttpClient _withKey = null!;
+    private HttpClient _baseline = null!;
+    private HttpClient _authenticationOnly = null!;
+    private long _sequence;
+
+    [GlobalSetup]
+    public async Task Setup()
+    {
+        _cluster = await BenchmarkCluster.StartAsync();
+        foreach (var sku in new[] { ReadSku, HoldSkuWithKey, HoldSkuBaseline })
+        {
+            await _cluster.SeedAsync(sku);
+        }
+
+        await _cluster.WaitForAvailabilityAsync(ReadSku);
+
+        _authenticated = Host(_cluster, baseline: false);
+        _unauthenticated = Host(_cluster, baseline: true);
+
+        // A real storefront key, minted as an operator would, through the admin API with the bootstrap key.
+        using var admin = _authenticated.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var created = await admin.PostAsJsonAsync("/api/v1/api-keys", new { name = "benchmark storefront", role = "storefront", channels = new[] { "web", "app" } });
+        var issued = await created.Content.ReadFromJsonAsync<IssuedKey>();
+        if (created.StatusCode != HttpStatusCode.Created || issued?.Key is not { Length: > 0 } key)
+        {
+            throw new InvalidOperationException($"Creating the storefront key answered {(int)created.StatusCode}.");
+        }
+
+        _withKey = _authenticated.CreateClient();
+        _withKey.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        _baseline = _unauthenticated.CreateClient();
+
+        // Paired run only: the key sent to the baseline host (whose cache finds it in the shared registry), so the
+        // API-key handler runs in full and only the policy evaluation is skipped. Splits the cost in two.
+        _authenticationOnly = _unauthenticated.CreateClient();
+        _authenticationOnly.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+
+        // Both paths answer correctly before anything is timed; the first request also fills each host's key cache.
+        await AvailabilityWithKey();
+        await AvailabilityBaseline();
+        await HoldWithKey();
+        await HoldBaseline();
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        _withKey.Dispose();
+        _baseline.Dispose();
+        _authenticationOnly.Dispose();
+        await _authenticated.DisposeAsync();
+        await _unauthenticated.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    [BenchmarkCategory("availability"), Benchmark(Baseline = true)]
+    public Task AvailabilityBaseline() => Read(_baseline);
+
+    [BenchmarkCategory("availability"), Benchmark]
+    public Task AvailabilityWithKey() => Read(_withKey);
+
+    [BenchmarkCategory("hold"), Benchmark(Baseline = true)]
+    public Task HoldBaseline() => Hold(_baseline, HoldSkuBaseline);
+
+    [BenchmarkCategory("hold"), Benchmark]
+    public Task HoldWithKey() => Hold(_withKey, HoldSkuWithKey);
+
+    private static async Task Read(HttpClient http)
+    {
+        using var response = await http.GetAsync($"/api/v1/availability/{ReadSku}");
+        await Expect(response, HttpStatusCode.OK);
+    }
+
+    private async Task Hold(HttpClient http, string sku)
+    {
+        // Fresh every time: a reused id would be answered as already held, timing the lookup instead.
+        var holdId = $"h{Interlocked.Increment(ref _sequence)}";
+        using var content = new StringContent($"{{\"holdId\":\"{holdId}\",\"quantity\":1,\"ttlSeconds\":{HoldTtlSeconds}}}", Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync($"/api/v1/locations/{Location}/stock/{sku}/holds", content);
+        await Expect(response, HttpStatusCode.Created);
+    }
+
+    private static async Task Expect(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        // The body is read either way, as a client would; a wrong answer stops the run rather than being timed.
+        var body = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {body}");
+        }
+    }
+
+    /// <summary>The API as <c>ApiFixture</c> in the tests hosts it: external hosting, handed the cluster's client.</summary>
+    private static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline)
+    {
+        var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
+        {
+            web.UseEnvironment("Production");
+            web.UseSetting("Oms:Hosting", "external");
+            web.UseSetting("Oms:Security:BootstrapAdminKey", AdminKey);
+            web.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+            web.ConfigureTestServices(services =>
+            {
+                services.AddSingleton(cluster.Client);
+                services.AddSingleton<IGrainFactory>(cluster.Client);
+                if (baseline)
+                {
+                    services.AddSingleton<IPolicyEvaluator, FixedStorefront>();
+                    // Ahead of the whole pipeline, so the rate limiter and the audit see the same storefront actor as
+                    // with a key (a request without one would fall in the anonymous, per-address bucket).
+                    services.AddTransient<IStartupFilter, FixedStorefront.Filter>();
+                }
+            });
+        });
+
+        // Starts the host now rather than on the first timed request.
+        _ = factory.Server;
+        return factory;
+    }
+
+    /// <summary>
+    /// The same four requests, interleaved instead of one after another: blocks of <paramref name="perBlock"/>
+    /// baseline requests and as many with the key alternate (ABBA, so neither always goes first), and the ratio
+    /// is taken per pair of adjacent blocks. On a shared machine whose load swings over seconds, BenchmarkDotNet's
+    /// cases (each half a minute, in sequence) see different loads; adjacent blocks a few milliseconds apart see
+    /// nearly the same, so the median of the per-pair ratios is the steadier figure.
+    /// </summary>
+    public static async Task RunPairedAsync(int pairs, int perBlock, TextWriter log)
+    {
+        var bench = new AuthenticationOverheadBenchmarks();
+        await bench.Setup();
+        try
+        {
+            log.WriteLine($"paired run: {pairs} pairs of {perBlock}-request blocks per path, ABBA order, after 5 warm-up pairs");
+            log.WriteLine("| Path | Baseline median (us) | With key median (us) | Median ratio (per pair) | Ratio P25-P75 |");
+            log.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+            await Pair("GET /api/v1/availability/{sku}", bench.AvailabilityBaseline, bench.AvailabilityWithKey);
+            await Pair("POST .../stock/{sku}/holds", bench.HoldBaseline, bench.HoldWithKey);
+            // Key sent and authenticated, policy evaluation skipped: what the header and the API-key handler cost alone.
+            await Pair("availability, authentication only", bench.AvailabilityBaseline, () => Read(bench._authenticationOnly));
+            await Pair("holds, authentication only", bench.HoldBaseline, () => bench.Hold(bench._authenticationOnly, HoldSkuBaseline));
+        }
+        finally
+        {
+            await bench.Cleanup();
+        }
+
+        async Task Pair(string label, Func<Task> baseline, Func<Task> withKey)
+        {
+            var baseTimes = new List<double>();
+            var keyTimes = new List<double>();
+            var ratios = new List<double>();
+            for (var p = -5; p < pairs; p++)
+            {
+                var keyFirst = (p & 1) == 1;
+                var first = await Block(keyFirst ? withKey : baseline);
+                var second = await Block(keyFirst ? baseline : withKey);
+                var (b, k) = keyFirst ? (second, first) : (first, second);
+                if (p >= 0)
+                {
+                    baseTimes.Add(b);
+                    keyTimes.Add(k);
+                    ratios.Add(k / b);
+                }
+            }
+
+            ratios.Sort();
+            log.WriteLine(System.FormattableString.Invariant(
+                $"| {label} | {Median(baseTimes):0.0} | {Median(keyTimes):0.0} | {Median(ratios):0.000} | {ratios[ratios.Count / 4]:0.000}-{ratios[ratios.Count * 3 / 4]:0.000} |"));
+        }
+
+        async Task<double> Block(Func<Task> request)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            for (var i = 0; i < perBlock; i++)
+            {
+                await request();
+            }
+
+            return clock.Elapsed.TotalMicroseconds / perBlock;
+        }
+
+        static double Median(List<double> values)
+        {
+            var sorted = values.Order().ToList();
+            return sorted[sorted.Count / 2];
+        }
+    }
+
+    private sealed record IssuedKey(string Key);
+
+    /// <summary>Benchmark only: every request is this storefront, and every policy passes without evaluation.</summary>
+    private sealed class FixedStorefront : IPolicyEvaluator
+    {
+        private static readonly ClaimsPrincipal Principal = new(new OmsIdentity(
+            new Credential("key:00000000000000b0", "benchmark storefront", ApiRole.Storefront,
+                new HashSet<OrderChannel> { OrderChannel.Web, OrderChannel.App }, new HashSet<string>()),
+            "bench"));
+
+        private static readonly AuthenticateResult Authenticated = AuthenticateResult.Success(new AuthenticationTicket(Principal, "bench"));
+
+        public Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context)
+        {
+            context.User = Principal;
+            return Task.FromResult(Authenticated);
+        }
+
+        public Task<PolicyAuthorizationResult> AuthorizeAsync(AuthorizationPolicy policy, AuthenticateResult authenticationResult, HttpContext context, object? resource) =>
+            Task.FromResult(PolicyAuthorizationResult.Success());
+
+        public sealed class Filter : IStartupFilter
+        {
+            public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+            {
+                app.Use((http, nextMiddleware) =>
+                {
+                    http.User = Principal;
+                    return nextMiddleware(http);
+                });
+                next(app);
+            };
+        }
+    }
+
+    private sealed class Config : ManualConfig
+    {
+        public Config()
+        {
+            // Few iterations of ~0.5 s: the whole class runs in a few minutes. A short, noisy job; the ratio is the figure.
+            AddJob(Job.Default
+                .WithToolchain(InProcessEmitToolchain.Instance)
+                .WithLaunchCount(1)
+                .WithWarmupCount(5)
+                .WithIterationCount(20)
+                .WithId("InProcessShort"));
+        }
+    }
+}
