@@ -32,16 +32,15 @@ public sealed class ApiKeyAuthenticationHandler(
                 : AuthenticateResult.Fail("The Authorization header must be one 'Bearer <key>'.");
         }
 
-        if (security.Value.BootstrapAdminKey is { Length: > 0 } bootstrap && ApiKeyFormat.SameSecret(token, bootstrap))
+        // A registry key first: the bootstrap comparison hashes twice, and only the rare bootstrap call should pay it.
+        if (ApiKeyFormat.KeyIdOf(token) is not { } keyId || await keys.FindForRequest(keyId) is not { } cached)
         {
-            return Success(new Credential(BootstrapActor, "bootstrap admin key", ApiRole.Admin, new HashSet<Oms.Contracts.Orders.OrderChannel>(), new HashSet<string>()));
+            return security.Value.BootstrapAdminKey is { Length: > 0 } bootstrap && ApiKeyFormat.SameSecret(token, bootstrap)
+                ? Bootstrap.Value
+                : AuthenticateResult.Fail("The key is not known.");
         }
 
-        if (ApiKeyFormat.KeyIdOf(token) is not { } keyId || await keys.Find(keyId) is not { } key)
-        {
-            return AuthenticateResult.Fail("The key is not known.");
-        }
-
+        var key = cached.Record;
         var now = clock.GetUtcNow();
         var current = ApiKeyFormat.HashMatches(token, key.SecretHash);
         var previous = key.PreviousValidUntil > now && ApiKeyFormat.HashMatches(token, key.PreviousSecretHash);
@@ -55,7 +54,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail(key.RevokedAt is null ? "The key has expired." : "The key was revoked.");
         }
 
-        return Success(new Credential($"key:{key.KeyId}", key.Name, key.Role, key.Channels.ToHashSet(), key.LocationIds.ToHashSet(StringComparer.Ordinal)));
+        return cached.Success;
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
@@ -65,7 +64,10 @@ public sealed class ApiKeyAuthenticationHandler(
         return Task.CompletedTask;
     }
 
-    private AuthenticateResult Success(Credential credential) =>
+    private static readonly Lazy<AuthenticateResult> Bootstrap = new(() => Ticket(
+        new Credential(BootstrapActor, "bootstrap admin key", ApiRole.Admin, new HashSet<Oms.Contracts.Orders.OrderChannel>(), new HashSet<string>())));
+
+    public static AuthenticateResult Ticket(Credential credential) =>
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new OmsIdentity(credential, SchemeName)), SchemeName));
 }
 

@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Authentication;
+using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Oms.Contracts.Security;
 
@@ -9,7 +11,7 @@ namespace Oms.Api.Security;
 /// </summary>
 public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> options, ILogger<ApiKeyCache> logger) : BackgroundService
 {
-    private sealed record Copy(long Version, IReadOnlyDictionary<string, ApiKeyRecord> Keys);
+    private sealed record Copy(long Version, IReadOnlyDictionary<string, CachedKey> Keys);
 
     private readonly SemaphoreSlim _loading = new(1, 1);
     private readonly SemaphoreSlim _refreshing = new(1, 1);
@@ -17,9 +19,12 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
 
     private IApiKeyRegistryGrain Registry => grains.GetGrain<IApiKeyRegistryGrain>(IApiKeyRegistryGrain.Key);
 
-    public async ValueTask<ApiKeyRecord?> Find(string keyId) => (await Current()).Keys.GetValueOrDefault(keyId);
+    public async ValueTask<ApiKeyRecord?> Find(string keyId) => (await Current()).Keys.GetValueOrDefault(keyId)?.Record;
 
-    public async ValueTask<IReadOnlyCollection<ApiKeyRecord>> All() => [.. (await Current()).Keys.Values];
+    /// <summary>The key with its authentication result built once per version of the key, not once per request.</summary>
+    public async ValueTask<CachedKey?> FindForRequest(string keyId) => (await Current()).Keys.GetValueOrDefault(keyId);
+
+    public async ValueTask<IReadOnlyCollection<ApiKeyRecord>> All() => [.. (await Current()).Keys.Values.Select(k => k.Record)];
 
     /// <summary>
     /// A change this node made, already saved in the registry: in force here before the endpoint answers. A
@@ -31,7 +36,7 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
     {
         if (_copy is { } copy)
         {
-            var keys = new Dictionary<string, ApiKeyRecord>(copy.Keys, StringComparer.Ordinal) { [key.KeyId] = key };
+            var keys = new Dictionary<string, CachedKey>(copy.Keys, StringComparer.Ordinal) { [key.KeyId] = new CachedKey(key) };
             _copy = copy with { Keys = keys };
         }
 
@@ -56,7 +61,7 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
             var snapshot = await Registry.Snapshot(known);
             if (snapshot.Keys is { } keys && snapshot.Version >= known)
             {
-                _copy = new Copy(snapshot.Version, keys.ToDictionary(k => k.KeyId, StringComparer.Ordinal));
+                _copy = new Copy(snapshot.Version, keys.ToDictionary(k => k.KeyId, k => new CachedKey(k), StringComparer.Ordinal));
             }
         }
         finally
@@ -105,4 +110,16 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
             _loading.Release();
         }
     }
+}
+
+/// <summary>
+/// A key as a request needs it. The principal is shared by every request made with this version of the key:
+/// nothing in the pipeline changes a principal, and building one per request was most of what a key cost.
+/// </summary>
+public sealed class CachedKey(ApiKeyRecord record)
+{
+    public ApiKeyRecord Record { get; } = record;
+
+    public AuthenticateResult Success { get; } = ApiKeyAuthenticationHandler.Ticket(new Credential(
+        $"key:{record.KeyId}", record.Name, record.Role, record.Channels.ToHashSet(), record.LocationIds.ToHashSet(StringComparer.Ordinal)));
 }

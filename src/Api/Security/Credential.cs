@@ -53,6 +53,9 @@ public sealed class OmsIdentity : ClaimsIdentity
         Credential = credential;
     }
 
+    /// <summary>A clone keeps the credential; a plain ClaimsIdentity would leave the endpoint without one.</summary>
+    public override ClaimsIdentity Clone() => new OmsIdentity(Credential, AuthenticationType!);
+
     public Credential Credential { get; }
 }
 

@@ -10,7 +10,7 @@ namespace Oms.Api.Security;
 /// <summary>Credentials, the role policies, rate limits, CORS, request timeouts and the audit, as one setup.</summary>
 public static class SecurityHosting
 {
-    /// <summary>Forwards to the API-key or the JWT handler by the token's shape.</summary>
+    /// <summary>With an identity provider configured: forwards to the API-key or the JWT handler by the token's shape.</summary>
     public const string Scheme = "Bearer";
 
     public static IServiceCollection AddOmsSecurity(this IServiceCollection services, IConfiguration configuration)
@@ -24,15 +24,15 @@ public static class SecurityHosting
         services.AddSingleton<AuditWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
 
-        var authentication = services.AddAuthentication(Scheme)
-            .AddPolicyScheme(Scheme, "API key or JWT", o => o.ForwardDefaultSelector = http =>
-                settings.Jwt.Enabled && BearerToken.Read(http.Request) is { } token && BearerToken.LooksLikeJwt(token)
-                    ? JwtCredentials.Scheme
-                    : ApiKeyAuthenticationHandler.SchemeName)
+        // Without an identity provider the key handler is the default itself: a forwarding scheme costs every request.
+        var authentication = services.AddAuthentication(settings.Jwt.Enabled ? Scheme : ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         if (settings.Jwt.Enabled)
         {
-            authentication.AddJwtBearer(JwtCredentials.Scheme, o => JwtCredentials.Configure(o, settings.Jwt));
+            authentication
+                .AddPolicyScheme(Scheme, "API key or JWT", o => o.ForwardDefaultSelector = http =>
+                    BearerToken.Read(http.Request) is { } token && BearerToken.LooksLikeJwt(token) ? JwtCredentials.Scheme : ApiKeyAuthenticationHandler.SchemeName)
+                .AddJwtBearer(JwtCredentials.Scheme, o => JwtCredentials.Configure(o, settings.Jwt));
         }
 
         services.AddAuthorization(Policies.Add);

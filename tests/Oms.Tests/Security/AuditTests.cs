@@ -76,7 +76,7 @@ public sealed class AuditTests(PostgresFixture postgres)
         var placed = all[3]!;
         Assert.Equal(("storefront", "storefront web", "/api/v1/orders"), ((string?)placed["role"], (string?)placed["actorName"], (string?)placed["path"]));
         Assert.StartsWith("/api/v1/orders", (string?)placed["route"]);
-        Assert.Equal($"/api/v1/orders/{orderId}", (string?)placed["resourceIds"]!["location"]);
+        Assert.Equal($"/api/v1/orders/{orderId}", (string?)placed["resourceIds"]!["created"]);
 
         var forbidden = all[4]!;
         Assert.Equal(("/api/v1/locations/{locationId}", forbiddenLocation, "storefront"),
@@ -85,7 +85,7 @@ public sealed class AuditTests(PostgresFixture postgres)
         var cancelled = all[5]!;
         Assert.Equal(("/api/v1/orders/{orderId}/cancel", orderId), ((string?)cancelled["route"], (string?)cancelled["resourceIds"]!["orderId"]));
         Assert.Equal(warehouse, (string?)all[0]!["resourceIds"]!["locationId"]);
-        Assert.Equal(keyId, ((string?)all[2]!["resourceIds"]!["location"])!.Split('/').Last());
+        Assert.Equal(keyId, ((string?)all[2]!["resourceIds"]!["created"])!.Split('/').Last());
 
         var anon = all[6]!;
         Assert.Null((string?)anon["role"]);
