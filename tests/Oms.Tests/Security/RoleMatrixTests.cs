@@ -109,6 +109,18 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         Assert.Equal(endpoints.Sum(e => e.Methods.Count) * callers.Count, sent);
     }
 
+    [Theory]
+    [InlineData("store")]
+    [InlineData("care")]
+    public async Task A_storefront_key_is_never_bound_to_another_roles_channel(string channel)
+    {
+        // Bound to 'store', a storefront would place store orders at any boutique, free of a store key's locations.
+        using var response = await fixture.Http.PostAsJsonAsync("/api/v1/api-keys", new { name = "wrong storefront", role = "storefront", channels = new[] { "web", channel } });
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, text);
+        Assert.True(JsonNode.Parse(text)!["errors"]?["channels"] is not null, text);
+    }
+
     private static bool IsProblem(HttpResponseMessage response, string text, int status)
     {
         if (response.Content.Headers.ContentType?.MediaType != "application/problem+json")
