@@ -180,6 +180,12 @@ public static class ApiKeyEndpoints
             return new FieldError("channels", "lists unknown channels.");
         }
 
+        if (request.Role == ApiRole.Storefront && channels.Any(c => !Credential.StorefrontChannels.Contains(c)))
+        {
+            // A storefront bound to 'store' would place store orders at any boutique, unbound by location.
+            return new FieldError("channels", "a storefront key acts for web, app or kiosk; care acts on 'care', store on 'store'.");
+        }
+
         if (request.Role == ApiRole.Store && locations.Count == 0)
         {
             return new FieldError("locationIds", "a store key acts for named boutiques: list at least one.");

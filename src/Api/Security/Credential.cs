@@ -16,6 +16,9 @@ public sealed record Credential(
     IReadOnlySet<OrderChannel> Channels,
     IReadOnlySet<string> LocationIds)
 {
+    /// <summary>The channels a storefront may be bound to: 'care' and 'store' belong to their own roles.</summary>
+    public static IReadOnlySet<OrderChannel> StorefrontChannels { get; } = new HashSet<OrderChannel> { OrderChannel.Web, OrderChannel.App, OrderChannel.Kiosk };
+
     public bool SeesEveryChannel => Role is ApiRole.Admin or ApiRole.Care;
 
     public bool SeesEveryLocation => Role is ApiRole.Admin or ApiRole.Integration;

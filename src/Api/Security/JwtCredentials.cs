@@ -80,6 +80,12 @@ public static class JwtCredentials
             channels.Add(channel);
         }
 
+        if (role == ApiRole.Storefront && channels.Any(c => !Credential.StorefrontChannels.Contains(c)))
+        {
+            why = $"The token's '{jwt.ChannelsClaim}' claim names a channel a storefront may not act for.";
+            return null;
+        }
+
         var locations = Values(principal, jwt.LocationsClaim).ToHashSet(StringComparer.Ordinal);
         var name = principal.FindFirst(jwt.NameClaim)?.Value is { Length: > 0 and <= 200 } n ? n : subject;
         return new Credential($"jwt:{subject}", name, role, channels, locations);

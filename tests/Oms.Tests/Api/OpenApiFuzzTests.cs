@@ -90,28 +90,79 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
                 continue;
             }
 
-            // One stream per operation, by a stable hash of its id, so each replays alone whatever the others do.
-            var pcg = new PCG(Fnv(operation.Id), seed);
-            var cases = new List<Case>();
-            for (var i = 0; i < casesPerOperation; i++)
-            {
-                var @case = gen.Generate(pcg, null!, out _);
-                cases.Add(@case);
-                await AssertRefused(http, @case, $"{SeedVariable}={seed}, {operation.Method} {operation.Template} case {i}");
-                sent++;
-            }
+            sent += await Run(http, gen, operation, casesPerOperation, Demand.Refusal, "admin");
+        }
 
-            var after = await State(http, world);
-            var changed = before.Where(s => after[s.Key] != s.Value).Select(s => $"{s.Key}\n  before: {s.Value}\n  after:  {after[s.Key]}").ToList();
-            Assert.True(changed.Count == 0,
-                $"{SeedVariable}={seed}: refused requests to {operation.Method} {operation.Template} changed state:\n{string.Join("\n", changed)}\n" +
-                $"requests sent:\n{string.Join("\n---\n", cases)}");
+        // The same cases again without a key, and with a storefront key bound to the web channel only: none may
+        // get past authentication or a policy into a change, and none may fail the server. An operation with no
+        // parameter and no body is sent as it is, since a key's absence is itself the fault.
+        using var anonymous = new HttpClient { BaseAddress = http.BaseAddress };
+        using var storefront = new HttpClient { BaseAddress = http.BaseAddress }.WithKey(await StorefrontKey(http));
+        foreach (var operation in operations)
+        {
+            var gen = CaseGen(operation, document, world, profile) ?? Gen.Const(Plain(operation, world));
+            await Run(anonymous, gen, operation, KeylessCasesPerOperation, Demand.Unauthorized, "no key");
+            await Run(storefront, gen, operation, KeylessCasesPerOperation, Demand.NoServerError, "storefront key for web");
         }
 
         // Only an operation with no parameter and no body has nothing that can be wrong; a new one must be fuzzed.
         Assert.Equal(["GET /api/v1/locations", "GET /api/v1/api-keys"], untouched);
         Assert.Equal((operations.Count - untouched.Count) * casesPerOperation, sent);
+        async Task<int> Run(HttpClient client, Gen<Case> gen, Operation operation, int count, Demand expect, string who)
+        {
+            // One stream per operation, by a stable hash of its id, so each replays alone whatever the others do.
+            var pcg = new PCG(Fnv(operation.Id), seed);
+            var cases = new List<Case>();
+            var accepted = false;
+            for (var i = 0; i < count; i++)
+            {
+                var @case = gen.Generate(pcg, null!, out _);
+                cases.Add(@case);
+                accepted |= await AssertRefused(client, @case, $"{SeedVariable}={seed}, {operation.Method} {operation.Template} case {i} ({who})", expect);
+            }
+
+            if (accepted)
+            {
+                // Only a refusal promises that nothing changed; the admin run refuses every case by construction.
+                return count;
+            }
+
+            var after = await State(http, world);
+            var changed = before.Where(s => after[s.Key] != s.Value).Select(s => $"{s.Key}\n  before: {s.Value}\n  after:  {after[s.Key]}").ToList();
+            Assert.True(changed.Count == 0,
+                $"{SeedVariable}={seed}: refused requests to {operation.Method} {operation.Template} ({who}) changed state:\n{string.Join("\n", changed)}\n" +
+                $"requests sent:\n{string.Join("\n---\n", cases)}");
+            return count;
+        }
     }
+
+    /// <summary>What each run demands of an answer.</summary>
+    private enum Demand
+    {
+        /// <summary>With the admin key: a 4xx problem, the field named when the API itself refused.</summary>
+        Refusal,
+
+        /// <summary>Without a key: a 401 problem and a Bearer challenge (or the 414 of a request target refused before any credential is read).</summary>
+        Unauthorized,
+
+        /// <summary>With a narrow key: a 2xx, or a 4xx problem; never a 5xx.</summary>
+        NoServerError,
+    }
+
+    /// <summary>The few cases per operation the key-less and the storefront runs send: they test the gate, not the validation again.</summary>
+    private const int KeylessCasesPerOperation = 4;
+
+    private static async Task<string> StorefrontKey(HttpClient admin)
+    {
+        using var response = await admin.PostAsync("/api/v1/api-keys", System.Net.Http.Json.JsonContent.Create(new { name = "fuzz storefront web", role = "storefront", channels = new[] { "web" } }));
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
+        return (string)JsonNode.Parse(text)!["key"]!;
+    }
+
+    /// <summary>An operation sent as it is, with valid path values, for an operation there is nothing to break in.</summary>
+    private static Case Plain(Operation operation, World world) =>
+        new(operation.Method, PathParameter().Replace(operation.Template, m => ValidPathValue(operation, m.Groups[1].Value, world)), [], null, null, "none");
 
     private static IEnumerable<Operation> Operations(JsonNode document) =>
         from path in document["paths"]!.AsObject()
@@ -125,7 +176,8 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
             operation["parameters"]?.AsArray() ?? [],
             operation["requestBody"]?["content"]?["application/json"]?["schema"]);
 
-    private static async Task AssertRefused(HttpClient http, Case @case, string where)
+    /// <returns>Whether the request was accepted (a 2xx, only allowed by <see cref="Demand.NoServerError"/>).</returns>
+    private static async Task<bool> AssertRefused(HttpClient http, Case @case, string where, Demand expect = Demand.Refusal)
     {
         using var request = new HttpRequestMessage(new HttpMethod(@case.Method), @case.Url);
         foreach (var (name, value) in @case.Headers)
@@ -159,7 +211,27 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         string Failure(string what) =>
             $"{where}: {what}\nrequest:\n{@case}\nresponse: {status} {response.Content.Headers.ContentType}\n{(text.Length <= 4000 ? text : text[..4000] + "…")}";
 
-        Assert.True(status is >= 400 and < 500, Failure("expected a 4xx refusal"));
+        switch (expect)
+        {
+            case Demand.Unauthorized when status == 414 && @case.Url.Length > RequestTargetLimit.MaxLength:
+                break;
+            case Demand.Unauthorized:
+                Assert.True(status == 401, Failure("expected a 401 without a key"));
+                Assert.True(response.Headers.WwwAuthenticate.Any(h => h.Scheme == "Bearer"), Failure("a 401 without a Bearer challenge"));
+                break;
+            case Demand.NoServerError:
+                Assert.True(status is >= 200 and < 300 or >= 400 and < 500, Failure("expected a 2xx or a 4xx"));
+                if (status < 300)
+                {
+                    return true;
+                }
+
+                break;
+            default:
+                Assert.True(status is >= 400 and < 500, Failure("expected a 4xx refusal"));
+                break;
+        }
+
         Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", Failure("not application/problem+json"));
         JsonNode? problem = null;
         try
@@ -178,6 +250,13 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
             // The API's own refusals name the field; only routing's 404, 405 and 415 have nothing more to name.
             Assert.True(problem["errors"] is JsonObject { Count: > 0 }, Failure("the refusal names no field in errors"));
         }
+
+        if (status == 403)
+        {
+            Assert.True((string?)problem["missing"] is "role" or "channel" or "location", Failure("a 403 that does not say what the credential lacks"));
+        }
+
+        return false;
     }
 
     private static async Task<World> Seed(HttpClient http)

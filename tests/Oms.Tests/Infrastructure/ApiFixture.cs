@@ -26,6 +26,12 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public IGrainFactory Grains => Cluster.Client;
 
+    /// <summary>The API's own services: its endpoint table, options and caches, for tests that read what it enforces.</summary>
+    public IServiceProvider ApiServices => _factory!.Services;
+
+    /// <summary>Another client of the same in-memory API, carrying <paramref name="key"/> (none when null).</summary>
+    public HttpClient Client(string? key) => _factory!.CreateClient().WithKey(key);
+
     public static JsonSerializerOptions Json { get; } = CreateJson();
 
     public async Task InitializeAsync()
