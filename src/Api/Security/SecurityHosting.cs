@@ -29,6 +29,17 @@ public static class SecurityHosting
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         if (settings.Jwt.Enabled)
         {
+            // An identity provider issues tokens for many applications: without an audience, any of them would do here.
+            if (!string.IsNullOrEmpty(settings.Jwt.Authority) && string.IsNullOrEmpty(settings.Jwt.Audience))
+            {
+                throw new InvalidOperationException("Oms:Security:Jwt:Audience is required with Oms:Security:Jwt:Authority.");
+            }
+
+            if (settings.Jwt.SigningKey is { Length: > 0 } signingKey && System.Text.Encoding.UTF8.GetByteCount(signingKey) < 32)
+            {
+                throw new InvalidOperationException("Oms:Security:Jwt:SigningKey must be at least 32 bytes.");
+            }
+
             authentication
                 .AddPolicyScheme(Scheme, "API key or JWT", o => o.ForwardDefaultSelector = http =>
                     BearerToken.Read(http.Request) is { } token && BearerToken.LooksLikeJwt(token) ? JwtCredentials.Scheme : ApiKeyAuthenticationHandler.SchemeName)

@@ -60,6 +60,17 @@ public sealed class JwtTests(ApiFixture fixture)
         return client;
     }
 
+    [Theory]
+    [InlineData("Oms:Security:Jwt:Authority", "https://login.example", "Audience")]
+    [InlineData("Oms:Security:Jwt:SigningKey", "too-short", "SigningKey")]
+    public async Task A_misconfigured_identity_provider_stops_the_process_instead_of_accepting_any_token(string setting, string value, string named)
+    {
+        await using var api = ApiFixture.AttachedTo(fixture.Cluster).WithWebHostBuilder(web => web.UseSetting(setting, value));
+
+        var refused = Assert.ThrowsAny<Exception>(() => api.CreateClient());
+        Assert.Contains(named, refused.ToString());
+    }
+
     [Fact]
     public async Task A_storefront_token_reads_availability_places_web_orders_as_its_subject_and_nothing_more()
     {
