@@ -64,7 +64,7 @@ public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, Ti
         var path = http.Request.Path.Value ?? "";
         return new AuditEntry(0, at, credential?.Actor ?? "anonymous", credential?.Name, credential?.RoleName,
             http.Request.Method, route, path.Length <= 512 ? path : path[..512], resources, status, http.TraceIdentifier,
-            http.Connection.RemoteIpAddress?.ToString());
+            http.Connection.RemoteIpAddress?.ToString(), Guid.NewGuid());
     }
 }
 

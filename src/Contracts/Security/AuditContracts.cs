@@ -2,6 +2,7 @@ namespace Oms.Contracts.Security;
 
 /// <summary>One request that changed state, or tried to: who, what, on which resources, and how it ended.</summary>
 /// <param name="AuditId">Assigned by the log when appended; 0 before.</param>
+/// <param name="EntryId">Unique per request, from the API node: a batch sent again after a timeout is not recorded twice.</param>
 [GenerateSerializer, Immutable, Alias("oms.AuditEntry")]
 public sealed record AuditEntry(
     [property: Id(0)] long AuditId,
@@ -15,7 +16,8 @@ public sealed record AuditEntry(
     [property: Id(8)] IReadOnlyDictionary<string, string> ResourceIds,
     [property: Id(9)] int Status,
     [property: Id(10)] string RequestId,
-    [property: Id(11)] string? RemoteAddress);
+    [property: Id(11)] string? RemoteAddress,
+    [property: Id(12)] Guid EntryId = default);
 
 [GenerateSerializer, Immutable, Alias("oms.AuditPage")]
 public sealed record AuditPage([property: Id(0)] IReadOnlyList<AuditEntry> Entries, [property: Id(1)] long? Next);

@@ -32,9 +32,11 @@ public sealed class AuditLogGrain(IServiceProvider services) : Grain, IAuditLogG
 
         await using var connection = await database.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            INSERT INTO oms_audit (at, actor, actor_name, role, method, route, path, resource_ids, status, request_id, remote_addr)
-            SELECT * FROM unnest(@at, @actor, @actor_name, @role, @method, @route, @path, @resource_ids, @status, @request_id, @remote_addr)
+            INSERT INTO oms_audit (entry_id, at, actor, actor_name, role, method, route, path, resource_ids, status, request_id, remote_addr)
+            SELECT * FROM unnest(@entry_id, @at, @actor, @actor_name, @role, @method, @route, @path, @resource_ids, @status, @request_id, @remote_addr)
+            ON CONFLICT (entry_id) DO NOTHING
             """, connection);
+        command.Parameters.Add(Array("entry_id", NpgsqlDbType.Uuid, entries.Select(e => e.EntryId)));
         command.Parameters.Add(Array("at", NpgsqlDbType.TimestampTz, entries.Select(e => e.At.UtcDateTime)));
         command.Parameters.Add(Array("actor", NpgsqlDbType.Text, entries.Select(e => e.Actor)));
         command.Parameters.Add(Array("actor_name", NpgsqlDbType.Text, entries.Select(e => e.ActorName)));
@@ -56,7 +58,7 @@ public sealed class AuditLogGrain(IServiceProvider services) : Grain, IAuditLogG
     {
         await using var connection = await database.OpenAsync();
         await using var command = new NpgsqlCommand("""
-            SELECT audit_id, at, actor, actor_name, role, method, route, path, resource_ids::text, status, request_id, remote_addr
+            SELECT audit_id, at, actor, actor_name, role, method, route, path, resource_ids::text, status, request_id, remote_addr, entry_id
             FROM oms_audit WHERE audit_id > @after AND (@actor::text IS NULL OR actor = @actor::text)
             ORDER BY audit_id LIMIT @limit
             """, connection);
@@ -79,7 +81,8 @@ public sealed class AuditLogGrain(IServiceProvider services) : Grain, IAuditLogG
                 JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(8)) ?? [],
                 reader.GetInt32(9),
                 reader.GetString(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11)));
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.GetGuid(12)));
         }
 
         return AuditPages.Of(entries, limit);
@@ -113,15 +116,17 @@ public sealed class MemoryAuditLogGrain : Grain, IMemoryAuditLogGrain
     public const int Capacity = 100_000;
 
     private readonly LinkedList<AuditEntry> _entries = new();
+    private readonly HashSet<Guid> _kept = [];
     private long _lastId;
 
     public Task Append(IReadOnlyList<AuditEntry> entries)
     {
-        foreach (var entry in entries)
+        foreach (var entry in entries.Where(e => _kept.Add(e.EntryId)))
         {
             _entries.AddLast(entry with { AuditId = ++_lastId });
             if (_entries.Count > Capacity)
             {
+                _kept.Remove(_entries.First!.Value.EntryId);
                 _entries.RemoveFirst();
             }
         }

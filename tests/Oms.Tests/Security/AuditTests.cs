@@ -35,6 +35,23 @@ public sealed class AuditTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_batch_sent_again_after_a_timeout_is_recorded_once()
+    {
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_audit_retry");
+        await using var cluster = await TestClusters.StartAsync(connectionString);
+        var log = cluster.Client.GetGrain<Oms.Contracts.Security.IAuditLogGrain>(0);
+        var batch = Enumerable.Range(0, 3).Select(i => new Oms.Contracts.Security.AuditEntry(0, DateTimeOffset.UtcNow, "key:0123456789abcdef", "retry",
+            "storefront", "POST", "/api/v1/orders", "/api/v1/orders", new Dictionary<string, string>(), 201, $"req-{i}", "127.0.0.1", Guid.NewGuid())).ToList();
+
+        await log.Append(batch);
+        await log.Append(batch);
+        await log.Append([batch[1]]);
+
+        Assert.Equal(3, await Count(connectionString));
+        Assert.Equal(["req-0", "req-1", "req-2"], (await log.Read(0, null, 10)).Entries.Select(e => e.RequestId));
+    }
+
+    [Fact]
     public async Task State_changes_and_refusals_are_audited_paged_filtered_and_cannot_be_rewritten()
     {
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_audit");

@@ -163,6 +163,10 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         var sku = Network.Unique("BAG");
         var stock = await http.PutAsJsonAsync($"/api/v1/locations/{boutique}/stock", new { sequence = 1, items = new[] { new { sku, onHand = 20 } } });
         Assert.Equal(HttpStatusCode.OK, stock.StatusCode);
+        // Checkout sources from the network view, which stock and profiles reach asynchronously, on every silo.
+        await Eventually.Until(async () => JsonNode.Parse(await http.GetStringAsync($"/api/v1/availability/{sku}"))!,
+            v => (int)v["available"]! > 0, TimeSpan.FromSeconds(10), "the network view has the boutique's stock");
+        await Task.Delay(TestClusters.ProfileRefresh * 2);
 
         var customer = Network.Unique("C");
         using var order = new HttpRequestMessage(HttpMethod.Post, "/api/v1/orders")

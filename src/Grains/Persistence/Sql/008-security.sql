@@ -7,6 +7,8 @@ ALTER TABLE oms_stock_ledger ADD COLUMN IF NOT EXISTS actor text NULL;
 CREATE TABLE IF NOT EXISTS oms_audit
 (
     audit_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    -- The API node's id for the entry: a batch retried after a timeout that had in fact committed adds nothing.
+    entry_id    uuid        NOT NULL UNIQUE,
     at          timestamptz NOT NULL,
     actor       text        NOT NULL,
     actor_name  text        NULL,
