@@ -17,7 +17,7 @@ public sealed record AuditEntry(
     [property: Id(9)] int Status,
     [property: Id(10)] string RequestId,
     [property: Id(11)] string? RemoteAddress,
-    [property: Id(12)] Guid EntryId = default);
+    [property: Id(12)] Guid EntryId);
 
 [GenerateSerializer, Immutable, Alias("oms.AuditPage")]
 public sealed record AuditPage([property: Id(0)] IReadOnlyList<AuditEntry> Entries, [property: Id(1)] long? Next);

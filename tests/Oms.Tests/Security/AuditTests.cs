@@ -18,6 +18,9 @@ public sealed class AuditTests(PostgresFixture postgres)
         return (await Json(response))["entries"]!.AsArray();
     }
 
+    private static IEnumerable<long> Answered(JsonArray entries) =>
+        entries.Where(e => (int)e!["status"]! != 503).Select(e => (long)e!["auditId"]!);
+
     private static async Task<int> Execute(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);
@@ -83,8 +86,10 @@ public sealed class AuditTests(PostgresFixture postgres)
         var unauthenticated = await anonymous.PostAsync("/api/v1/orders", new StringContent(OrderBody("web", sku, "C-AUDIT"), System.Text.Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.Unauthorized, unauthenticated.StatusCode);
 
-        var all = await Eventually.Until(() => Entries(admin), e => e.Any(x => (string?)x!["actor"] == "anonymous"), TimeSpan.FromSeconds(10),
+        var flushed = await Eventually.Until(() => Entries(admin), e => e.Any(x => (string?)x!["actor"] == "anonymous"), TimeSpan.FromSeconds(10),
             "the batched writer flushes the anonymous attempt");
+        // A checkout answered 503 while a fresh silo's reminder service starts is retried, and audited like any attempt.
+        var all = new JsonArray([.. flushed.Where(e => (int)e!["status"]! != 503).Select(e => e!.DeepClone())]);
 
         Assert.Equal(
             ["PUT 201 bootstrap", "PUT 200 bootstrap", "POST 201 bootstrap", $"POST 201 {actor}", $"PUT 403 {actor}", $"POST 200 {actor}", "POST 401 anonymous"],
@@ -125,12 +130,13 @@ public sealed class AuditTests(PostgresFixture postgres)
             pages++;
         }
         while (after is not null && pages < 10);
-        Assert.Equal(ids, paged);
-        Assert.Equal(3, pages);
+        var everyId = flushed.Select(e => (long)e!["auditId"]!).ToList();
+        Assert.Equal(everyId, paged);
+        Assert.Equal((everyId.Count + 2) / 3, pages);
 
-        Assert.Equal(ids[3..6], (await Entries(admin, $"?actor={Uri.EscapeDataString(actor)}")).Select(e => (long)e!["auditId"]!));
-        Assert.Equal([ids[6]], (await Entries(admin, "?actor=anonymous")).Select(e => (long)e!["auditId"]!));
-        Assert.Equal([ids[5]], (await Entries(admin, $"?actor={Uri.EscapeDataString(actor)}&after={ids[4]}&limit=1")).Select(e => (long)e!["auditId"]!));
+        Assert.Equal(ids[3..6], Answered(await Entries(admin, $"?actor={Uri.EscapeDataString(actor)}")));
+        Assert.Equal([ids[6]], Answered(await Entries(admin, "?actor=anonymous")));
+        Assert.Equal([ids[5]], Answered(await Entries(admin, $"?actor={Uri.EscapeDataString(actor)}&after={ids[4]}&limit=1")));
         Assert.Empty(await Entries(admin, "?actor=key:0123456789abcdef"));
 
         // A malformed query names what is wrong rather than reading from somewhere unintended.
