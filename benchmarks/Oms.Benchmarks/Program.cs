@@ -4,7 +4,7 @@ namespace Oms.Benchmarks;
 
 public static class Program
 {
-    /// <summary>BenchmarkDotNet's switcher, or <c>auth-paired [pairs] [requests per block]</c> for the interleaved
+    /// <summary>BenchmarkDotNet's switcher, or <c>auth-paired [pairs] [requests per block] [kestrel]</c> for the interleaved
     /// authentication-overhead measurement (see <see cref="Http.AuthenticationOverheadBenchmarks.RunPairedAsync"/>).</summary>
     public static void Main(string[] args)
     {
@@ -12,7 +12,8 @@ public static class Program
         {
             var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 100;
             var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
-            Http.AuthenticationOverheadBenchmarks.RunPairedAsync(pairs, perBlock, Console.Out).GetAwaiter().GetResult();
+            var kestrel = args.Contains("kestrel");
+            Http.AuthenticationOverheadBenchmarks.RunPairedAsync(pairs, perBlock, Console.Out, kestrel).GetAwaiter().GetResult();
             return;
         }
 

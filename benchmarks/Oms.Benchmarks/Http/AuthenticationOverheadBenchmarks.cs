@@ -62,6 +62,10 @@ public class AuthenticationOverheadBenchmarks
     private HttpClient _withKey = null!;
     private HttpClient _baseline = null!;
     private HttpClient _authenticationOnly = null!;
+    private HttpClient _headerOnly = null!;
+
+    /// <summary>Paired run only; BenchmarkDotNet's cases use the in-memory test server.</summary>
+    public bool OverKestrel { get; init; }
     private long _sequence;
 
     [GlobalSetup]
@@ -75,8 +79,8 @@ public class AuthenticationOverheadBenchmarks
 
         await _cluster.WaitForAvailabilityAsync(ReadSku);
 
-        _authenticated = Host(_cluster, baseline: false);
-        _unauthenticated = Host(_cluster, baseline: true);
+        _authenticated = Host(_cluster, baseline: false, OverKestrel);
+        _unauthenticated = Host(_cluster, baseline: true, OverKestrel);
 
         // A real storefront key, minted as an operator would, through the admin API with the bootstrap key.
         using var admin = _authenticated.CreateClient();
@@ -97,6 +101,11 @@ public class AuthenticationOverheadBenchmarks
         _authenticationOnly = _unauthenticated.CreateClient();
         _authenticationOnly.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
 
+        // Paired run only: a header of the same size that nothing reads, to the baseline host: what carrying a
+        // credential costs the client and the in-memory transport, which no server-side change can remove.
+        _headerOnly = _unauthenticated.CreateClient();
+        _headerOnly.DefaultRequestHeaders.TryAddWithoutValidation("X-Benchmark-Ballast", $"Bearer {key}");
+
         // Both paths answer correctly before anything is timed; the first request also fills each host's key cache.
         await AvailabilityWithKey();
         await AvailabilityBaseline();
@@ -108,6 +117,7 @@ public class AuthenticationOverheadBenchmarks
     public async Task Cleanup()
     {
         _withKey.Dispose();
+        _headerOnly?.Dispose();
         _baseline.Dispose();
         _authenticationOnly.Dispose();
         await _authenticated.DisposeAsync();
@@ -153,10 +163,15 @@ public class AuthenticationOverheadBenchmarks
     }
 
     /// <summary>The API as <c>ApiFixture</c> in the tests hosts it: external hosting, handed the cluster's client.</summary>
-    private static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline)
+    private static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline, bool kestrel)
     {
         var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
         {
+            if (kestrel)
+            {
+                web.UseUrls("http://127.0.0.1:0");
+            }
+
             web.UseEnvironment("Production");
             web.UseSetting("Oms:Hosting", "external");
             web.UseSetting("Oms:Security:BootstrapAdminKey", AdminKey);
@@ -176,7 +191,16 @@ public class AuthenticationOverheadBenchmarks
         });
 
         // Starts the host now rather than on the first timed request.
-        _ = factory.Server;
+        if (kestrel)
+        {
+            factory.UseKestrel();
+            factory.StartServer();
+        }
+        else
+        {
+            _ = factory.Server;
+        }
+
         return factory;
     }
 
@@ -187,13 +211,14 @@ public class AuthenticationOverheadBenchmarks
     /// cases (each half a minute, in sequence) see different loads; adjacent blocks a few milliseconds apart see
     /// nearly the same, so the median of the per-pair ratios is the steadier figure.
     /// </summary>
-    public static async Task RunPairedAsync(int pairs, int perBlock, TextWriter log)
+    /// <param name="kestrel">Real Kestrel on loopback instead of the in-memory test server: what a client on the wire sees.</param>
+    public static async Task RunPairedAsync(int pairs, int perBlock, TextWriter log, bool kestrel = false)
     {
-        var bench = new AuthenticationOverheadBenchmarks();
+        var bench = new AuthenticationOverheadBenchmarks { OverKestrel = kestrel };
         await bench.Setup();
         try
         {
-            log.WriteLine($"paired run: {pairs} pairs of {perBlock}-request blocks per path, ABBA order, after 5 warm-up pairs");
+            log.WriteLine($"paired run over {(kestrel ? "Kestrel on loopback" : "the in-memory test server")}: {pairs} pairs of {perBlock}-request blocks per path, ABBA order, after 5 warm-up pairs");
             log.WriteLine("| Path | Baseline median (us) | With key median (us) | Median ratio (per pair) | Ratio P25-P75 |");
             log.WriteLine("| --- | ---: | ---: | ---: | ---: |");
             await Pair("GET /api/v1/availability/{sku}", bench.AvailabilityBaseline, bench.AvailabilityWithKey);
@@ -201,6 +226,7 @@ public class AuthenticationOverheadBenchmarks
             // Key sent and authenticated, policy evaluation skipped: what the header and the API-key handler cost alone.
             await Pair("availability, authentication only", bench.AvailabilityBaseline, () => Read(bench._authenticationOnly));
             await Pair("holds, authentication only", bench.HoldBaseline, () => bench.Hold(bench._authenticationOnly, HoldSkuBaseline));
+            await Pair("availability, an unread header of the key's size", bench.AvailabilityBaseline, () => Read(bench._headerOnly));
         }
         finally
         {
