@@ -42,9 +42,7 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var key = cached.Record;
         var now = clock.GetUtcNow();
-        var current = ApiKeyFormat.HashMatches(token, key.SecretHash);
-        var previous = key.PreviousValidUntil > now && ApiKeyFormat.HashMatches(token, key.PreviousSecretHash);
-        if (!(current || previous))
+        if (!cached.Matches(token, now))
         {
             return AuthenticateResult.Fail("The key is not known.");
         }

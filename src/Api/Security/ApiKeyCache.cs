@@ -118,7 +118,41 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
 /// </summary>
 public sealed class CachedKey(ApiKeyRecord record)
 {
+    // The secrets this node has already verified against the stored hashes, in memory only, for this version of
+    // the key: a later request compares in constant time instead of hashing again (SHA-256 through OpenSSL cost
+    // more than the rest of the check). A rotation or revocation brings a new version, and so forgets them.
+    private volatile string? _verifiedCurrent;
+    private volatile string? _verifiedPrevious;
+
     public ApiKeyRecord Record { get; } = record;
+
+    /// <summary>Whether <paramref name="token"/> is this key's secret, or its previous one still within the grace.</summary>
+    public bool Matches(string token, DateTimeOffset now)
+    {
+        var graceOpen = Record.PreviousValidUntil > now;
+        if (Same(token, _verifiedCurrent) || (graceOpen && Same(token, _verifiedPrevious)))
+        {
+            return true;
+        }
+
+        if (ApiKeyFormat.HashMatches(token, Record.SecretHash))
+        {
+            _verifiedCurrent = token;
+            return true;
+        }
+
+        if (graceOpen && ApiKeyFormat.HashMatches(token, Record.PreviousSecretHash))
+        {
+            _verifiedPrevious = token;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool Same(string token, string? verified) =>
+        verified is not null && verified.Length == token.Length && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(token.AsSpan()), System.Runtime.InteropServices.MemoryMarshal.AsBytes(verified.AsSpan()));
 
     public AuthenticateResult Success { get; } = ApiKeyAuthenticationHandler.Ticket(new Credential(
         $"key:{record.KeyId}", record.Name, record.Role, record.Channels.ToHashSet(), record.LocationIds.ToHashSet(StringComparer.Ordinal)));

@@ -1,4 +1,5 @@
 using Oms.Api.Security;
+using Oms.Contracts.Security;
 
 namespace Oms.Tests.Security;
 
@@ -40,4 +41,22 @@ public sealed class ApiKeyFormatTests
     [InlineData("oms_0123456789abcdef_x.y.z", false)]
     [InlineData("a.b", false)]
     public void Only_three_part_tokens_go_to_the_jwt_handler(string token, bool jwt) => Assert.Equal(jwt, BearerToken.LooksLikeJwt(token));
+
+    [Fact]
+    public void A_remembered_secret_obeys_the_grace_period_exactly_as_a_hashed_one()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var keyId = ApiKeyFormat.NewKeyId();
+        var (old, current, stranger) = (ApiKeyFormat.NewKey(keyId), ApiKeyFormat.NewKey(keyId), ApiKeyFormat.NewKey(keyId));
+        var key = new CachedKey(new ApiKeyRecord(keyId, "n", ApiRole.Integration, [], [], now, null, "test",
+            ApiKeyFormat.Hash(current), ApiKeyFormat.Hash(old), now.AddSeconds(10)));
+
+        // Twice each: the first verifies against the hash, the second against what was remembered.
+        Assert.All(Enumerable.Range(0, 2), _ => Assert.True(key.Matches(current, now)));
+        Assert.All(Enumerable.Range(0, 2), _ => Assert.True(key.Matches(old, now.AddSeconds(9))));
+        Assert.False(key.Matches(old, now.AddSeconds(10)));
+        Assert.False(key.Matches(stranger, now));
+        Assert.False(key.Matches(current[..^1], now));
+        Assert.True(key.Matches(current, now.AddDays(1)));
+    }
 }
