@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication;
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using Oms.Contracts.Security;
 
