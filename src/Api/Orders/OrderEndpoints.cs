@@ -58,6 +58,12 @@ public static class OrderEndpoints
                 return refused;
             }
 
+            // Another storefront key's basket is refused as checkout refuses any unusable one; nothing is allocated.
+            if (request!.ReservationId is { } reservationId && !await Reservations.ReservationEndpoints.UsableBy(http, grains, reservationId))
+            {
+                return UnusableHold(request, null, $"Reservation '{reservationId}' was not made with this credential.");
+            }
+
             var command = OrderRequests.ToCommand(request!);
             var orderId = request!.OrderId;
             if (key is not null)

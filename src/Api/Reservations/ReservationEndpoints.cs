@@ -36,7 +36,8 @@ public static class ReservationEndpoints
             }
 
             var request = new ReservationRequest(
-                [.. input.Lines.Select(l => new ReservationLine(l.Sku, l.LocationId, l.Quantity))], input.TtlSeconds, input.CustomerId);
+                [.. input.Lines.Select(l => new ReservationLine(l.Sku, l.LocationId, l.Quantity))], input.TtlSeconds, input.CustomerId,
+                http.Credential().Actor);
             if (ReservationRules.Validate(request) is { } error)
             {
                 return Problems.Invalid(error);
@@ -61,14 +62,14 @@ public static class ReservationEndpoints
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
-        group.MapGet("/{reservationId}", async (string reservationId, IGrainFactory grains) =>
+        group.MapGet("/{reservationId}", async (string reservationId, HttpContext http, IGrainFactory grains) =>
         {
             if (Problems.InvalidId("reservationId", reservationId) is { } badId)
             {
                 return (IResult)badId;
             }
 
-            var view = await grains.GetGrain<IReservationGrain>(reservationId).Get();
+            var view = await Visible(http, grains, reservationId);
             return view is null
                 ? Problems.NotFound("reservationId", $"reservation '{reservationId}' does not exist.")
                 : TypedResults.Ok(view);
@@ -76,20 +77,38 @@ public static class ReservationEndpoints
         .Produces<ReservationView>()
         .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapDelete("/{reservationId}", async (string reservationId, IGrainFactory grains) =>
+        group.MapDelete("/{reservationId}", async (string reservationId, HttpContext http, IGrainFactory grains) =>
         {
             if (Problems.InvalidId("reservationId", reservationId) is { } badId)
             {
                 return (IResult)badId;
             }
 
-            var view = await grains.GetGrain<IReservationGrain>(reservationId).Release();
+            // Another key's reservation does not exist for this caller, and stays held.
+            var view = await Visible(http, grains, reservationId) is null ? null : await grains.GetGrain<IReservationGrain>(reservationId).Release();
             return view is null
                 ? Problems.NotFound("reservationId", $"reservation '{reservationId}' does not exist.")
                 : TypedResults.Ok(view);
         })
         .Produces<ReservationView>()
         .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    /// <summary>
+    /// The reservation, or null when it does not exist or belongs to another storefront credential: a storefront
+    /// acts only on the baskets it held itself. Ones created before owners were recorded have none, and are anyone's.
+    /// </summary>
+    public static async Task<ReservationView?> Visible(HttpContext http, IGrainFactory grains, string reservationId) =>
+        await grains.GetGrain<IReservationGrain>(reservationId).Get() is { } view && Owns(http, view) ? view : null;
+
+    /// <summary>False only for another storefront credential's reservation; an unknown one is checkout's to refuse.</summary>
+    public static async Task<bool> UsableBy(HttpContext http, IGrainFactory grains, string reservationId) =>
+        await grains.GetGrain<IReservationGrain>(reservationId).Get() is not { } view || Owns(http, view);
+
+    private static bool Owns(HttpContext http, ReservationView view)
+    {
+        var credential = http.Credential();
+        return credential.Role != Oms.Contracts.Security.ApiRole.Storefront || view.Owner is null || view.Owner == credential.Actor;
     }
 
     /// <summary>

@@ -12,7 +12,8 @@ public sealed record ReservationLine(
 public sealed record ReservationRequest(
     [property: Id(0)] IReadOnlyList<ReservationLine> Lines,
     [property: Id(1)] int TtlSeconds,
-    [property: Id(2)] string? CustomerId = null);
+    [property: Id(2)] string? CustomerId = null,
+    [property: Id(3)] string? Owner = null);
 
 [GenerateSerializer, Alias("oms.ReservationStatus")]
 public enum ReservationStatus
@@ -36,7 +37,8 @@ public sealed record ReservationView(
     [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] IReadOnlyList<ReservationLine> Lines,
     [property: Id(5), JsonIgnore] string? HoldKey = null,
-    [property: Id(6)] string? CustomerId = null);
+    [property: Id(6)] string? CustomerId = null,
+    [property: Id(7)] string? Owner = null);
 
 [GenerateSerializer, Immutable, Alias("oms.ShortLine")]
 public sealed record ShortLine(

@@ -20,6 +20,9 @@ public sealed class ReservationState
     /// <summary>The customer the holds are for, when the caller named one.</summary>
     public string? CustomerId { get; set; }
 
+    /// <summary>The credential that created it; a storefront's other keys may not read, release or use it.</summary>
+    public string? Owner { get; set; }
+
     /// <summary>
     /// How many times placement was interrupted by a failure and rolled back. The stock items remember a released
     /// hold's id so that a late placement cannot revive it; each retry therefore holds under a fresh name.
@@ -78,7 +81,7 @@ public sealed class ReservationGrain(
 
         if (S.Status is { } existing)
         {
-            if (!ReservationRules.SameRequest(S.Lines, S.TtlSeconds, S.CustomerId, request))
+            if (!ReservationRules.SameRequest(S.Lines, S.TtlSeconds, S.CustomerId, request) || S.Owner != request.Owner)
             {
                 return new ReservationResult(ReservationOutcome.Conflict, View(), []);
             }
@@ -102,6 +105,7 @@ public sealed class ReservationGrain(
         S.Lines = [.. request.Lines];
         S.TtlSeconds = request.TtlSeconds;
         S.CustomerId = request.CustomerId;
+        S.Owner = request.Owner;
         S.CreatedAt = now;
         S.ExpiresAt = now.AddSeconds(request.TtlSeconds);
         if (request.Lines.Count == 1)
@@ -258,7 +262,7 @@ public sealed class ReservationGrain(
             status = ReservationStatus.Expired;
         }
 
-        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines, HoldKey, S.CustomerId);
+        return new ReservationView(this.GetPrimaryKeyString(), status, S.CreatedAt, S.ExpiresAt, S.Lines, HoldKey, S.CustomerId, S.Owner);
     }
 
     /// <summary>The name this reservation's holds carry at the stock items for the current attempt.</summary>

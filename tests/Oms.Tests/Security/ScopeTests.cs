@@ -23,6 +23,42 @@ public sealed class ScopeTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_storefront_key_cannot_read_release_or_check_out_another_keys_reservation()
+    {
+        await using var api = ApiFixture.AttachedTo(fixture.Cluster);
+        using var admin = api.CreateAdminClient();
+        var (warehouse, sku) = await Stocked(admin, 10);
+        var (webKey, webKeyId) = await Storefront(admin, "web");
+        var (appKey, _) = await Storefront(admin, "app", "web");
+        using var web = api.As(webKey);
+        using var other = api.As(appKey);
+        var reservation = Network.Unique("CHK");
+        var created = await web.PostAsJsonAsync("/api/v1/reservations",
+            new { reservationId = reservation, lines = new[] { new { sku, locationId = warehouse, quantity = 1 } }, ttlSeconds = 600 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"key:{webKeyId}", (string?)(await Json(created))["owner"]);
+
+        // Another storefront key, even one for the same channel: the basket does not exist for it.
+        await AssertProblem(await other.GetAsync($"/api/v1/reservations/{reservation}"), HttpStatusCode.NotFound, field: "reservationId");
+        await AssertProblem(await other.DeleteAsync($"/api/v1/reservations/{reservation}"), HttpStatusCode.NotFound, field: "reservationId");
+        await AssertProblem(await PlaceOrder(other, "web", sku, "C-OTHER", $",\"reservationId\":\"{reservation}\""), HttpStatusCode.Conflict, field: "reservationId");
+        // Replaying the creation under another key is a conflict, not a way in.
+        var replay = await other.PostAsJsonAsync("/api/v1/reservations",
+            new { reservationId = reservation, lines = new[] { new { sku, locationId = warehouse, quantity = 1 } }, ttlSeconds = 600 });
+        Assert.Equal(HttpStatusCode.Conflict, replay.StatusCode);
+
+        var level = await Json(await admin.GetAsync($"/api/v1/locations/{warehouse}/stock/{sku}"));
+        Assert.Equal((1, 0), ((int)level["reserved"]!, (int)level["allocated"]!));
+        Assert.Equal("held", (string?)(await Json(await web.GetAsync($"/api/v1/reservations/{reservation}")))["status"]);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/v1/reservations/{reservation}")).StatusCode);
+
+        // Its own key checks it out.
+        var order = await PlacedOrderId(web, "web", sku, "C-OWNER", $",\"reservationId\":\"{reservation}\"");
+        Assert.Equal("consumed", (string?)(await Json(await web.GetAsync($"/api/v1/reservations/{reservation}")))["status"]);
+        Assert.NotNull(order);
+    }
+
+    [Fact]
     public async Task A_storefront_key_knows_only_the_orders_of_its_own_channels()
     {
         await using var api = ApiFixture.AttachedTo(fixture.Cluster);
