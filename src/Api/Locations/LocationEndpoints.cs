@@ -57,7 +57,7 @@ public static class LocationEndpoints
         {
             var all = await grains.GetGrain<ILocationDirectoryGrain>(ILocationDirectoryGrain.Key).List();
             var credential = http.Credential();
-            return TypedResults.Ok(new LocationList([.. all.Where(l => credential.Role != Oms.Contracts.Security.ApiRole.Store || credential.MayActAt(l.LocationId))
+            return TypedResults.Ok(new LocationList([.. all.Where(l => credential.MayActAt(l.LocationId))
                 .Select(LocationProfile.ToView)]));
         })
         .RequireAuthorization(Policies.LocationsRead)

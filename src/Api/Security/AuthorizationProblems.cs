@@ -57,7 +57,7 @@ public static class Access
     public static ProblemHttpResult? AtLocation(HttpContext http, string locationId, string field = "locationId")
     {
         var credential = http.Credential();
-        return credential.Role != Oms.Contracts.Security.ApiRole.Store || credential.MayActAt(locationId)
+        return credential.MayActAt(locationId)
             ? null
             : Forbidden("location", $"This store credential may not act for location '{locationId}'.", field);
     }

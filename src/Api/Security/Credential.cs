@@ -21,7 +21,6 @@ public sealed record Credential(
 
     public bool SeesEveryChannel => Role is ApiRole.Admin or ApiRole.Care;
 
-    public bool SeesEveryLocation => Role is ApiRole.Admin or ApiRole.Integration;
 
     public bool MayActFor(OrderChannel channel) => Role switch
     {
@@ -32,7 +31,8 @@ public sealed record Credential(
         _ => false,
     };
 
-    public bool MayActAt(string locationId) => SeesEveryLocation || (Role == ApiRole.Store && LocationIds.Contains(locationId));
+    /// <summary>Only the store role is bound by location; the role policy decides what the others may do anywhere.</summary>
+    public bool MayActAt(string locationId) => Role != ApiRole.Store || LocationIds.Contains(locationId);
 
     /// <summary>Whether the order is one this credential may know exists.</summary>
     public bool Sees(OrderView order) => Role switch

@@ -43,13 +43,8 @@ public sealed class KeyDurabilityTests(PostgresFixture postgres)
         Assert.Equal(HttpStatusCode.Unauthorized, await Status(after.CreateClient().WithKey(rotatedOld)));
     }
 
-    private static async Task<(string Key, string KeyId)> Create(HttpClient admin, string name)
-    {
-        var response = await admin.PostAsJsonAsync("/api/v1/api-keys", new { name, role = "integration" });
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        var body = (await response.Content.ReadFromJsonAsync<JsonNode>())!;
-        return ((string)body["key"]!, (string)body["apiKey"]!["keyId"]!);
-    }
+    private static Task<(string Key, string KeyId)> Create(HttpClient admin, string name) =>
+        SecurityTestKit.CreateKey(admin, new { name, role = "integration" });
 
     private static async Task<HttpStatusCode> Status(HttpClient http) => (await http.GetAsync("/api/v1/locations")).StatusCode;
 }

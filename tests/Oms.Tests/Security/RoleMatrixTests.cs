@@ -45,7 +45,7 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
             (ApiRole.Admin, new { name = "matrix admin", role = "admin" }),
         })
         {
-            callers.Add(($"{Oms.Api.Security.Roles.Name(role)} key", role, fixture.Client(await Mint(body))));
+            callers.Add(($"{Oms.Api.Security.Roles.Name(role)} key", role, fixture.Client((await SecurityTestKit.CreateKey(fixture.Http, body)).Key)));
         }
 
         var endpoints = EndpointPolicyTests.ApiEndpoints(fixture.ApiServices);
@@ -182,13 +182,5 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         var placedText = await placed.Content.ReadAsStringAsync();
         Assert.True(placed.StatusCode == HttpStatusCode.Created, placedText);
         return new World(boutique, sku, (string)JsonNode.Parse(placedText)!["orderId"]!, customer);
-    }
-
-    private async Task<string> Mint(object body)
-    {
-        using var response = await fixture.Http.PostAsJsonAsync("/api/v1/api-keys", body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, text);
-        return (string)JsonNode.Parse(text)!["key"]!;
     }
 }
