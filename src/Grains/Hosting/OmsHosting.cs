@@ -10,6 +10,7 @@ using Oms.Grains.Faults;
 using Oms.Grains.Persistence;
 using Oms.Grains.Reservations;
 using Oms.Grains.Stock;
+using Oms.Grains.Webhooks;
 using Orleans.Configuration;
 using Orleans.Serialization;
 
@@ -100,6 +101,7 @@ public static class OmsHosting
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
         silo.Services.AddOptions<ClickAndCollectOptions>().Bind(configuration.GetSection("Oms:ClickAndCollect"));
         silo.Services.AddHostedService<HoldExpirySweep>();
+        silo.AddOmsWebhooks(configuration);
 
         var connectionString = ConnectionString(configuration);
         if (connectionString is null)
