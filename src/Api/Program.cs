@@ -10,6 +10,7 @@ using Oms.Api.Reservations;
 using Oms.Api.Security;
 using Oms.Api.Sourcing;
 using Oms.Api.Stock;
+using Oms.Api.Webhooks;
 using Oms.Grains.Hosting;
 
 // A bare switch would swallow the next argument as its value in the command-line configuration provider.
@@ -61,6 +62,7 @@ builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddApiReference();
 builder.Services.AddOmsSecurity(configuration);
+builder.Services.AddWebhookApi(configuration);
 var health = builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 if (configuration.GetValue<bool>("Oms:SeedDemo"))
 {
@@ -95,6 +97,7 @@ app.MapOrders();
 app.MapSourcing();
 app.MapApiKeys();
 app.MapAudit();
+app.MapWebhookEndpoints();
 
 app.Run();
 
