@@ -9,14 +9,14 @@ namespace Oms.Grains.Webhooks;
 /// </summary>
 public sealed class RetrySchedule
 {
+    public const int MaxDelays = 50;
+    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
+
     /// <summary>Standard Webhooks' schedule: at once, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h.</summary>
     public static readonly RetrySchedule Default = new([
         TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(30), TimeSpan.FromHours(2), TimeSpan.FromHours(5),
         TimeSpan.FromHours(10), TimeSpan.FromHours(14), TimeSpan.FromHours(20), TimeSpan.FromHours(24),
     ]);
-
-    public const int MaxDelays = 50;
-    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
 
     /// <summary>Each delay is stretched or shrunk by up to this fraction.</summary>
     public const double Jitter = 0.1;
