@@ -179,6 +179,9 @@ public sealed class TestEventStore : IEventStore
 /// <summary>One POST as a receiver saw it.</summary>
 public sealed record Received(string Path, IHeaderDictionary Headers, string Body, DateTimeOffset At)
 {
+    /// <summary>What the receiver answered.</summary>
+    public int Status { get; set; }
+
     public string Id => Headers["webhook-id"].ToString();
 
     public JsonNode Event => JsonNode.Parse(Body)!;
@@ -227,6 +230,7 @@ public sealed class Receiver : IAsyncDisposable
             var received = new Received(http.Request.Path, headers, body, DateTimeOffset.UtcNow);
             Requests.Enqueue(received);
             var (status, extra) = Answer(received);
+            received.Status = status;
             foreach (var (key, value) in extra ?? new Dictionary<string, string>())
             {
                 http.Response.Headers[key] = value;
