@@ -29,6 +29,7 @@ public static class Policies
     public const string CustomerOrders = "customers:orders";
     public const string ApiKeys = "api-keys";
     public const string Audit = "audit";
+    public const string EventsRead = "events:read";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -53,6 +54,7 @@ public static class Policies
         [CustomerOrders] = Set(Storefront, Care, Admin),
         [ApiKeys] = Set(Admin),
         [Audit] = Set(Admin),
+        [EventsRead] = Set(Integration, Admin),
     };
 
     public static void Add(AuthorizationOptions options)
