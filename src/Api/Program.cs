@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Oms.Api.Availability;
 using Oms.Api.ClickAndCollect;
 using Oms.Api.Demo;
+using Oms.Api.Events;
 using Oms.Api.Http;
 using Oms.Api.Locations;
 using Oms.Api.Orders;
@@ -97,6 +98,7 @@ app.MapOrders();
 app.MapSourcing();
 app.MapApiKeys();
 app.MapAudit();
+app.MapEvents();
 app.MapWebhookEndpoints();
 
 app.Run();

@@ -35,9 +35,10 @@ public sealed class CountingStockLedger(IStockLedger inner) : IStockLedger
     public Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default) =>
         inner.Load(key, cancellationToken);
 
-    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default)
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null,
+        StockSignalChange? signal = null, CancellationToken cancellationToken = default)
     {
-        await inner.Append(key, expectedSequence, movements, deadline, cancellationToken);
+        await inner.Append(key, expectedSequence, movements, deadline, signal, cancellationToken);
         Interlocked.Increment(ref _appends);
         Interlocked.Add(ref _movements, movements.Count);
     }

@@ -77,6 +77,14 @@ public static class ApiReference
             new Query("after", JsonSchemaType.Integer, "Entries after this audit id (the previous page's next).", 0),
             new Query("actor", JsonSchemaType.String, "Only this actor: key:<keyId>, jwt:<subject>, bootstrap or anonymous.", Pattern: Oms.Api.Security.AuditEndpoints.ActorRule),
             new Query("limit", JsonSchemaType.Integer, "Entries per page; 100 by default.", 1, Oms.Api.Security.AuditEndpoints.MaxLimit)),
+        ["GET /api/v1/events"] = new("listEvents", "Page the global event feed in position order, or long-poll for what comes next",
+            new Query("after", JsonSchemaType.Integer, "Events after this position (the previous page's next).", 0, int.MaxValue),
+            new Query("limit", JsonSchemaType.Integer, "Events per page; 100 by default.", 1, Oms.Api.Events.EventEndpoints.MaxLimit),
+            new Query("types", JsonSchemaType.String, "Comma-separated types or family patterns (order.*, stock.low), at most 50."),
+            new Query("wait", JsonSchemaType.Integer, "Seconds to wait for an event when none is there yet; 0 by default.", 0, Oms.Api.Events.EventEndpoints.MaxWaitSeconds)),
+        ["GET /api/v1/orders/{orderId}/events"] = new("listOrderEvents", "One order's events, in sequence",
+            new Query("after", JsonSchemaType.Integer, "Events after this sequence (the previous page's next).", 0, int.MaxValue),
+            new Query("limit", JsonSchemaType.Integer, "Events per page; 100 by default.", 1, Oms.Api.Events.EventEndpoints.MaxLimit)),
     };
 
     /// <summary>Operations that take an Idempotency-Key, so a retried call is answered, not repeated.</summary>

@@ -29,7 +29,8 @@ public sealed record LocationRequest(
     int PickupPreparationMinutes = 0,
     IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? OpeningHours = null,
     IReadOnlyList<OpeningExceptionDto>? OpeningExceptions = null,
-    OnlineSafetyStockDto? OnlineSafetyStock = null);
+    OnlineSafetyStockDto? OnlineSafetyStock = null,
+    int LowStockThreshold = 0);
 
 public sealed record LocationView(
     string LocationId,
@@ -47,7 +48,8 @@ public sealed record LocationView(
     int PickupPreparationMinutes,
     IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? OpeningHours,
     IReadOnlyList<OpeningExceptionDto> OpeningExceptions,
-    OnlineSafetyStockDto OnlineSafetyStock);
+    OnlineSafetyStockDto OnlineSafetyStock,
+    int LowStockThreshold);
 
 /// <summary>Validation and mapping between the HTTP shape of a profile and the stored one.</summary>
 public static class LocationProfile
@@ -106,7 +108,8 @@ public static class LocationProfile
             [.. (r.OpeningHours.FirstOrDefault(kv => string.Equals(kv.Key, name, StringComparison.OrdinalIgnoreCase)).Value ?? []).Select(ToRange)]))],
         r.OpeningExceptions?.Select(e => new OpeningException(
             DateOnly.ParseExact(e.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture), e.Closed, e.Hours?.Select(ToRange).ToList())).ToList(),
-        r.OnlineSafetyStock is { } b ? new OnlineSafetyStock(b.Default, b.Skus ?? new Dictionary<string, int>()) : null);
+        r.OnlineSafetyStock is { } b ? new OnlineSafetyStock(b.Default, b.Skus ?? new Dictionary<string, int>()) : null,
+        r.LowStockThreshold);
 
     public static LocationView ToView(LocationInfo l) => new(
         l.LocationId, l.Name, l.Type, l.Latitude, l.Longitude, l.CountryCode, l.TimeZone,
@@ -115,7 +118,8 @@ public static class LocationProfile
         l.OpeningHours?.ToDictionary(d => DayNames[(int)d.Day], d => (IReadOnlyList<HoursDto>)[.. d.Ranges.Select(ToDto)]),
         [.. (l.OpeningExceptions ?? []).Select(e => new OpeningExceptionDto(
             e.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), e.Closed, e.Hours?.Select(ToDto).ToList()))],
-        new OnlineSafetyStockDto(l.OnlineSafetyStock?.Default ?? 0, l.OnlineSafetyStock?.Skus ?? new Dictionary<string, int>()));
+        new OnlineSafetyStockDto(l.OnlineSafetyStock?.Default ?? 0, l.OnlineSafetyStock?.Skus ?? new Dictionary<string, int>()),
+        l.LowStockThreshold);
 
     private static FieldError? ValidateAddress(AddressDto? address)
     {
@@ -146,6 +150,11 @@ public static class LocationProfile
         if (r.PickupPreparationMinutes is < 0 or > 7 * 24 * 60)
         {
             return new("pickupPreparationMinutes", "must be between 0 and 10080 (a week).");
+        }
+
+        if (r.LowStockThreshold is < 0 or > 100_000)
+        {
+            return new("lowStockThreshold", "must be between 0 (off) and 100000 units.");
         }
 
         return null;

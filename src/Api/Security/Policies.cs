@@ -29,6 +29,7 @@ public static class Policies
     public const string CustomerOrders = "customers:orders";
     public const string ApiKeys = "api-keys";
     public const string Audit = "audit";
+    public const string EventsRead = "events:read";
     public const string Webhooks = "webhooks";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
@@ -54,6 +55,7 @@ public static class Policies
         [CustomerOrders] = Set(Storefront, Care, Admin),
         [ApiKeys] = Set(Admin),
         [Audit] = Set(Admin),
+        [EventsRead] = Set(Integration, Admin),
         [Webhooks] = Set(Integration, Admin),
     };
 

@@ -39,8 +39,9 @@ public interface ISkuAvailabilityGrain : IGrainWithStringKey
 {
     /// <param name="version">The stock item's change counter; an update older than the one held is dropped,
     /// because one-way messages may arrive out of order.</param>
+    /// <param name="online">What e-commerce may sell of it (none from a paused location, less the shop floor's share).</param>
     [OneWay, Alias("Report")]
-    Task Report(string locationId, LocationType type, int available, long version);
+    Task Report(string locationId, LocationType type, int available, long version, int online);
 
     [ReadOnly, Alias("Get")]
     Task<SkuAvailability> Get();

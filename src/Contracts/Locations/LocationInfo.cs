@@ -76,7 +76,8 @@ public sealed record LocationInfo(
     [property: Id(12)] int PickupPreparationMinutes = 0,
     [property: Id(13)] IReadOnlyList<DayHours>? OpeningHours = null,
     [property: Id(14)] IReadOnlyList<OpeningException>? OpeningExceptions = null,
-    [property: Id(15)] OnlineSafetyStock? OnlineSafetyStock = null)
+    [property: Id(15)] OnlineSafetyStock? OnlineSafetyStock = null,
+    [property: Id(16)] int LowStockThreshold = 0)
 {
     /// <summary>Boutiques do everything unless told otherwise; warehouses only ship.</summary>
     public IReadOnlyList<LocationCapability> EffectiveCapabilities => Capabilities ?? (Type == LocationType.Boutique

@@ -1,15 +1,23 @@
 using Microsoft.Extensions.Logging;
 using Oms.Contracts.Availability;
+using Oms.Contracts.Events;
 using Oms.Contracts.Locations;
+using Oms.Grains.Events;
 using Oms.Grains.Persistence;
 
 namespace Oms.Grains.Availability;
 
-public sealed record LocationEntry(LocationType Type, int Available, long Version);
+/// <param name="Online">What e-commerce may sell there; null in state written before it was reported.</param>
+public sealed record LocationEntry(LocationType Type, int Available, long Version, int? Online = null);
 
 public sealed class SkuAvailabilityState
 {
     public Dictionary<string, LocationEntry> Locations { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether the network last had online ATP, as announced; null before the first judgement.</summary>
+    public bool? OnlineInStock { get; set; }
+
+    public EventOutbox Events { get; set; } = new();
 }
 
 /// <summary>
@@ -17,36 +25,112 @@ public sealed class SkuAvailabilityState
 /// grain persists lazily instead of on every report, keeping it off the hold path's write budget while still
 /// surviving a restart.
 /// </summary>
+/// <remarks>
+/// The one exception to lazy persistence is a crossing of the network's online ATP through zero: the view's
+/// new judgement and its event are written at once, together, so the event is durable with the change.
+/// </remarks>
 public sealed class SkuAvailabilityGrain(
     [PersistentState("skuAvailability", OmsStorage.Name)] IPersistentState<SkuAvailabilityState> state,
-    ILogger<SkuAvailabilityGrain> logger) : Grain, ISkuAvailabilityGrain
+    EventPublisher publisher,
+    TimeProvider clock,
+    ILogger<SkuAvailabilityGrain> logger) : Grain, ISkuAvailabilityGrain, IRemindable
 {
+    private const string OutboxReminder = "availability-outbox";
+
     private DebouncedState<SkuAvailabilityState> _store = null!;
     private SkuAvailability? _view;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    private SkuAvailabilityState S => _store.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _store = new DebouncedState<SkuAvailabilityState>(state, this, TimeSpan.FromSeconds(1), logger);
-        return Task.CompletedTask;
+        await TryPublish();
     }
 
-    public Task Report(string locationId, LocationType type, int available, long version)
+    public async Task Report(string locationId, LocationType type, int available, long version, int online)
     {
-        var locations = _store.State.Locations;
+        var locations = S.Locations;
         if (locations.TryGetValue(locationId, out var known) && known.Version > version)
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        var entry = new LocationEntry(type, available, version);
-        if (known != entry)
+        // A view kept before events starts from what it shows, so an upgrade announces no change that did not happen.
+        S.OnlineInStock ??= locations.Count > 0 && OnlineAvailable() > 0;
+        var entry = new LocationEntry(type, available, version, online);
+        if (known == entry)
         {
-            locations[locationId] = entry;
-            _view = null;
-            _store.MarkDirty();
+            return;
         }
 
-        return Task.CompletedTask;
+        locations[locationId] = entry;
+        _view = null;
+        var inStock = OnlineAvailable() > 0;
+        if (inStock == S.OnlineInStock)
+        {
+            _store.MarkDirty();
+            return;
+        }
+
+        S.OnlineInStock = inStock;
+        var sku = this.GetPrimaryKeyString();
+        S.Events.Raise(inStock ? EventTypes.AvailabilityBackInStock : EventTypes.AvailabilityOutOfStock, Subjects.Availability(sku), new
+        {
+            sku,
+            available = OnlineAvailable(),
+            locations = locations.Where(l => (l.Value.Online ?? 0) > 0).OrderBy(l => l.Key, StringComparer.Ordinal)
+                .Select(l => new { locationId = l.Key, available = l.Value.Online }),
+        }, clock.GetUtcNow());
+
+        try
+        {
+            // The reminder is the event's watchdog across a crash; it goes on its first tick once the feed has it.
+            await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)));
+        }
+        catch (Exception ex)
+        {
+            // Not durable: forget the judgement, so the next report judges again and raises afresh.
+            logger.LogWarning(ex, "SKU {Sku}: could not record its availability change; the next report retries", sku);
+            S.Events.Pending.RemoveAt(S.Events.Pending.Count - 1);
+            S.Events.Sequence--;
+            S.OnlineInStock = !inStock;
+            return;
+        }
+
+        await TryPublish();
+    }
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (await TryPublish() && await this.GetReminder(reminderName) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+    }
+
+    private int OnlineAvailable() => S.Locations.Values.Sum(l => l.Online ?? 0);
+
+    private async Task<bool> TryPublish()
+    {
+        if (S.Events.Pending.Count == 0)
+        {
+            return true;
+        }
+
+        var pending = S.Events.Pending.ToList();
+        try
+        {
+            await publisher.Publish(pending);
+            S.Events.Acknowledge(pending);
+            _store.MarkDirty();
+            return true;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "SKU {Sku}: its availability events wait in the outbox for the reminder", this.GetPrimaryKeyString());
+            return false;
+        }
     }
 
     public Task<SkuAvailability> Get() => Task.FromResult(_view ??= BuildView());
@@ -55,7 +139,7 @@ public sealed class SkuAvailabilityGrain(
 
     private SkuAvailability BuildView()
     {
-        var locations = _store.State.Locations
+        var locations = S.Locations
             .Select(kv => new LocationAvailability(kv.Key, kv.Value.Type, kv.Value.Available))
             .OrderByDescending(l => l.Available)
             .ThenBy(l => l.LocationId, StringComparer.Ordinal)

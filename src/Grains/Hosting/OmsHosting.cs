@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using Oms.Grains.ClickAndCollect;
 using Oms.Grains.Diagnostics;
+using Oms.Grains.Events;
 using Oms.Grains.Faults;
 using Oms.Grains.Persistence;
 using Oms.Grains.Reservations;
@@ -104,6 +105,7 @@ public static class OmsHosting
         silo.AddOmsWebhooks(configuration);
 
         var connectionString = ConnectionString(configuration);
+        silo.Services.AddOmsEvents(configuration, persistent: connectionString is not null);
         if (connectionString is null)
         {
             silo.AddMemoryGrainStorage(OmsStorage.Name, o => o.GrainStorageSerializer = new JsonGrainStateSerializer());

@@ -2,10 +2,12 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Oms.Contracts;
 using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Events;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
+using Oms.Grains.Events;
 using Oms.Grains.Faults;
 using Oms.Grains.Hosting;
 using Oms.Grains.Sourcing;
@@ -20,6 +22,7 @@ namespace Oms.Grains.Orders;
 public sealed class OrderGrain(
     [PersistentState("order", OmsStorage.Name)] IPersistentState<OrderState> state,
     TimeProvider clock,
+    EventPublisher publisher,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string RecoveryReminder = "order-recovery";
@@ -29,6 +32,9 @@ public sealed class OrderGrain(
     private IReadOnlySet<string> _boutiques = new HashSet<string>(StringComparer.Ordinal);
 
     private CheckoutSourcing _sourcing = null!;
+
+    /// <summary>This activation registered the recovery reminder and has not unregistered it since.</summary>
+    private bool _watching;
 
     private OrderState S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
@@ -48,6 +54,9 @@ public sealed class OrderGrain(
                 await FinishCancellation(targets);
             }
         }, $"Recovery of order {OrderId}");
+
+        // Events a dead activation wrote but did not hand over; the reminder retries if the feed is down too.
+        await TryPublish();
     }
 
     public async Task<PlaceOrderResult> Place(PlaceOrder request)
@@ -76,7 +85,9 @@ public sealed class OrderGrain(
             {
                 // The replay of an acknowledged order; the customer index is written after the order, so a
                 // failure between the two is repaired here.
-                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel);
+                await Task.WhenAll(
+                    GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel),
+                    TryPublish());
                 return new(PlaceOrderOutcome.Replayed, S.View(OrderId), [], null);
             }
 
@@ -138,7 +149,7 @@ public sealed class OrderGrain(
             S.ShipSlots = [.. plan.Fulfilments.Where(f => f.Mode == FulfilmentMode.Ship && IsBoutique(f.LocationId)).Select(f => f.LocationId).Distinct()];
 
             // The intent and its watchdog are durable before any unit moves, so a crash at any later point is undone.
-            await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)));
+            await Task.WhenAll(state.WriteStateAsync(), Watch());
 
             var full = await TakeShipSlots();
             if (full is not null)
@@ -150,12 +161,18 @@ public sealed class OrderGrain(
 
             if (await AllocateAll())
             {
+                var allocatedAt = clock.GetUtcNow();
                 S.Status = OrderStatus.Allocated;
-                S.Log(clock.GetUtcNow(), "allocated",
+                S.Log(allocatedAt, "allocated",
                     string.Join("; ", S.Fulfilments.Select(f => $"{f.FulfilmentId} {f.Mode} from {f.LocationId}")));
+                S.Events.Raise(EventTypes.OrderPlaced, Subject, new { order = S.View(OrderId) }, allocatedAt);
+
+                // The recovery reminder, still registered from the intent, is also the event's watchdog: it goes
+                // only once the feed has order.placed, so a crash in between delays the event and never loses it.
                 await state.WriteStateAsync();
-                await StopWatching();
-                await GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel);
+                await Task.WhenAll(
+                    PublishThenStopWatching(),
+                    GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel));
                 return new(PlaceOrderOutcome.Created, S.View(OrderId), [], null);
             }
 
@@ -182,9 +199,13 @@ public sealed class OrderGrain(
         var fingerprint = JsonSerializer.Serialize(request with { Actor = "" }, JsonGrainStateSerializer.Options);
         if (S.Cancellations.TryGetValue(request.CancellationId, out var seen))
         {
-            return seen == fingerprint
-                ? new(CancelOutcome.Replayed, S.View(OrderId), null, null)
-                : new(CancelOutcome.KeyConflict, null, "This idempotency key was already used for a different cancellation.", "Idempotency-Key");
+            if (seen != fingerprint)
+            {
+                return new(CancelOutcome.KeyConflict, null, "This idempotency key was already used for a different cancellation.", "Idempotency-Key");
+            }
+
+            await TryPublish();
+            return new(CancelOutcome.Replayed, S.View(OrderId), null, null);
         }
 
         if (S.Derive() == OrderStatus.Cancelled)
@@ -212,10 +233,12 @@ public sealed class OrderGrain(
         S.Log(now, "cancelled", $"{request.Reason}: " + (request.Lines is null ? "all remaining units"
             : string.Join(", ", request.Lines.Select(l => $"line {l.LineId} x{l.Quantity}"))));
         S.PendingTargets = targets;
+        RaiseCancellation(request, targets, now);
 
         // Recorded first, applied second: if the silo dies in between, activation finishes the job.
-        await state.WriteStateAsync();
+        await Task.WhenAll(state.WriteStateAsync(), Watch());
         await FinishCancellation(targets);
+        await TryPublish();
         return new(CancelOutcome.Cancelled, S.View(OrderId), null, null);
     }
 
@@ -226,8 +249,16 @@ public sealed class OrderGrain(
             return null;
         }
 
-        S.Log(clock.GetUtcNow(), "note", text, author);
-        await state.WriteStateAsync();
+        var now = clock.GetUtcNow();
+        S.Log(now, "note", text, author);
+        var note = S.Timeline[^1];
+        S.Events.Raise(EventTypes.OrderNoteAdded, Subject, new
+        {
+            note = new { at = note.At, text, author, actor = note.Actor, actorName = note.ActorName },
+            order = S.View(OrderId),
+        }, now);
+        await Task.WhenAll(state.WriteStateAsync(), Watch());
+        await TryPublish();
         return S.View(OrderId);
     }
 
@@ -243,7 +274,10 @@ public sealed class OrderGrain(
             await RollBack(FailureKind.Interrupted, "checkout interrupted; every allocation rolled back");
         }
 
-        await StopWatching();
+        if (await TryPublish() && S.PendingTargets is null)
+        {
+            await StopWatching();
+        }
     }
 
     private IEnumerable<AllocationSlice> Slices(PlaceOrder request, SourcingResult plan, Dictionary<string, ReservationLine> reserved, string? reservationHold) =>
@@ -347,6 +381,71 @@ public sealed class OrderGrain(
         if (reminder is not null)
         {
             await this.UnregisterReminder(reminder);
+        }
+
+        _watching = false;
+    }
+
+    /// <summary>
+    /// The one reminder of an order watches both a checkout's intent and events not yet in the feed; it is
+    /// registered with the write that needs it (in parallel, never after), and goes when nothing is left to watch.
+    /// </summary>
+    private async Task Watch()
+    {
+        if (_watching)
+        {
+            return;
+        }
+
+        await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1));
+        _watching = true;
+    }
+
+    private string Subject => Subjects.Order(OrderId);
+
+    private void RaiseCancellation(CancelOrder request, List<AllocationSlice> targets, DateTimeOffset at)
+    {
+        var view = S.View(OrderId, targets);
+        if (view.Status == OrderStatus.Cancelled)
+        {
+            S.Events.Raise(EventTypes.OrderCancelled, Subject, new { reason = request.Reason, order = view }, at);
+            return;
+        }
+
+        var lines = S.Slices.GroupBy(s => s.LineId)
+            .Select(g => new { lineId = g.Key, quantity = g.Sum(s => s.Quantity) - targets.Where(t => t.LineId == g.Key).Sum(t => t.Quantity) })
+            .Where(l => l.quantity > 0)
+            .ToList();
+        S.Events.Raise(EventTypes.OrderLinesCancelled, Subject, new { reason = request.Reason, lines, order = view }, at);
+    }
+
+    /// <returns>Whether nothing is left in the outbox; a failure leaves the events for the reminder to retry.</returns>
+    private async Task<bool> TryPublish()
+    {
+        if (S.Events.Pending.Count == 0)
+        {
+            return true;
+        }
+
+        var pending = S.Events.Pending.ToList();
+        try
+        {
+            await publisher.Publish(pending);
+            S.Events.Acknowledge(pending);
+            return S.Events.Pending.Count == 0;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Order {Order}: {Count} events stay in its outbox until the feed takes them", OrderId, pending.Count);
+            return false;
+        }
+    }
+
+    private async Task PublishThenStopWatching()
+    {
+        if (await TryPublish())
+        {
+            await StopWatching();
         }
     }
 }

@@ -1,5 +1,6 @@
 using Oms.Contracts.Security;
 using Oms.Contracts.Orders;
+using Oms.Grains.Events;
 
 namespace Oms.Grains.Orders;
 
@@ -46,6 +47,9 @@ public sealed class OrderState
     /// not the hold) must not be refused for the holds this order itself used up.
     /// </summary>
     public bool HoldsVerified { get; set; }
+
+    /// <summary>This order's events, durable with the change that raised them until the feed has them.</summary>
+    public EventOutbox Events { get; set; } = new();
 
     public bool Exists => Request is not null;
 
@@ -125,15 +129,16 @@ public sealed class OrderState
         return ([.. Slices.Select(s => targets.First(t => t.LineId == s.LineId && t.LocationId == s.LocationId))], null, null);
     }
 
-    public OrderView View(string orderId) => new(
+    /// <param name="slices">The allocation to show, when it is not yet <see cref="Slices"/> (a cancellation being applied).</param>
+    public OrderView View(string orderId, List<AllocationSlice>? slices = null) => new(
         orderId, Derive(), Request!.Channel, Request.Customer, Request.Delivery,
         [.. Request.Lines.Select(l =>
         {
-            var allocated = AllocatedOf(l.LineId);
+            var allocated = (slices ?? Slices).Where(s => s.LineId == l.LineId).Sum(s => s.Quantity);
             var cancelled = Cancelled.GetValueOrDefault(l.LineId);
             return new OrderLineView(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency,
                 allocated > 0 ? LineStatus.Allocated : LineStatus.Cancelled, allocated, cancelled,
-                [.. Slices.Where(s => s.LineId == l.LineId && s.Quantity > 0).Select(s => new LineAllocation(s.LocationId, s.Quantity))]);
+                [.. (slices ?? Slices).Where(s => s.LineId == l.LineId && s.Quantity > 0).Select(s => new LineAllocation(s.LocationId, s.Quantity))]);
         })],
         Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId);
 }

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Oms.Contracts;
+using Oms.Contracts.Events;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
+using Oms.Grains.Events;
 using Oms.Grains.Faults;
 
 namespace Oms.Grains.Reservations;
@@ -31,6 +33,9 @@ public sealed class ReservationState
 
     /// <summary>Failed because placement could not be decided, not because stock was short: a retry may try again.</summary>
     public bool Interrupted { get; set; }
+
+    /// <summary>Kept across a reuse of the id, so the subject's sequence never restarts.</summary>
+    public EventOutbox Events { get; set; } = new();
 }
 
 public sealed class ReservationOptions
@@ -43,6 +48,7 @@ public sealed class ReservationGrain(
     [PersistentState("reservation", OmsStorage.Name)] IPersistentState<ReservationState> state,
     TimeProvider clock,
     IOptions<ReservationOptions> options,
+    EventPublisher publisher,
     ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
 {
     private const string WatchReminder = "reservation-watch";
@@ -76,7 +82,7 @@ public sealed class ReservationGrain(
             && now - S.ExpiresAt > options.Value.IdempotencyWindow)
         {
             // Long finished and past the window: the id is free again, as the stock items forgot it too.
-            state.State = new ReservationState();
+            state.State = new ReservationState { Events = S.Events };
         }
 
         if (S.Status is { } existing)
@@ -148,9 +154,9 @@ public sealed class ReservationGrain(
     }
 
     /// <summary>
-    /// A one-line hold is atomic at its stock item, so there is no half-placed state to recover and no intent or
-    /// watch reminder to write first: the flash-sale path costs the item's (shared) ledger append and one write
-    /// here. A failure between the two (or of either) leaves at most a hold without its record, which the retry
+    /// A one-line hold is atomic at its stock item, so there is no half-placed state to recover and no intent to
+    /// write first: the flash-sale path costs the item's (shared) ledger append, and one write here beside the
+    /// expiry reminder. A failure between the two (or of either) leaves at most a hold without its record, which the retry
     /// of the same request finds and completes, or which expires at its TTL; so the hold is not released here,
     /// where a release would spend the id. A refusal holds nothing and is not written.
     /// </summary>
@@ -167,7 +173,12 @@ public sealed class ReservationGrain(
             }
 
             S.Status = ReservationStatus.Held;
-            await state.WriteStateAsync();
+
+            // Due at the expiry, not for recovery (a one-line hold has nothing half-placed): it is what announces
+            // reservation.expired across a crash, and it is written beside the state, not after it.
+            await Task.WhenAll(
+                state.WriteStateAsync(),
+                this.RegisterOrUpdateReminder(WatchReminder, Until(S.ExpiresAt), TimeSpan.FromMinutes(1)));
         }
         catch
         {
@@ -215,9 +226,11 @@ public sealed class ReservationGrain(
         if (S.Status is ReservationStatus.Held or ReservationStatus.Pending)
         {
             await ReleaseLines();
-            S.Status = clock.GetUtcNow() >= S.ExpiresAt ? ReservationStatus.Expired : ReservationStatus.Released;
+            var now = clock.GetUtcNow();
+            S.Status = now >= S.ExpiresAt ? ReservationStatus.Expired : ReservationStatus.Released;
+            RaiseIfExpired(now);
             await state.WriteStateAsync();
-            await StopWatching();
+            await PublishThenStopWatching();
         }
 
         return View();
@@ -247,8 +260,45 @@ public sealed class ReservationGrain(
                 // The stock items expire their own holds on time; releasing here too makes expiry not depend on them.
                 await ReleaseLines();
                 S.Status = ReservationStatus.Expired;
+                RaiseIfExpired(now);
                 await state.WriteStateAsync();
                 break;
+        }
+
+        await PublishThenStopWatching();
+    }
+
+    private void RaiseIfExpired(DateTimeOffset now)
+    {
+        if (S.Status == ReservationStatus.Expired)
+        {
+            S.Events.Raise(EventTypes.ReservationExpired, Subjects.Reservation(this.GetPrimaryKeyString()), new
+            {
+                reservationId = this.GetPrimaryKeyString(),
+                customerId = S.CustomerId,
+                createdAt = S.CreatedAt,
+                expiresAt = S.ExpiresAt,
+                lines = S.Lines,
+            }, now);
+        }
+    }
+
+    /// <summary>The watch reminder stays until the feed has the expiry: a failure to publish is retried on its next tick.</summary>
+    private async Task PublishThenStopWatching()
+    {
+        if (S.Events.Pending.Count > 0)
+        {
+            var pending = S.Events.Pending.ToList();
+            try
+            {
+                await publisher.Publish(pending);
+                S.Events.Acknowledge(pending);
+            }
+            catch (Exception ex)
+            {
+                logger.LogWarning(ex, "Reservation {Id}: its events stay in the outbox until the feed takes them", this.GetPrimaryKeyString());
+                return;
+            }
         }
 
         await StopWatching();
@@ -363,6 +413,8 @@ public sealed class ReservationGrain(
             await this.UnregisterReminder(reminder);
         }
     }
+
+    private TimeSpan Until(DateTimeOffset at) => at - clock.GetUtcNow() is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
     /// <summary>Soon enough to recover a half-placed reservation quickly, never later than its expiry.</summary>
     private TimeSpan WatchDue(DateTimeOffset now)

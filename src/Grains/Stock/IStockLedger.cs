@@ -1,7 +1,7 @@
 namespace Oms.Grains.Stock;
 
-/// <summary>A position as last snapshotted, and the movements appended after it.</summary>
-public sealed record StockLedgerState(StockPosition? Snapshot, IReadOnlyList<StockMovement> Tail);
+/// <summary>A position as last snapshotted, the movements appended after it, and the item's last signal (null: never recorded).</summary>
+public sealed record StockLedgerState(StockPosition? Snapshot, IReadOnlyList<StockMovement> Tail, StockSignalState? Signal = null);
 
 /// <summary>The earliest expiry among an item's open holds, or none when it has no open hold.</summary>
 public readonly record struct HoldDeadline(DateTimeOffset? Due);
@@ -21,8 +21,11 @@ public interface IStockLedger
     /// <summary>Appends movements numbered from <paramref name="expectedSequence"/> + 1, all or none.</summary>
     /// <param name="deadline">When not null, the item's earliest hold expiry as of these movements, recorded in
     /// the same round trip so the expiry sweep finds the item even if its silo dies.</param>
+    /// <param name="signal">When not null, the item's new signal and its events, put in the outbox in the same
+    /// transaction: an event exists exactly when the movements that caused it do.</param>
     /// <exception cref="StockLedgerConflictException">Some movement at those sequences already exists.</exception>
-    Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default);
+    Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null,
+        StockSignalChange? signal = null, CancellationToken cancellationToken = default);
 
     /// <summary>Records the item's earliest hold expiry (none: the item drops out of the sweep).</summary>
     Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default);

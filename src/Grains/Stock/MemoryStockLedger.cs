@@ -4,12 +4,23 @@ namespace Oms.Grains.Stock;
 /// silo of an in-memory cluster sees the same ledger wherever the stock item activates.</summary>
 public sealed class MemoryStockLedger(IGrainFactory grains) : IStockLedger
 {
-    public async Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default) =>
-        new(null, await grains.GetGrain<IMemoryStockLedgerGrain>(key).Read(0, int.MaxValue));
-
-    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default)
+    public async Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default)
     {
-        await grains.GetGrain<IMemoryStockLedgerGrain>(key).Append(expectedSequence, movements);
+        var ledger = grains.GetGrain<IMemoryStockLedgerGrain>(key);
+        var movements = await ledger.Read(0, int.MaxValue);
+
+        // An empty ledger has just been told to go (a probe of a SKU never stocked); asking it more would keep it.
+        return new(null, movements, movements.Count > 0 ? await ledger.Signal() : null);
+    }
+
+    /// <remarks>
+    /// The signal's events are not kept here: in memory the stock item hands them to the feed straight after,
+    /// and a silo that dies in between takes this ledger's cluster memory with it anyway.
+    /// </remarks>
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null,
+        StockSignalChange? signal = null, CancellationToken cancellationToken = default)
+    {
+        await grains.GetGrain<IMemoryStockLedgerGrain>(key).Append(expectedSequence, movements, signal?.State);
         if (deadline is { } change)
         {
             await SetDeadline(key, change, cancellationToken);
@@ -38,7 +49,10 @@ public sealed class MemoryStockLedger(IGrainFactory grains) : IStockLedger
 public interface IMemoryStockLedgerGrain : IGrainWithStringKey
 {
     [Alias("Append")]
-    Task Append(long expectedSequence, IReadOnlyList<StockMovement> movements);
+    Task Append(long expectedSequence, IReadOnlyList<StockMovement> movements, StockSignalState? signal = null);
+
+    [Alias("Signal")]
+    Task<StockSignalState?> Signal();
 
     [Alias("Read")]
     Task<IReadOnlyList<StockMovement>> Read(long afterSequence, int limit);
@@ -55,8 +69,9 @@ public interface IMemoryStockLedgerGrain : IGrainWithStringKey
 public sealed class MemoryStockLedgerGrain : Grain, IMemoryStockLedgerGrain
 {
     private readonly List<StockMovement> _movements = [];
+    private StockSignalState? _signal;
 
-    public Task Append(long expectedSequence, IReadOnlyList<StockMovement> movements)
+    public Task Append(long expectedSequence, IReadOnlyList<StockMovement> movements, StockSignalState? signal = null)
     {
         if (expectedSequence != _movements.Count)
         {
@@ -64,8 +79,11 @@ public sealed class MemoryStockLedgerGrain : Grain, IMemoryStockLedgerGrain
         }
 
         _movements.AddRange(movements);
+        _signal = signal ?? _signal;
         return Task.CompletedTask;
     }
+
+    public Task<StockSignalState?> Signal() => Task.FromResult(_signal);
 
     public Task<IReadOnlyList<StockMovement>> Read(long afterSequence, int limit)
     {

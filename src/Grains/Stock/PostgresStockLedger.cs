@@ -28,11 +28,23 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
             }
         }
 
+        StockSignalState? signal = null;
+        await using (var command = new NpgsqlCommand("SELECT sequence, signal FROM oms_stock_signal WHERE stock_key = @key", connection))
+        {
+            command.Parameters.AddWithValue("key", key);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (await reader.ReadAsync(cancellationToken))
+            {
+                signal = new StockSignalState(reader.GetInt64(0), Enum.Parse<StockSignal>(reader.GetString(1), ignoreCase: true));
+            }
+        }
+
         var tail = await ReadAll(connection, key, snapshot?.Sequence ?? 0, cancellationToken);
-        return new StockLedgerState(snapshot, tail);
+        return new StockLedgerState(snapshot, tail, signal);
     }
 
-    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null, CancellationToken cancellationToken = default)
+    public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null,
+        StockSignalChange? signal = null, CancellationToken cancellationToken = default)
     {
         var count = movements.Count;
         var sequences = new long[count];
@@ -91,6 +103,21 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
             command.Parameters.Add(new NpgsqlParameter("due", NpgsqlDbType.TimestampTz) { Value = (object?)change.Due?.UtcDateTime ?? DBNull.Value });
         }
 
+        if (signal is not null)
+        {
+            // Still one batch, so one implicit transaction: the events exist exactly when these movements do.
+            command.CommandText += ";\n" + SignalSql;
+            var events = signal.Events;
+            command.Parameters.AddWithValue("signal_sequence", signal.State.Sequence);
+            command.Parameters.AddWithValue("signal", KindName(signal.State.Signal));
+            command.Parameters.Add(new NpgsqlParameter("event_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.EventId).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("event_types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => e.Type).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("event_subjects", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => e.Subject).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("event_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = events.Select(e => e.Sequence).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("event_times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = events.Select(e => e.Time.UtcDateTime).ToArray() });
+            command.Parameters.Add(new NpgsqlParameter("event_data", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => e.Data).ToArray() });
+        }
+
         try
         {
             await command.ExecuteNonQueryAsync(cancellationToken);
@@ -106,6 +133,13 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         DELETE FROM oms_hold_deadline WHERE stock_key = @key AND @due::timestamptz IS NULL;
         INSERT INTO oms_hold_deadline (stock_key, due) SELECT @key, @due WHERE @due::timestamptz IS NOT NULL
         ON CONFLICT (stock_key) DO UPDATE SET due = EXCLUDED.due
+        """;
+
+    private const string SignalSql = """
+        INSERT INTO oms_outbox (event_id, type, subject, sequence, time, data)
+        SELECT * FROM unnest(@event_ids, @event_types, @event_subjects, @event_sequences, @event_times, @event_data);
+        INSERT INTO oms_stock_signal (stock_key, sequence, signal) VALUES (@key, @signal_sequence, @signal)
+        ON CONFLICT (stock_key) DO UPDATE SET sequence = EXCLUDED.sequence, signal = EXCLUDED.signal
         """;
 
     public async Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default)
@@ -201,7 +235,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
     }
 
     // Stored by name, camel-cased like the API, so the table reads well in SQL and survives enum reordering.
-    private static string KindName(MovementKind kind) => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
+    private static string KindName<T>(T kind) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
 
     private static MovementKind ParseKind(string name) => Enum.Parse<MovementKind>(name, ignoreCase: true);
 }

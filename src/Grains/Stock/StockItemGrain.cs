@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Oms.Contracts.Availability;
+using Oms.Contracts.Events;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
+using Oms.Grains.Events;
 using Oms.Grains.Faults;
 using Orleans.Concurrency;
 
@@ -19,8 +21,12 @@ public sealed class StockItemGrain(
     IStockLedger ledger,
     TimeProvider clock,
     IOptions<StockOptions> options,
+    EventPublisher publisher,
     ILogger<StockItemGrain> logger) : Grain, IStockItemGrain, IRemindable
 {
+    /// <summary>A changed low-stock threshold reaches an active item within this; it is a notification setting, not a rule.</summary>
+    private static readonly TimeSpan ProfileRefresh = TimeSpan.FromSeconds(30);
+
     private const int MaxLedgerPage = 1_000;
 
     /// <summary>A flash sale leaves hundreds of thousands of movements; verification reads them in big pages.</summary>
@@ -31,6 +37,13 @@ public sealed class StockItemGrain(
     private string _locationId = "";
     private StockJournal _journal = null!;
     private LocationType? _locationType;
+    private LocationInfo? _profile;
+    private DateTimeOffset _profileReadAt;
+    private bool _profileRefreshing;
+
+    /// <summary>Events in the outbox not yet in the feed, oldest first: moved one batch at a time, so never out of order.</summary>
+    private readonly List<OutboxEvent> _unpublished = [];
+    private bool _publishing;
     private IGrainTimer? _expiryTimer;
     private (int OnHand, int Available)? _reported;
 
@@ -49,6 +62,7 @@ public sealed class StockItemGrain(
 
         _journal = new StockJournal(_key, ledger, clock, options.Value);
         _journal.Committed += OnCommitted;
+        _journal.Emitted += OnEmitted;
         _journal.Broken += ex =>
         {
             logger.LogError(ex, "Stock item {Key} could not reload its ledger; deactivating", _key);
@@ -62,7 +76,7 @@ public sealed class StockItemGrain(
 
             if (_journal.Position.Sequence > 0)
             {
-                _locationType = (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get())?.Type;
+                UseProfile(await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get());
                 ReportAvailability(_journal.Position, force: true);
                 if (_journal.Position.OpenHolds > 0)
                 {
@@ -256,8 +270,72 @@ public sealed class StockItemGrain(
             return true;
         }
 
-        _locationType = (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get())?.Type;
+        UseProfile(await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get());
         return _locationType is not null;
+    }
+
+    private void UseProfile(LocationInfo? profile)
+    {
+        _profile = profile;
+        _locationType = profile?.Type;
+        _journal.LowStockThreshold = profile?.LowStockThreshold ?? 0;
+        _profileReadAt = clock.GetUtcNow();
+    }
+
+    /// <summary>Off the append path: the threshold in force is the one last read, and the next append uses the new one.</summary>
+    private async Task RefreshProfile()
+    {
+        _profileRefreshing = true;
+        try
+        {
+            if (await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get() is { } profile)
+            {
+                UseProfile(profile);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogDebug(ex, "Stock item {Key} could not refresh its location's profile; it keeps the last one", _key);
+        }
+        finally
+        {
+            _profileRefreshing = false;
+        }
+    }
+
+    private void OnEmitted(IReadOnlyList<OutboxEvent> events)
+    {
+        _unpublished.AddRange(events);
+        if (!_publishing)
+        {
+            _publishing = true;
+            _ = Publish();
+        }
+    }
+
+    /// <summary>
+    /// Hands the outbox to the feed. A failure leaves the events where the append put them: the relay moves them
+    /// from <c>oms_outbox</c>, and this item retries with its next event, in order either way.
+    /// </summary>
+    private async Task Publish()
+    {
+        try
+        {
+            while (_unpublished.Count > 0)
+            {
+                var batch = _unpublished.ToList();
+                await publisher.Publish(batch);
+                _unpublished.RemoveRange(0, batch.Count);
+            }
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Stock item {Key}: {Count} events wait in the outbox for the relay", _key, _unpublished.Count);
+        }
+        finally
+        {
+            _publishing = false;
+        }
     }
 
     private void OnCommitted(StockPosition position)
@@ -266,6 +344,10 @@ public sealed class StockItemGrain(
         _committed = position.Figures();
         ReportAvailability(position, force: false);
         ScheduleExpiry();
+        if (!_profileRefreshing && clock.GetUtcNow() - _profileReadAt > ProfileRefresh)
+        {
+            _ = RefreshProfile();
+        }
     }
 
     /// <summary>Feeds the two views built from stock items: the SKU's network view and the location's own index.</summary>
@@ -279,7 +361,8 @@ public sealed class StockItemGrain(
 
         if (force || _reported?.Available != reported.Available)
         {
-            GrainFactory.GetGrain<ISkuAvailabilityGrain>(_sku).Report(_locationId, type, reported.Available, position.Sequence).Ignore();
+            var online = _profile?.OnlineAvailable(_sku, reported.Available, LocationCapability.ShipToCustomer) ?? 0;
+            GrainFactory.GetGrain<ISkuAvailabilityGrain>(_sku).Report(_locationId, type, reported.Available, position.Sequence, online).Ignore();
         }
 
         _reported = reported;

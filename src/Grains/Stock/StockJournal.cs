@@ -1,4 +1,8 @@
+using Oms.Contracts.Events;
 using Oms.Contracts.Security;
+using System.Text.Json;
+using Oms.Grains.Events;
+
 namespace Oms.Grains.Stock;
 
 /// <summary>
@@ -25,10 +29,19 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
     private HoldDeadline? _deadline;
     private bool _deadlineSyncRequested;
 
+    /// <summary>What this item last announced; null after a load that found none (judged afresh at the next append).</summary>
+    private StockSignalState? _signal;
+
     public StockPosition Position { get; private set; } = new();
+
+    /// <summary>The location's low-stock threshold (0: off), kept current by the owner from the location's profile.</summary>
+    public int LowStockThreshold { get; set; }
 
     /// <summary>Raised after each durable append, with the position as it now stands.</summary>
     public event Action<StockPosition>? Committed;
+
+    /// <summary>Raised after an append that put events in the outbox, for the owner to move them to the feed.</summary>
+    public event Action<IReadOnlyList<OutboxEvent>>? Emitted;
 
     /// <summary>Raised when memory could not be restored from the ledger; the owner must drop this journal.</summary>
     public event Action<Exception>? Broken;
@@ -40,6 +53,7 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         _snapshotSequence = state.Snapshot?.Sequence ?? 0;
         Position = position;
         _deadline = null;
+        _signal = state.Signal;
     }
 
     /// <summary>
@@ -95,6 +109,10 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         var expected = Position.Sequence;
         var movements = new List<StockMovement>();
 
+        // An item that never recorded a signal (new, or older than events) starts from what it shows now, so
+        // the first append after an upgrade does not announce a change that did not happen.
+        var signalBefore = _signal ?? new StockSignalState(0, StockSignals.Of(Position.Available, LowStockThreshold));
+
         // Holds past their time are released first, in the same append, so no decision counts an expired hold.
         Position.ExpireHolds(now, movements);
         foreach (var command in batch)
@@ -112,12 +130,15 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
 
         var deadline = new HoldDeadline(Position.NextExpiry);
         var deadlineChanged = _deadline != deadline;
+        StockSignalChange? signal = null;
         if (movements.Count > 0)
         {
+            signal = Signal(signalBefore, now);
             try
             {
-                await ledger.Append(key, expected, movements, deadlineChanged ? deadline : null);
+                await ledger.Append(key, expected, movements, deadlineChanged ? deadline : null, signal);
                 _deadline = deadline;
+                _signal = signal?.State ?? signalBefore;
             }
             catch (Exception ex)
             {
@@ -150,6 +171,10 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         {
             // Published before anyone is answered, so a caller's next read already shows its change.
             Committed?.Invoke(Position);
+            if (signal is { Events.Count: > 0 })
+            {
+                Emitted?.Invoke(signal.Events);
+            }
         }
 
         foreach (var command in batch)
@@ -161,6 +186,34 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
         {
             MaybeSnapshot();
         }
+    }
+
+    /// <summary>The change of signal this batch makes, with its events; judged once per append, never per movement.</summary>
+    private StockSignalChange? Signal(StockSignalState before, DateTimeOffset now)
+    {
+        var after = StockSignals.Of(Position.Available, LowStockThreshold);
+        if (after == before.Signal)
+        {
+            return null;
+        }
+
+        var sequence = before.Sequence;
+        var at = key.IndexOf('@', StringComparison.Ordinal);
+        var data = JsonSerializer.Serialize(new
+        {
+            sku = key[..at],
+            locationId = key[(at + 1)..],
+            onHand = Position.OnHand,
+            safetyStock = Position.SafetyStock,
+            reserved = Position.Reserved,
+            allocated = Position.Allocated,
+            available = Position.Available,
+            lowStockThreshold = LowStockThreshold,
+        }, EventJson.Options);
+        var events = StockSignals.Crossings(before.Signal, after)
+            .Select(type => new OutboxEvent(Guid.NewGuid(), type, Subjects.Stock(key[..at], key[(at + 1)..]), ++sequence, now, data))
+            .ToList();
+        return new StockSignalChange(new StockSignalState(sequence, after), events);
     }
 
     /// <summary>
