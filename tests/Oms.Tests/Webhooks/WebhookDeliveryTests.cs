@@ -48,6 +48,27 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
     }
 
     [Fact]
+    public async Task A_real_checkout_and_its_cancellation_reach_the_receiver_in_order()
+    {
+        await using var receiver = await Receiver.StartAsync();
+        var (id, secret) = await WebhookApi.Subscribe(Http, receiver.Url(), "order.placed", "order.cancelled");
+        var (_, sku) = await Security.SecurityTestKit.Stocked(Http, 5);
+        using var placed = await Security.SecurityTestKit.PlaceOrder(Http, "web", sku, Network.Unique("C"));
+        var order = await WebhookApi.Json(placed);
+        Assert.True(placed.StatusCode == HttpStatusCode.Created, order.ToJsonString());
+        var orderId = (string)order["orderId"]!;
+        using var cancelled = await Http.PostAsJsonAsync($"/api/v1/orders/{orderId}/cancel", new { reason = "customer changed mind" });
+        Assert.True(cancelled.IsSuccessStatusCode, await cancelled.Content.ReadAsStringAsync());
+
+        var received = await Eventually.Until(() => Task.FromResult(receiver.Requests.Where(r => (string?)r.Event["subject"] == Subjects.Order(orderId)).ToList()),
+            r => r.Count == 2, Within, "the order's two events delivered");
+        Assert.Equal(["order.placed", "order.cancelled"], received.Select(r => (string)r.Event["type"]!));
+        Assert.All(received, r => new StandardWebhook(secret).Verify(r.Body, r.Headers));
+        Assert.Equal(orderId, (string?)received[0].Event["data"]!["order"]!["orderId"]);
+        Assert.Equal(2, (await WebhookApi.Deliveries(Http, id, "delivered")).Count);
+    }
+
+    [Fact]
     public async Task Across_a_rotation_both_secrets_verify_during_the_grace_and_only_the_new_one_after()
     {
         await using var receiver = await Receiver.StartAsync();
@@ -154,7 +175,7 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
             var expected = -1L;
             foreach (var request in group)
             {
-                var sequence = long.Parse((string)request.Event["sequence"]!);
+                var sequence = long.Parse(request.Event["sequence"]!.ToString());
                 if (sequence != delivered + 1)
                 {
                     violations.Add($"{group.Key}: sequence {sequence} sent while {delivered + 1} was not delivered");

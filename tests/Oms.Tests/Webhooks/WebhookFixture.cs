@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc.Testing;
+using Oms.Grains.Events;
 using Oms.Tests.Infrastructure;
 using Orleans.TestingHost;
 
@@ -8,7 +9,8 @@ namespace Oms.Tests.Webhooks;
 /// the tests append to. Tests stay independent by making their own subscriptions and receivers.</summary>
 public sealed class WebhookFixture : IAsyncLifetime
 {
-    public TestEventStore Feed { get; } = new();
+    /// <summary>The cluster's real feed (the in-memory store main wires), which the tests append to.</summary>
+    public IEventStore Feed { get; private set; } = null!;
 
     public InProcessTestCluster Cluster { get; private set; } = null!;
 
@@ -18,7 +20,8 @@ public sealed class WebhookFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = await WebhookClusters.StartAsync(feed: Feed);
+        Cluster = await WebhookClusters.StartAsync();
+        Feed = Cluster.Feed();
         Api = WebhookClusters.Api(Cluster);
         Http = Api.CreateAdminClient();
     }

@@ -31,7 +31,7 @@ public static class WebhookClusters
 
     public static async Task<InProcessTestCluster> StartAsync(
         string? connectionString = null, string? serviceId = null, bool allowInsecure = true, string schedule = ShortSchedule,
-        IEventStore? feed = null, IDictionary<string, string?>? extra = null)
+        IDictionary<string, string?>? extra = null)
     {
         var builder = new InProcessTestClusterBuilder(2);
         if (serviceId is not null)
@@ -60,11 +60,6 @@ public static class WebhookClusters
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOmsGrains(configuration);
-            if (feed is not null)
-            {
-                // One feed for both silos of the in-process cluster, as one database would be.
-                silo.Services.AddSingleton(feed);
-            }
         });
 
         var cluster = builder.Build();
@@ -78,102 +73,6 @@ public static class WebhookClusters
 
     public static IEventStore Feed(this InProcessTestCluster cluster) =>
         cluster.Silos.First().ServiceProvider.GetRequiredService<IEventStore>();
-}
-
-/// <summary>
-/// A small in-memory feed for the webhook tests until the real one is wired in: positions in append order, and
-/// <see cref="WaitBeyond"/> woken by appends, like the contract says.
-/// </summary>
-public sealed class TestEventStore : IEventStore
-{
-    private readonly Lock _gate = new();
-    private readonly List<FeedEvent> _events = [];
-    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task<IReadOnlyList<FeedEvent>> Append(IReadOnlyList<OutboxEvent> events, CancellationToken cancellationToken = default)
-    {
-        var stored = new List<FeedEvent>();
-        TaskCompletionSource wake;
-        lock (_gate)
-        {
-            foreach (var e in events)
-            {
-                if (_events.Any(x => x.EventId == e.EventId))
-                {
-                    continue;
-                }
-
-                var position = _events.Count + 1;
-                var body = new JsonObject
-                {
-                    ["specversion"] = "1.0",
-                    ["id"] = e.EventId.ToString(),
-                    ["source"] = "/oms",
-                    ["type"] = e.Type,
-                    ["subject"] = e.Subject,
-                    ["time"] = e.Time.ToString("O"),
-                    ["datacontenttype"] = "application/json",
-                    ["sequence"] = e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    ["data"] = JsonNode.Parse(e.Data),
-                }.ToJsonString();
-                var feedEvent = new FeedEvent(position, e.EventId, e.Type, e.Subject, e.Sequence, e.Time, body);
-                _events.Add(feedEvent);
-                stored.Add(feedEvent);
-            }
-
-            wake = _appended;
-            _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-
-        wake.TrySetResult();
-        return Task.FromResult<IReadOnlyList<FeedEvent>>(stored);
-    }
-
-    public Task<IReadOnlyList<FeedEvent>> Read(long after, int limit, IReadOnlyCollection<string>? types, CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult<IReadOnlyList<FeedEvent>>([.. _events.Where(e => e.Position > after && (types is null || types.Contains(e.Type))).Take(limit)]);
-        }
-    }
-
-    public Task<IReadOnlyList<FeedEvent>> ReadSubject(string subject, long afterSequence, int limit, CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult<IReadOnlyList<FeedEvent>>([.. _events.Where(e => e.Subject == subject && e.Sequence > afterSequence).Take(limit)]);
-        }
-    }
-
-    public Task<long> Head(CancellationToken cancellationToken = default)
-    {
-        lock (_gate)
-        {
-            return Task.FromResult((long)_events.Count);
-        }
-    }
-
-    public async Task<long> WaitBeyond(long position, TimeSpan max, CancellationToken cancellationToken = default)
-    {
-        Task wait;
-        lock (_gate)
-        {
-            if (_events.Count > position)
-            {
-                return _events.Count;
-            }
-
-            wait = _appended.Task;
-        }
-
-        await Task.WhenAny(wait, Task.Delay(max, cancellationToken));
-        return await Head(cancellationToken);
-    }
-
-    public Task<IReadOnlyList<OutboxEvent>> Stranded(DateTimeOffset olderThan, int limit, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<OutboxEvent>>([]);
-
-    public Task<int> Prune(DateTimeOffset before, int limit, CancellationToken cancellationToken = default) => Task.FromResult(0);
 }
 
 /// <summary>One POST as a receiver saw it.</summary>
@@ -294,7 +193,8 @@ public static class WebhookApi
         return all;
     }
 
-    /// <summary>Appends events straight to the feed, as the outbox relay would.</summary>
+    /// <summary>Appends events straight to the real feed, as the outbox relay does: many events, exactly the subjects and
+    /// sequences a test needs, without placing an order for each.</summary>
     public static async Task<IReadOnlyList<FeedEvent>> Emit(IEventStore feed, params (string Type, string Subject, long Sequence)[] events) =>
         await feed.Append([.. events.Select(e => new OutboxEvent(Guid.NewGuid(), e.Type, e.Subject, e.Sequence, DateTimeOffset.UtcNow,
             JsonSerializer.Serialize(new { subject = e.Subject, sequence = e.Sequence })))]);
