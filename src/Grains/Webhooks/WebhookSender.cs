@@ -56,6 +56,11 @@ public sealed class WebhookSender : IDisposable
 
     public async Task<SendResult> Send(Uri url, string id, DateTimeOffset timestamp, string signatures, string body, CancellationToken cancellationToken)
     {
+        if (!_allowInsecure && url.Scheme != Uri.UriSchemeHttps)
+        {
+            return new SendResult(null, null, 0, "refused by the SSRF guard: the target is not https");
+        }
+
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue(MediaType);
         request.Headers.TryAddWithoutValidation("webhook-id", id);
