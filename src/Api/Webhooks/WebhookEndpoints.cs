@@ -91,6 +91,7 @@ public static class WebhookEndpoints
                 _ => Problems.Conflict("The subscription could not be created.", "An id collided; retry."),
             };
         })
+        .WithName("createWebhook")
         .WithSummary("Subscribe a URL to events; the answer carries the signing secret, shown this once")
         .Accepts<CreateWebhookRequest>("application/json")
         .Produces<WebhookIssued>(StatusCodes.Status201Created)
@@ -103,6 +104,7 @@ public static class WebhookEndpoints
             var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IWebhookGrain>(id).Get()));
             return TypedResults.Ok(new WebhookList([.. views.OfType<WebhookView>()]));
         })
+        .WithName("listWebhooks")
         .WithSummary("Every subscription, oldest first, never a secret")
         .Produces<WebhookList>();
 
@@ -110,6 +112,7 @@ public static class WebhookEndpoints
             (IResult?)Problems.InvalidId("webhookId", webhookId) ?? (await grains.GetGrain<IWebhookGrain>(webhookId).Get() is { } view
                 ? TypedResults.Ok(view)
                 : NotFound(webhookId)))
+        .WithName("getWebhook")
         .WithSummary("One subscription, never its secret")
         .Produces<WebhookView>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -153,6 +156,7 @@ public static class WebhookEndpoints
                 .Update(new WebhookPatch(request.Url, request.Events?.Distinct(StringComparer.Ordinal).ToList(), request.Status, clock.GetUtcNow()));
             return result.Outcome == WebhookOutcome.Done ? TypedResults.Ok(result.Webhook!) : NotFound(webhookId);
         })
+        .WithName("updateWebhook")
         .WithSummary("Change a subscription's url, events or status (enabled or disabled)")
         .Accepts<UpdateWebhookRequest>("application/json")
         .Produces<WebhookView>()
@@ -163,6 +167,7 @@ public static class WebhookEndpoints
             (IResult?)Problems.InvalidId("webhookId", webhookId) ?? (await grains.GetGrain<IWebhookGrain>(webhookId).Delete()
                 ? TypedResults.NoContent()
                 : NotFound(webhookId)))
+        .WithName("deleteWebhook")
         .WithSummary("Delete a subscription and its delivery log; nothing more is sent")
         .Produces(StatusCodes.Status204NoContent)
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -194,6 +199,7 @@ public static class WebhookEndpoints
             var result = await grains.GetGrain<IWebhookGrain>(webhookId).RotateSecret(secret, now, now.AddSeconds(grace));
             return result.Outcome == WebhookOutcome.Done ? TypedResults.Ok(WebhookIssued.Of(result.Webhook!, secret)) : NotFound(webhookId);
         })
+        .WithName("rotateWebhookSecret")
         .WithSummary("A new signing secret, shown this once; the old one also signs for graceSeconds (default 86400, at most 7 days)")
         .Accepts<RotateWebhookSecretRequest>("application/json")
         .Produces<WebhookIssued>()
@@ -242,6 +248,7 @@ public static class WebhookEndpoints
                 ? TypedResults.Ok(page)
                 : NotFound(webhookId);
         })
+        .WithName("listWebhookDeliveries")
         .WithSummary("The delivery log, newest first: status (pending, delivered, failed = pending with failed attempts, deadLettered), attempts and the next one")
         .Produces<DeliveryPage>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -269,6 +276,7 @@ public static class WebhookEndpoints
                 ? TypedResults.Accepted($"/api/v1/webhooks/{webhookId}/deliveries", delivery)
                 : Problems.NotFound("deliveryId", $"Delivery {id} of webhook '{webhookId}' does not exist.");
         })
+        .WithName("retryWebhookDelivery")
         .WithSummary("Send one delivery again now, a dead-lettered one too; its retry schedule starts over")
         .Produces<DeliveryView>(StatusCodes.Status202Accepted)
         .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -293,6 +301,7 @@ public static class WebhookEndpoints
                 ? TypedResults.Accepted($"/api/v1/webhooks/{webhookId}/deliveries", new ReplayAccepted(result.Queued, from, result.Next))
                 : NotFound(webhookId);
         })
+        .WithName("replayWebhook")
         .WithSummary($"Send again every matching event from a feed position (at most 5,000 per call; next says where to continue)")
         .Accepts<ReplayWebhookRequest>("application/json")
         .Produces<ReplayAccepted>(StatusCodes.Status202Accepted)
