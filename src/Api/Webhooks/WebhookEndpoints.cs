@@ -62,12 +62,8 @@ public static class WebhookEndpoints
                 return (IResult)body.Problem;
             }
 
+            // The URL last: it may wait on DNS, which the cheap checks should not.
             var request = body.Value!;
-            if (await CheckUrl(request.Url, options, ct) is { } badUrl)
-            {
-                return badUrl;
-            }
-
             if (CheckEvents(request.Events, required: true) is { } badEvents)
             {
                 return Problems.Invalid(badEvents);
@@ -76,6 +72,11 @@ public static class WebhookEndpoints
             if (FieldError.ForText("description", request.Description, WebhookLimits.MaxDescriptionLength, required: false) is { } badText)
             {
                 return Problems.Invalid(badText);
+            }
+
+            if (await CheckUrl(request.Url, options, ct) is { } badUrl)
+            {
+                return badUrl;
             }
 
             var id = WebhookLimits.NewId();
@@ -137,11 +138,6 @@ public static class WebhookEndpoints
                 return Problems.Invalid("body", "give at least one of url, events and status.");
             }
 
-            if (request.Url is not null && await CheckUrl(request.Url, options, ct) is { } badUrl)
-            {
-                return badUrl;
-            }
-
             if (request.Events is not null && CheckEvents(request.Events, required: true) is { } badEvents)
             {
                 return Problems.Invalid(badEvents);
@@ -150,6 +146,11 @@ public static class WebhookEndpoints
             if (request.Status is { } status && !Enum.IsDefined(status))
             {
                 return Problems.Invalid("status", "must be enabled or disabled.");
+            }
+
+            if (request.Url is not null && await CheckUrl(request.Url, options, ct) is { } badUrl)
+            {
+                return badUrl;
             }
 
             var result = await grains.GetGrain<IWebhookGrain>(webhookId)
