@@ -37,7 +37,11 @@ public sealed record WebhookCreate(
     [property: Id(1)] IReadOnlyList<string> Events,
     [property: Id(2)] string? Description,
     [property: Id(3)] string Secret,
-    [property: Id(4)] DateTimeOffset Now);
+    [property: Id(4)] DateTimeOffset Now)
+{
+    /// <summary>Without the secret: a record prints every property, and this one may end up in a log line.</summary>
+    public override string ToString() => $"WebhookCreate {{ Url = {Url}, Events = [{string.Join(", ", Events)}], Now = {Now:O} }}";
+}
 
 /// <summary>A change of some fields; null leaves a field as it is.</summary>
 [GenerateSerializer, Immutable, Alias("oms.WebhookPatch")]

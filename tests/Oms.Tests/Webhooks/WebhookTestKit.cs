@@ -31,7 +31,7 @@ public static class WebhookClusters
 
     public static async Task<InProcessTestCluster> StartAsync(
         string? connectionString = null, string? serviceId = null, bool allowInsecure = true, string schedule = ShortSchedule,
-        IDictionary<string, string?>? extra = null)
+        IDictionary<string, string?>? extra = null, Action<ISiloBuilder>? configure = null)
     {
         var builder = new InProcessTestClusterBuilder(2);
         if (serviceId is not null)
@@ -60,6 +60,7 @@ public static class WebhookClusters
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddOmsGrains(configuration);
+            configure?.Invoke(silo);
         });
 
         var cluster = builder.Build();
@@ -154,6 +155,38 @@ public sealed class Receiver : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await Down();
+}
+
+/// <summary>Every log line of the processes it is added to, at Trace, with the state's values.</summary>
+public sealed class CapturingLogs : ILoggerProvider
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public IEnumerable<string> Lines => _lines;
+
+    public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull
+        {
+            lines.Enqueue($"{category} scope: {state}");
+            return null;
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var values = state is IEnumerable<KeyValuePair<string, object?>> pairs ? string.Join(", ", pairs.Select(p => $"{p.Key}={p.Value}")) : "";
+            lines.Enqueue($"{logLevel} {category}: {formatter(state, exception)} | {values} | {exception}");
+        }
+    }
 }
 
 public static class WebhookApi
