@@ -70,7 +70,7 @@ public sealed class EventRulesTests
     [Fact]
     public void A_cloudevent_carries_every_required_attribute_and_the_two_extensions()
     {
-        var e = new OutboxEvent(Guid.NewGuid(), EventTypes.OrderPlaced, "orders/ORD-1", 3, DateTimeOffset.Parse("2026-12-01T10:00:00Z"), """{"order":{"orderId":"ORD-1"}}""");
+        var e = new OutboxEvent(Guid.NewGuid(), EventTypes.OrderPlaced, "orders/ORD-1", 3, DateTimeOffset.Parse("2026-12-01T10:00:00Z"), """{"order":{"orderId":"ORD-1","at":"2026-12-01T10:00:00+00:00"}}""");
         var body = new CloudEventCodec("/oms").Encode(e, 42);
         var decoded = CloudEventCodec.Decode(body);
         Assert.Equal(e.EventId.ToString(), decoded.Id);
@@ -82,7 +82,7 @@ public sealed class EventRulesTests
         Assert.Equal(3, decoded[CloudEventCodec.Sequence]);
         Assert.Equal(42, decoded[CloudEventCodec.Position]);
         Assert.Equal(CloudNative.CloudEvents.CloudEventsSpecVersion.V1_0, decoded.SpecVersion);
-        Assert.Contains("\"data\":{\"order\":{\"orderId\":\"ORD-1\"}}", body);
+        Assert.Contains("\"data\":{\"order\":{\"orderId\":\"ORD-1\",\"at\":\"2026-12-01T10:00:00+00:00\"}}", body);
     }
 
     [Fact]
