@@ -5,7 +5,8 @@ namespace Oms.Benchmarks;
 public static class Program
 {
     /// <summary>BenchmarkDotNet's switcher, or <c>auth-paired [pairs] [requests per block] [kestrel]</c> for the interleaved
-    /// authentication-overhead measurement (see <see cref="Http.AuthenticationOverheadBenchmarks.RunPairedAsync"/>).</summary>
+    /// authentication-overhead measurement (see <see cref="Http.AuthenticationOverheadBenchmarks.RunPairedAsync"/>), or
+    /// <c>feed-lag [samples] [postgres]</c> (see <see cref="Events.FeedLagBenchmark"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -14,6 +15,13 @@ public static class Program
             var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
             var kestrel = args.Contains("kestrel");
             Http.AuthenticationOverheadBenchmarks.RunPairedAsync(pairs, perBlock, Console.Out, kestrel).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["feed-lag", ..])
+        {
+            var samples = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500;
+            Events.FeedLagBenchmark.RunAsync(samples, args.Contains("postgres"), Console.Out).GetAwaiter().GetResult();
             return;
         }
 

@@ -45,7 +45,7 @@ namespace Oms.Benchmarks.Http;
 // Not sealed: BenchmarkDotNet derives its runner from the benchmark class and refuses sealed ones.
 public class AuthenticationOverheadBenchmarks
 {
-    private const string AdminKey = "bench-bootstrap-admin-key-3b9e1f6a2c4d8e7f5a1b0c9d8e7f6a5b";
+    internal const string AdminKey = "bench-bootstrap-admin-key-3b9e1f6a2c4d8e7f5a1b0c9d8e7f6a5b";
     private const string ReadSku = "BENCH-AUTH-READ";
     private const string HoldSkuWithKey = "BENCH-AUTH-HOLD-KEY";
     private const string HoldSkuBaseline = "BENCH-AUTH-HOLD-BASE";
@@ -163,7 +163,7 @@ public class AuthenticationOverheadBenchmarks
     }
 
     /// <summary>The API as <c>ApiFixture</c> in the tests hosts it: external hosting, handed the cluster's client.</summary>
-    private static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline, bool kestrel)
+    internal static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline, bool kestrel)
     {
         var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
         {

@@ -24,7 +24,7 @@ public sealed class CloudEventCodec(string source)
     private static readonly CloudEventAttribute[] Extensions = [Sequence, Position];
 
     private readonly Uri _source = new(source, UriKind.RelativeOrAbsolute);
-    private readonly JsonEventFormatter _formatter = new();
+    private readonly JsonEventFormatter _formatter = new(EventJson.Options, default);
 
     public string Encode(OutboxEvent e, long position)
     {

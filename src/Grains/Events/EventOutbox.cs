@@ -38,7 +38,12 @@ public static class EventJson
 
     private static JsonSerializerOptions Create()
     {
-        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { DictionaryKeyPolicy = null };
+        // Relaxed escaping: the data is JSON for machines, not HTML, and "+00:00" should read as itself, not \u002B.
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DictionaryKeyPolicy = null,
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

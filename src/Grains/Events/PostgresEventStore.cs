@@ -16,7 +16,7 @@ public sealed class PostgresEventStore(OmsDatabase database, IOptions<EventOptio
     : IEventStore, IAsyncDisposable
 {
     // "OMS_EVT": only has to differ from the schema installer's lock and other applications'.
-    private const long FeedLock = 0x4F4D535F455654;
+    public const long FeedLock = 0x4F4D535F455654;
     private const string Channel = "oms_events";
     private const string Columns = "position, event_id, type, subject, sequence, time, body";
 
@@ -42,7 +42,7 @@ public sealed class PostgresEventStore(OmsDatabase database, IOptions<EventOptio
         await using (var command = new NpgsqlCommand($"""
             SELECT pg_advisory_xact_lock({FeedLock});
             SELECT coalesce(max(position), 0) FROM oms_events;
-            SELECT e.event_id FROM oms_events e
+            SELECT i.event_id FROM oms_events e
             JOIN unnest(@ids, @subjects, @sequences) AS i(event_id, subject, sequence)
               ON e.event_id = i.event_id OR (e.subject = i.subject AND e.sequence = i.sequence)
             """, connection, transaction))
