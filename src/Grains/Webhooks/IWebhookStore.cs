@@ -56,8 +56,8 @@ public interface IWebhookStore
     /// <summary>Queues new deliveries of events the cursor already passed (a replay); the cursor stays.</summary>
     Task<IReadOnlyList<StoredDelivery>> Requeue(string webhookId, IReadOnlyList<FeedEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <returns>Pending deliveries, oldest first.</returns>
-    Task<IReadOnlyList<StoredDelivery>> Open(string webhookId, int limit, CancellationToken cancellationToken = default);
+    /// <returns>Pending deliveries with ids above <paramref name="afterDeliveryId"/>, oldest first.</returns>
+    Task<IReadOnlyList<StoredDelivery>> Open(string webhookId, long afterDeliveryId, int limit, CancellationToken cancellationToken = default);
 
     Task Record(string webhookId, IReadOnlyList<DeliveryUpdate> updates, CancellationToken cancellationToken = default);
 

@@ -19,7 +19,8 @@ public sealed class MemoryWebhookStore(IGrainFactory grains) : IWebhookStore
     public Task<IReadOnlyList<StoredDelivery>> Requeue(string webhookId, IReadOnlyList<FeedEvent> events, DateTimeOffset now, CancellationToken cancellationToken = default) =>
         Of(webhookId).Requeue(events, now);
 
-    public Task<IReadOnlyList<StoredDelivery>> Open(string webhookId, int limit, CancellationToken cancellationToken = default) => Of(webhookId).Open(limit);
+    public Task<IReadOnlyList<StoredDelivery>> Open(string webhookId, long afterDeliveryId, int limit, CancellationToken cancellationToken = default) =>
+        Of(webhookId).Open(afterDeliveryId, limit);
 
     public Task Record(string webhookId, IReadOnlyList<DeliveryUpdate> updates, CancellationToken cancellationToken = default) => Of(webhookId).Record(updates);
 
@@ -47,7 +48,7 @@ public interface IMemoryWebhookStoreGrain : IGrainWithStringKey
 
     [Alias("Requeue")] Task<IReadOnlyList<StoredDelivery>> Requeue(IReadOnlyList<FeedEvent> events, DateTimeOffset now);
 
-    [Alias("Open")] Task<IReadOnlyList<StoredDelivery>> Open(int limit);
+    [Alias("Open")] Task<IReadOnlyList<StoredDelivery>> Open(long afterDeliveryId, int limit);
 
     [Alias("Record")] Task Record(IReadOnlyList<DeliveryUpdate> updates);
 
@@ -90,8 +91,8 @@ public sealed class MemoryWebhookStoreGrain : Grain, IMemoryWebhookStoreGrain
 
     public Task<IReadOnlyList<StoredDelivery>> Requeue(IReadOnlyList<FeedEvent> events, DateTimeOffset now) => Task.FromResult<IReadOnlyList<StoredDelivery>>(Add(events, now));
 
-    public Task<IReadOnlyList<StoredDelivery>> Open(int limit) =>
-        Task.FromResult<IReadOnlyList<StoredDelivery>>([.. _deliveries.Values.Where(d => d.Status == DeliveryStatus.Pending).Take(limit)]);
+    public Task<IReadOnlyList<StoredDelivery>> Open(long afterDeliveryId, int limit) =>
+        Task.FromResult<IReadOnlyList<StoredDelivery>>([.. _deliveries.Values.Where(d => d.DeliveryId > afterDeliveryId && d.Status == DeliveryStatus.Pending).Take(limit)]);
 
     public Task Record(IReadOnlyList<DeliveryUpdate> updates)
     {

@@ -112,12 +112,13 @@ public sealed class PostgresWebhookStore(OmsDatabase database) : IWebhookStore
             DeliveryStatus.Pending, 0, [], now, now)).OrderBy(d => d.DeliveryId)];
     }
 
-    public async Task<IReadOnlyList<StoredDelivery>> Open(string webhookId, int limit, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredDelivery>> Open(string webhookId, long afterDeliveryId, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            $"SELECT {Columns} FROM oms_webhook_delivery WHERE webhook_id = @id AND status = 'pending' ORDER BY delivery_id LIMIT @limit", connection);
+            $"SELECT {Columns} FROM oms_webhook_delivery WHERE webhook_id = @id AND status = 'pending' AND delivery_id > @after ORDER BY delivery_id LIMIT @limit", connection);
         command.Parameters.AddWithValue("id", webhookId);
+        command.Parameters.AddWithValue("after", afterDeliveryId);
         command.Parameters.AddWithValue("limit", limit);
         return await ReadAll(command, cancellationToken);
     }

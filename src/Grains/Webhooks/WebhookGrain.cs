@@ -59,6 +59,11 @@ public sealed class WebhookGrain(
     private CancellationTokenSource? _stop;
     private Task? _pump;
     private bool _loaded;
+
+    /// <summary>Pending deliveries may be in the store and not in memory (more than <see cref="WebhookOptions.MaxQueued"/>
+    /// at activation, or a replay beyond it): they are read in, oldest first, above <see cref="_scannedThrough"/>.</summary>
+    private bool _moreInStore;
+    private long _scannedThrough;
     private long _cursor;
     private long _durableCursor;
     private DateTimeOffset _cursorSavedAt;
@@ -263,6 +268,13 @@ public sealed class WebhookGrain(
         {
             foreach (var row in rows)
             {
+                if (_queues.Count >= Options.MaxQueued)
+                {
+                    // The rest wait in the store; the pump reads them in as the queue drains.
+                    _moreInStore = true;
+                    break;
+                }
+
                 _queues.Add(Queued(row));
             }
         }
@@ -389,19 +401,44 @@ public sealed class WebhookGrain(
             cursor = S.StartPosition;
         }
 
-        foreach (var row in await store.Open(Id, Options.MaxQueued, cancellationToken))
-        {
-            _queues.Add(Queued(row));
-        }
-
+        await Scan(cancellationToken);
         _cursor = _durableCursor = cursor.Value;
         _cursorSavedAt = clock.GetUtcNow();
         _loaded = true;
     }
 
-    /// <summary>Queues what the feed holds past the cursor, while there is room.</summary>
+    /// <summary>Reads pending deliveries the store holds and memory does not, while there is room.</summary>
+    private async Task Scan(CancellationToken cancellationToken)
+    {
+        // Outcomes first: a delivery sent but not yet written as such must not come back as pending.
+        await Flush(cancellationToken);
+        var limit = Options.MaxQueued - _queues.Count;
+        var rows = await store.Open(Id, _scannedThrough, limit, cancellationToken);
+        foreach (var row in rows)
+        {
+            _queues.Add(Queued(row));
+        }
+
+        _scannedThrough = rows.Count > 0 ? rows[^1].DeliveryId : _scannedThrough;
+        _moreInStore = rows.Count == limit;
+    }
+
+    /// <summary>Queues what the feed holds past the cursor, while there is room; stored deliveries go first.</summary>
     private async Task Fill(CancellationToken cancellationToken)
     {
+        if (_moreInStore)
+        {
+            if (_queues.Count < Options.MaxQueued / 2)
+            {
+                await Scan(cancellationToken);
+            }
+
+            if (_moreInStore)
+            {
+                return;
+            }
+        }
+
         while (_queues.Count < Options.MaxQueued && !cancellationToken.IsCancellationRequested)
         {
             // Every position up to the head is visible (appends commit in order), so a short page means the cursor
