@@ -199,6 +199,26 @@ public sealed class WebhookDeliveryTests(WebhookFixture fixture)
     private static bool Succeeded(Received request) => request.Status is >= 200 and < 300;
 
     [Fact]
+    public async Task A_hung_receiver_holds_back_no_other_subscription()
+    {
+        await using var hung = await Receiver.StartAsync();
+        hung.Hang = TimeSpan.FromSeconds(30);
+        await using var healthy = await Receiver.StartAsync();
+        var (hungId, _) = await WebhookApi.Subscribe(Http, hung.Url(), "stock.outOfStock");
+        await WebhookApi.Subscribe(Http, healthy.Url(), "stock.outOfStock");
+        // More subjects than the hung subscription may have in flight, so its pump is full and waiting.
+        var emitted = await WebhookApi.Emit(fixture.Feed, [.. Enumerable.Range(0, 40).Select(i => (EventTypes.StockOutOfStock, $"stock/HUNG-{Guid.NewGuid():N}", 1L))]);
+
+        await Eventually.Until(() => Task.FromResult(healthy.Requests.Count), n => n == 40, TimeSpan.FromSeconds(10), "the healthy receiver got everything at once");
+        // The hung one has its 16 in flight (one per subject, the bound) and sends nothing more until they time out.
+        await Eventually.Until(() => Task.FromResult(hung.Requests.Count), n => n == 16, TimeSpan.FromSeconds(5), "the hung receiver's in-flight bound reached");
+        await Task.Delay(500);
+        Assert.Equal(16, hung.Requests.Count);
+        Assert.Equal(40, (await WebhookApi.Deliveries(Http, hungId, "pending")).Count);
+        Assert.Equal(emitted.Select(e => e.EventId.ToString()).Order(), healthy.Requests.Select(r => r.Id).Order());
+    }
+
+    [Fact]
     public async Task A_redirect_is_a_failure_and_is_not_followed()
     {
         await using var receiver = await Receiver.StartAsync();

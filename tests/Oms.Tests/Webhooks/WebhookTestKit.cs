@@ -94,7 +94,11 @@ public sealed record Received(string Path, IHeaderDictionary Headers, string Bod
 public sealed class Receiver : IAsyncDisposable
 {
     private WebApplication? _app;
+    private CancellationTokenSource _stopping = new();
     private int _port;
+
+    /// <summary>How long the receiver sits on each request before answering (a slow or hung receiver).</summary>
+    public TimeSpan Hang { get; set; }
 
     public ConcurrentQueue<Received> Requests { get; } = new();
 
@@ -129,6 +133,11 @@ public sealed class Receiver : IAsyncDisposable
 
             var received = new Received(http.Request.Path, headers, body, DateTimeOffset.UtcNow);
             Requests.Enqueue(received);
+            if (Hang > TimeSpan.Zero)
+            {
+                await Task.WhenAny(Task.Delay(Hang, _stopping.Token));
+            }
+
             var (status, extra) = Answer(received);
             received.Status = status;
             foreach (var (key, value) in extra ?? new Dictionary<string, string>())
@@ -149,6 +158,8 @@ public sealed class Receiver : IAsyncDisposable
         if (_app is { } app)
         {
             _app = null;
+            await _stopping.CancelAsync();
+            _stopping = new CancellationTokenSource();
             await app.StopAsync();
             await app.DisposeAsync();
         }
