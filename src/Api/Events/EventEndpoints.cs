@@ -15,10 +15,12 @@ public static class EventEndpoints
     public const int MaxLimit = 1_000;
     public const int MaxWaitSeconds = 30;
     private const long MaxPosition = int.MaxValue;
+    private static readonly TimeSpan LongPollMargin = TimeSpan.FromSeconds(3);
 
     public static void MapEvents(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/events", async (string? after, string? limit, string? types, string? wait, IGrainFactory grains, CancellationToken ct) =>
+        app.MapGet("/api/v1/events", async (string? after, string? limit, string? types, string? wait, IGrainFactory grains,
+            Microsoft.Extensions.Options.IOptions<SecurityOptions> security, CancellationToken ct) =>
         {
             if (Position("after", after, out var from) is { } badAfter)
             {
@@ -48,8 +50,11 @@ public static class EventEndpoints
                 return Problems.Invalid("wait", $"must be a whole number of seconds between 0 and {MaxWaitSeconds}.");
             }
 
+            // An empty page a little before the request's own timeout, never a 504 for having waited as asked.
+            var budget = security.Value.RequestTimeout - LongPollMargin;
+            var waitFor = TimeSpan.FromSeconds(seconds) < budget ? TimeSpan.FromSeconds(seconds) : budget;
             var feed = grains.GetGrain<IEventFeedGrain>(0);
-            var deadline = DateTime.UtcNow.AddSeconds(seconds);
+            var deadline = DateTime.UtcNow + waitFor;
             var page = await feed.Read(from, pageSize, wanted);
             while (page.Events.Count == 0 && DateTime.UtcNow < deadline && !ct.IsCancellationRequested)
             {

@@ -198,11 +198,15 @@ public sealed class PostgresEventStore(OmsDatabase database, IOptions<EventOptio
         return [.. events.OrderBy(e => e.Subject, StringComparer.Ordinal).ThenBy(e => e.Sequence)];
     }
 
+    /// <remarks>The newest event always stays: positions continue from it, so a reader's "after" is never reused.</remarks>
     public async Task<int> Prune(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            DELETE FROM oms_events WHERE position IN (SELECT position FROM oms_events WHERE time < @before ORDER BY position LIMIT @limit)
+            DELETE FROM oms_events WHERE position IN (
+                SELECT position FROM oms_events
+                WHERE time < @before AND position < (SELECT max(position) FROM oms_events)
+                ORDER BY position LIMIT @limit)
             """, connection);
         command.Parameters.Add(new NpgsqlParameter("before", NpgsqlDbType.TimestampTz) { Value = before.UtcDateTime });
         command.Parameters.AddWithValue("limit", (long)limit);

@@ -152,6 +152,17 @@ public sealed class EventFeedApiTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task A_long_poll_with_nothing_new_answers_an_empty_page_after_its_wait()
+    {
+        var head = await Head();
+        var response = await Admin.GetAsync($"/api/v1/events?after={head}&wait=1&types=reservation.expired");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await Json(response);
+        Assert.Empty(page["events"]!.AsArray());
+        Assert.True((long)page["next"]! >= head);
+    }
+
+    [Fact]
     public async Task A_filtered_page_moves_next_past_what_did_not_match()
     {
         var warehouse = await Network.Warehouse(Admin);

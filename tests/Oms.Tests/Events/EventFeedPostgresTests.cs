@@ -116,6 +116,26 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Retention_drops_only_events_older_than_the_cut_oldest_first_and_a_bounded_batch_at_a_time()
+    {
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_feed_retention");
+        var store = Store(connectionString, "silo-a");
+        var now = DateTimeOffset.UtcNow;
+        await store.Append([.. Enumerable.Range(1, 5).Select(i => Event("orders/OLD", i) with { Time = now.AddDays(-40) })]);
+        await store.Append([Event("orders/NEW", 1) with { Time = now }]);
+
+        Assert.Equal(3, await store.Prune(now.AddDays(-30), 3));
+        Assert.Equal(2, await store.Prune(now.AddDays(-30), 3));
+        Assert.Equal(0, await store.Prune(now.AddDays(-30), 3));
+        var left = await store.Read(0, 100, null);
+        Assert.Equal(("orders/NEW", 6L), (Assert.Single(left).Subject, left[0].Position));
+
+        // Positions are never reused after a prune, even one that finds everything old: the newest event stays.
+        Assert.Equal(0, await store.Prune(now.AddDays(1), 100));
+        Assert.Equal(7, (await store.Append([Event("orders/NEW", 2)])).Single().Position);
+    }
+
+    [Fact]
     public async Task Events_written_before_a_silo_died_reach_the_feed_once_with_the_ids_they_were_written_with()
     {
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_outbox_crash");
