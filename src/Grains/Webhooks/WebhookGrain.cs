@@ -90,20 +90,29 @@ public sealed class WebhookGrain(
             return new(WebhookOutcome.LimitReached, null);
         }
 
-        // From the feed's head now: a subscription receives what happens after it was made; replay covers the past.
-        var head = await feed.Head();
-        await store.Start(Id, head);
-        await Write(s =>
+        try
         {
-            s.Exists = true;
-            s.Url = request.Url;
-            s.Events = [.. request.Events];
-            s.Description = request.Description;
-            s.Status = WebhookStatus.Enabled;
-            s.CreatedAt = s.UpdatedAt = request.Now;
-            s.Secret = request.Secret;
-            s.StartPosition = head;
-        });
+            // From the feed's head now: a subscription receives what happens after it was made; replay covers the past.
+            var head = await feed.Head();
+            await store.Start(Id, head);
+            await Write(s =>
+            {
+                s.Exists = true;
+                s.Url = request.Url;
+                s.Events = [.. request.Events];
+                s.Description = request.Description;
+                s.Status = WebhookStatus.Enabled;
+                s.CreatedAt = s.UpdatedAt = request.Now;
+                s.Secret = request.Secret;
+                s.StartPosition = head;
+            });
+        }
+        catch
+        {
+            // Not created: give its place in the directory back, so a failed attempt does not use one of the 100 slots.
+            await GrainFactory.GetGrain<IWebhookDirectoryGrain>(IWebhookDirectoryGrain.Key).Remove(Id).ContinueWith(_ => { }, TaskScheduler.Current);
+            throw;
+        }
         EnsurePump();
         return new(WebhookOutcome.Done, View());
     }
