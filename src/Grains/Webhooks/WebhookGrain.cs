@@ -58,6 +58,7 @@ public sealed class WebhookGrain(
     private TaskCompletionSource _signal = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private CancellationTokenSource? _stop;
     private Task? _pump;
+    private Task? _feedWait;
     private bool _loaded;
 
     /// <summary>Pending deliveries may be in the store and not in memory (more than <see cref="WebhookOptions.MaxQueued"/>
@@ -353,16 +354,23 @@ public sealed class WebhookGrain(
                 _failing = false;
 
                 var now = clock.GetUtcNow();
-                var wait = _queues.NextDue() is { } due ? Clamp(due - now) : MaxIdle;
+                var wait = _queues.NextDue() is { } next ? Clamp(next - now) : MaxIdle;
                 if (_queues.InFlight >= Options.MaxInFlight)
                 {
                     wait = MaxIdle;
                 }
 
-                var waiting = _queues.Count < Options.MaxQueued
-                    ? feed.WaitBeyond(_cursor, wait, cancellationToken)
-                    : Task.Delay(wait, clock, cancellationToken);
-                await Task.WhenAny(signal.Task, waiting);
+                // One long-poll of the feed at a time, kept across turns: a new one per turn would leave thousands
+                // waiting (each polling the store) when deliveries complete faster than events arrive.
+                if (_queues.Count < Options.MaxQueued && _feedWait is not { IsCompleted: false })
+                {
+                    _feedWait = feed.WaitBeyond(_cursor, MaxIdle, cancellationToken);
+                }
+
+                using var sleep = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var due = Task.Delay(wait, clock, sleep.Token);
+                await Task.WhenAny(signal.Task, due, _feedWait ?? due);
+                await sleep.CancelAsync();
             }
             catch (WebhookCursorConflictException ex)
             {
