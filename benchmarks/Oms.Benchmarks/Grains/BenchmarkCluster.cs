@@ -15,7 +15,8 @@ namespace Oms.Benchmarks.Grains;
 /// <summary>How a benchmark cluster stores its ledger and batches its appends.</summary>
 /// <param name="ConnectionString">PostgreSQL for grain state, reminders and the ledger; null keeps all of it in memory.</param>
 /// <param name="MaxBatchSize">Overrides <c>Oms:Stock:MaxBatchSize</c>; null keeps the production default.</param>
-public sealed record BenchmarkClusterSettings(string? ConnectionString = null, int? MaxBatchSize = null);
+/// <param name="Settings">Any other configuration the silo should run with.</param>
+public sealed record BenchmarkClusterSettings(string? ConnectionString = null, int? MaxBatchSize = null, IReadOnlyDictionary<string, string?>? Settings = null);
 
 /// <summary>
 /// A one-silo in-process cluster wired by <see cref="OmsHosting.AddOmsGrains"/>, exactly as production wires a
@@ -50,7 +51,7 @@ public sealed class BenchmarkCluster : IAsyncDisposable
 
     public static async Task<BenchmarkCluster> StartAsync(BenchmarkClusterSettings settings)
     {
-        var values = new Dictionary<string, string?>();
+        var values = new Dictionary<string, string?>(settings.Settings ?? new Dictionary<string, string?>());
         if (settings.ConnectionString is not null)
         {
             values["ConnectionStrings:Oms"] = settings.ConnectionString;

@@ -19,6 +19,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Oms.Api.Security;
 using Oms.Benchmarks.Grains;
+using Oms.Benchmarks.Infrastructure;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Security;
 
@@ -163,10 +164,16 @@ public class AuthenticationOverheadBenchmarks
     }
 
     /// <summary>The API as <c>ApiFixture</c> in the tests hosts it: external hosting, handed the cluster's client.</summary>
-    internal static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline, bool kestrel)
+    internal static WebApplicationFactory<global::Program> Host(BenchmarkCluster cluster, bool baseline, bool kestrel,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
         {
+            foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            {
+                web.UseSetting(key, value);
+            }
+
             if (kestrel)
             {
                 web.UseUrls("http://127.0.0.1:0");
@@ -204,17 +211,15 @@ public class AuthenticationOverheadBenchmarks
         return factory;
     }
 
-    /// <summary>
-    /// The same four requests, interleaved instead of one after another: blocks of <paramref name="perBlock"/>
-    /// baseline requests and as many with the key alternate (ABBA, so neither always goes first), and the ratio
-    /// is taken per pair of adjacent blocks. On a shared machine whose load swings over seconds, BenchmarkDotNet's
-    /// cases (each half a minute, in sequence) see different loads; adjacent blocks a few milliseconds apart see
-    /// nearly the same, so the median of the per-pair ratios is the steadier figure.
-    /// </summary>
-    /// <param name="kestrel">Real Kestrel on loopback instead of the in-memory test server: what a client on the wire sees.</param>
     /// <summary>Enough for tiered JIT to settle: with 5, the first path measured ran visibly slower than the rest.</summary>
     private const int WarmUpPairs = 50;
 
+    /// <summary>
+    /// The same four requests, interleaved (<see cref="PairedBlocks"/>): BenchmarkDotNet's cases run half a minute
+    /// each, in sequence, and so see different machine loads; adjacent blocks of <paramref name="perBlock"/>
+    /// requests see nearly the same.
+    /// </summary>
+    /// <param name="kestrel">Real Kestrel on loopback instead of the in-memory test server: what a client on the wire sees.</param>
     public static async Task RunPairedAsync(int pairs, int perBlock, TextWriter log, bool kestrel = false)
     {
         var bench = new AuthenticationOverheadBenchmarks { OverKestrel = kestrel };
@@ -238,43 +243,9 @@ public class AuthenticationOverheadBenchmarks
 
         async Task Pair(string label, Func<Task> baseline, Func<Task> withKey)
         {
-            var baseTimes = new List<double>();
-            var keyTimes = new List<double>();
-            var ratios = new List<double>();
-            for (var p = -WarmUpPairs; p < pairs; p++)
-            {
-                var keyFirst = (p & 1) == 1;
-                var first = await Block(keyFirst ? withKey : baseline);
-                var second = await Block(keyFirst ? baseline : withKey);
-                var (b, k) = keyFirst ? (second, first) : (first, second);
-                if (p >= 0)
-                {
-                    baseTimes.Add(b);
-                    keyTimes.Add(k);
-                    ratios.Add(k / b);
-                }
-            }
-
-            ratios.Sort();
+            var r = await PairedBlocks.Run(pairs, WarmUpPairs, () => PairedBlocks.Time(perBlock, baseline), () => PairedBlocks.Time(perBlock, withKey));
             log.WriteLine(System.FormattableString.Invariant(
-                $"| {label} | {Median(baseTimes):0.0} | {Median(keyTimes):0.0} | {Median(ratios):0.000} | {ratios[ratios.Count / 4]:0.000}-{ratios[ratios.Count * 3 / 4]:0.000} |"));
-        }
-
-        async Task<double> Block(Func<Task> request)
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            for (var i = 0; i < perBlock; i++)
-            {
-                await request();
-            }
-
-            return clock.Elapsed.TotalMicroseconds / perBlock;
-        }
-
-        static double Median(List<double> values)
-        {
-            var sorted = values.Order().ToList();
-            return sorted[sorted.Count / 2];
+                $"| {label} | {r.BaselineMedian:0.0} | {r.OtherMedian:0.0} | {r.MedianRatio:0.000} | {r.RatioP25:0.000}-{r.RatioP75:0.000} |"));
         }
     }
 

@@ -113,24 +113,14 @@ public sealed class SkuAvailabilityGrain(
 
     private async Task<bool> TryPublish()
     {
-        if (S.Events.Pending.Count == 0)
+        var before = S.Events.Pending.Count;
+        var drained = await publisher.TryDrain(S.Events, logger, $"SKU {this.GetPrimaryKeyString()}");
+        if (S.Events.Pending.Count != before)
         {
-            return true;
+            _store.MarkDirty();
         }
 
-        var pending = S.Events.Pending.ToList();
-        try
-        {
-            await publisher.Publish(pending);
-            S.Events.Acknowledge(pending);
-            _store.MarkDirty();
-            return true;
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "SKU {Sku}: its availability events wait in the outbox for the reminder", this.GetPrimaryKeyString());
-            return false;
-        }
+        return drained;
     }
 
     public Task<SkuAvailability> Get() => Task.FromResult(_view ??= BuildView());

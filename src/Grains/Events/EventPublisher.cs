@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Oms.Contracts.Events;
 
@@ -36,6 +37,32 @@ public sealed class EventPublisher(IEventStore store, IOptions<EventOptions> opt
         }
 
         return pending.Done.Task;
+    }
+
+    /// <summary>
+    /// Moves a grain's outbox to the feed and forgets what the feed took. A failure is logged and leaves the events
+    /// where the grain's state keeps them, for its watchdog (a reminder) to try again.
+    /// </summary>
+    /// <returns>Whether the outbox is empty now.</returns>
+    public async Task<bool> TryDrain(EventOutbox outbox, ILogger logger, string owner)
+    {
+        if (outbox.Pending.Count == 0)
+        {
+            return true;
+        }
+
+        var pending = outbox.Pending.ToList();
+        try
+        {
+            await Publish(pending);
+            outbox.Acknowledge(pending);
+            return outbox.Pending.Count == 0;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "{Owner}: {Count} events stay in its outbox until the feed takes them", owner, pending.Count);
+            return false;
+        }
     }
 
     private async Task Flush()

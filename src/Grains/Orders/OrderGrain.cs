@@ -419,27 +419,7 @@ public sealed class OrderGrain(
         S.Events.Raise(EventTypes.OrderLinesCancelled, Subject, new { reason = request.Reason, lines, order = view }, at);
     }
 
-    /// <returns>Whether nothing is left in the outbox; a failure leaves the events for the reminder to retry.</returns>
-    private async Task<bool> TryPublish()
-    {
-        if (S.Events.Pending.Count == 0)
-        {
-            return true;
-        }
-
-        var pending = S.Events.Pending.ToList();
-        try
-        {
-            await publisher.Publish(pending);
-            S.Events.Acknowledge(pending);
-            return S.Events.Pending.Count == 0;
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning(ex, "Order {Order}: {Count} events stay in its outbox until the feed takes them", OrderId, pending.Count);
-            return false;
-        }
-    }
+    private Task<bool> TryPublish() => publisher.TryDrain(S.Events, logger, $"Order {OrderId}");
 
     private async Task PublishThenStopWatching()
     {

@@ -286,22 +286,10 @@ public sealed class ReservationGrain(
     /// <summary>The watch reminder stays until the feed has the expiry: a failure to publish is retried on its next tick.</summary>
     private async Task PublishThenStopWatching()
     {
-        if (S.Events.Pending.Count > 0)
+        if (await publisher.TryDrain(S.Events, logger, $"Reservation {this.GetPrimaryKeyString()}"))
         {
-            var pending = S.Events.Pending.ToList();
-            try
-            {
-                await publisher.Publish(pending);
-                S.Events.Acknowledge(pending);
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Reservation {Id}: its events stay in the outbox until the feed takes them", this.GetPrimaryKeyString());
-                return;
-            }
+            await StopWatching();
         }
-
-        await StopWatching();
     }
 
     private ReservationView View()
