@@ -55,7 +55,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
     }
 
     /// <summary>The seeded world: ids a mistaken acceptance would visibly change.</summary>
-    private sealed record World(string Warehouse, string Boutique, string[] Skus, string Reservation, string Order, string Customer, string HoldSku, string Hold, string KeyId)
+    private sealed record World(string Warehouse, string Boutique, string[] Skus, string Reservation, string Order, string Customer, string HoldSku, string Hold, string KeyId, string WebhookId)
     {
         public IEnumerable<(string Location, string Sku)> Positions =>
             Skus.Select(s => (Warehouse, s)).Concat(Skus.Take(2).Select(s => (Boutique, s)));
@@ -106,7 +106,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         }
 
         // Only an operation with no parameter and no body has nothing that can be wrong; a new one must be fuzzed.
-        Assert.Equal(["GET /api/v1/locations", "GET /api/v1/api-keys"], untouched);
+        Assert.Equal(["GET /api/v1/locations", "GET /api/v1/api-keys", "GET /api/v1/webhooks"], untouched);
         Assert.Equal((operations.Count - untouched.Count) * casesPerOperation, sent);
         async Task<int> Run(HttpClient client, Gen<Case> gen, Operation operation, int count, Demand expect, string who)
         {
@@ -293,7 +293,11 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Created, key.StatusCode);
         var keyId = (string)JsonNode.Parse(await key.Content.ReadAsStringAsync())!["apiKey"]!["keyId"]!;
 
-        return new World(warehouse, boutique, skus, reservation, orderId, customer, skus[2], hold, keyId);
+        using var webhook = await http.PostAsync("/api/v1/webhooks", System.Net.Http.Json.JsonContent.Create(new { url = "https://hooks.example.com/fuzz", events = new[] { "reservation.expired" } }));
+        Assert.Equal(HttpStatusCode.Created, webhook.StatusCode);
+        var webhookId = (string)JsonNode.Parse(await webhook.Content.ReadAsStringAsync())!["webhookId"]!;
+
+        return new World(warehouse, boutique, skus, reservation, orderId, customer, skus[2], hold, keyId, webhookId);
     }
 
     private static async Task Expect(HttpClient http, HttpMethod method, string url, object body, HttpStatusCode status)
@@ -652,6 +656,8 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "customerId" => world.Customer,
         "profileId" => "web-shipToHome",
         "keyId" => world.KeyId,
+        "webhookId" => world.WebhookId,
+        "deliveryId" => "1",
         _ => throw new InvalidOperationException($"{operation.Id}: no valid value known for path parameter {name}"),
     };
 
@@ -685,6 +691,10 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "putSourcingProfile" => profile,
         "createApiKey" => """{"name":"fuzz storefront","role":"storefront","channels":["web"],"locationIds":[],"expiresAt":null}""",
         "rotateApiKey" => """{"graceSeconds":60}""",
+        "createWebhook" => """{"url":"https://hooks.example.com/fuzz","events":["order.*","stock.low"],"description":"fuzz"}""",
+        "updateWebhook" => """{"url":"https://hooks.example.com/fuzz-2","events":["order.placed"],"status":"disabled"}""",
+        "rotateWebhookSecret" => """{"graceSeconds":60}""",
+        "replayWebhook" => """{"fromPosition":1}""",
         _ when operation.Body is not null => throw new InvalidOperationException($"{operation.Id}: no valid body known"),
         _ => null,
     };

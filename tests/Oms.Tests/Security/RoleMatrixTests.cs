@@ -150,6 +150,9 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         "reservationId" => "MATRIX-NO-RESERVATION",
         // Never one of this test's own keys, which a revocation or a rotation would cut off mid-run.
         "keyId" => ThrowawayKeyId,
+        // Exists nowhere: an allowed role's PATCH, DELETE, rotation, retry or replay ends in a 404 (or a 400 for its body).
+        "webhookId" => "wh_00000000deadbeef",
+        "deliveryId" => "1",
         _ => throw new InvalidOperationException($"{template}: no value known for route parameter {parameter}; add one here"),
     };
 
