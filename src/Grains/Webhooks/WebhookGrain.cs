@@ -427,13 +427,29 @@ public sealed class WebhookGrain(
     /// <summary>Reads pending deliveries the store holds and memory does not, while there is room.</summary>
     private async Task Scan(CancellationToken cancellationToken)
     {
-        // Outcomes first: a delivery sent but not yet written as such must not come back as pending.
-        await Flush(cancellationToken);
+        // Outcomes first: a delivery sent but not yet written as such must not come back as pending. The flush lock
+        // is held through the read, so no outcome is half-way to the store while it runs; one that arrives during
+        // the read is still in _unwritten, and its row (read as pending) is skipped rather than sent again.
+        IReadOnlyList<StoredDelivery> rows;
         var limit = Options.MaxQueued - _queues.Count;
-        var rows = await store.Open(Id, _scannedThrough, limit, cancellationToken);
+        await _flushing.WaitAsync(cancellationToken);
+        try
+        {
+            await WriteUnwritten(cancellationToken);
+            rows = await store.Open(Id, _scannedThrough, limit, cancellationToken);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+
+        var decided = _unwritten.Select(u => u.DeliveryId).ToHashSet();
         foreach (var row in rows)
         {
-            _queues.Add(Queued(row));
+            if (!decided.Contains(row.DeliveryId))
+            {
+                _queues.Add(Queued(row));
+            }
         }
 
         _scannedThrough = rows.Count > 0 ? rows[^1].DeliveryId : _scannedThrough;
@@ -548,27 +564,33 @@ public sealed class WebhookGrain(
         await _flushing.WaitAsync(cancellationToken);
         try
         {
-            if (_unwritten.Count == 0)
-            {
-                return;
-            }
-
-            var batch = _unwritten.ToList();
-            _unwritten.Clear();
-            try
-            {
-                await store.Record(Id, batch, cancellationToken);
-            }
-            catch
-            {
-                // Kept, in order, ahead of anything newer, for the next flush.
-                _unwritten.InsertRange(0, batch);
-                throw;
-            }
+            await WriteUnwritten(cancellationToken);
         }
         finally
         {
             _flushing.Release();
+        }
+    }
+
+    /// <summary>Only under <see cref="_flushing"/>.</summary>
+    private async Task WriteUnwritten(CancellationToken cancellationToken)
+    {
+        if (_unwritten.Count == 0)
+        {
+            return;
+        }
+
+        var batch = _unwritten.ToList();
+        _unwritten.Clear();
+        try
+        {
+            await store.Record(Id, batch, cancellationToken);
+        }
+        catch
+        {
+            // Kept, in order, ahead of anything newer, for the next flush.
+            _unwritten.InsertRange(0, batch);
+            throw;
         }
     }
 
