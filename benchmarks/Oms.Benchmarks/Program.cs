@@ -6,7 +6,8 @@ public static class Program
 {
     /// <summary>BenchmarkDotNet's switcher, or <c>auth-paired [pairs] [requests per block] [kestrel]</c> for the interleaved
     /// authentication-overhead measurement (see <see cref="Http.AuthenticationOverheadBenchmarks.RunPairedAsync"/>), or
-    /// <c>feed-lag [samples] [postgres]</c> (see <see cref="Events.FeedLagBenchmark"/>).</summary>
+    /// <c>feed-lag [samples] [postgres]</c> (see <see cref="Events.FeedLagBenchmark"/>), or
+    /// <c>events-overhead [pairs] [calls per block]</c> (see <see cref="Events.SubscriptionOverheadBenchmark"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -22,6 +23,14 @@ public static class Program
         {
             var samples = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 500;
             Events.FeedLagBenchmark.RunAsync(samples, args.Contains("postgres"), Console.Out).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["events-overhead", ..])
+        {
+            var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
+            var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
+            Events.SubscriptionOverheadBenchmark.RunAsync(pairs, perBlock, Console.Out).GetAwaiter().GetResult();
             return;
         }
 
