@@ -11,6 +11,7 @@ using Oms.Contracts.Stock;
 using Oms.Grains.Events;
 using Oms.Grains.Persistence;
 using Oms.Tests.Infrastructure;
+using Oms.Tests.Webhooks;
 
 namespace Oms.Tests.Events;
 
@@ -136,11 +137,15 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
     }
 
     [Fact]
-    public async Task Events_written_before_a_silo_died_reach_the_feed_once_with_the_ids_they_were_written_with()
+    public async Task Events_written_before_a_silo_died_reach_the_feed_once_and_the_subscriber_with_the_ids_they_were_written_with()
     {
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_outbox_crash");
-        await using var cluster = await TestClusters.StartAsync(connectionString, Network.Unique("svc"));
+        await using var cluster = await WebhookClusters.StartAsync(connectionString, Network.Unique("svc"));
         var grains = cluster.Client;
+        await using var receiver = await Receiver.StartAsync();
+        await using var api = WebhookClusters.Api(cluster);
+        using var http = api.CreateAdminClient();
+        await WebhookApi.Subscribe(http, receiver.Url(), "order.placed", "stock.outOfStock");
         var warehouse = Network.Unique("WH");
         await grains.GetGrain<ILocationGrain>(warehouse).Upsert(new LocationInfo(warehouse, warehouse, LocationType.Warehouse, 49.0, 2.5, "FR", "Europe/Paris"));
         var skus = Enumerable.Range(0, 12).Select(i => Network.Unique($"OBX{i}")).ToList();
@@ -196,6 +201,12 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
         Assert.Equal(orders.Count, await Scalar(connectionString, "SELECT count(*) FROM oms_events WHERE type = 'order.placed'"));
         Assert.Equal(4, await Scalar(connectionString, "SELECT count(*) FROM oms_events WHERE type = 'stock.outOfStock'"));
         Assert.Equal(0, await Scalar(connectionString, "SELECT count(*) FROM oms_outbox"));
+
+        // And the back-end hears of each, under the id it was written with (a silo's death may repeat a delivery,
+        // never change its id or add one that was not written).
+        var delivered = await Eventually.Until(() => Task.FromResult(receiver.Requests.Select(r => r.Id).ToHashSet()),
+            ids => expected.All(ids.Contains), TimeSpan.FromSeconds(60), "every one of those events is delivered to the subscriber");
+        Assert.Empty(delivered.Except(expected));
         await Task.WhenAll(placing.Select(p => p.ContinueWith(_ => { })));
     }
 
