@@ -87,4 +87,9 @@ public interface IReservationGrain : IGrainWithStringKey
     /// <summary>Idempotent; returns null when the reservation never existed.</summary>
     [Alias("Release")]
     Task<ReservationView?> Release();
+
+    /// <summary>The expiry sweep's call at a one-line reservation's expiry: expires it if it is still held.</summary>
+    /// <returns>Whether it has nothing left to announce, so the sweep may forget its deadline.</returns>
+    [Alias("Lapse")]
+    Task<bool> Lapse();
 }

@@ -106,6 +106,7 @@ public static class OmsHosting
 
         var connectionString = ConnectionString(configuration);
         silo.Services.AddOmsEvents(configuration, persistent: connectionString is not null);
+        silo.Services.AddReservationDeadlines(persistent: connectionString is not null);
         if (connectionString is null)
         {
             silo.AddMemoryGrainStorage(OmsStorage.Name, o => o.GrainStorageSerializer = new JsonGrainStateSerializer());

@@ -49,6 +49,7 @@ public sealed class ReservationGrain(
     TimeProvider clock,
     IOptions<ReservationOptions> options,
     EventPublisher publisher,
+    IReservationDeadlines deadlines,
     ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
 {
     private const string WatchReminder = "reservation-watch";
@@ -155,8 +156,8 @@ public sealed class ReservationGrain(
 
     /// <summary>
     /// A one-line hold is atomic at its stock item, so there is no half-placed state to recover and no intent to
-    /// write first: the flash-sale path costs the item's (shared) ledger append, and one write here beside the
-    /// expiry reminder. A failure between the two (or of either) leaves at most a hold without its record, which the retry
+    /// write first: the flash-sale path costs the item's (shared) ledger append, and one write here beside its
+    /// share of a group-committed deadline row. A failure between the two (or of either) leaves at most a hold without its record, which the retry
     /// of the same request finds and completes, or which expires at its TTL; so the hold is not released here,
     /// where a release would spend the id. A refusal holds nothing and is not written.
     /// </summary>
@@ -174,11 +175,9 @@ public sealed class ReservationGrain(
 
             S.Status = ReservationStatus.Held;
 
-            // Due at the expiry, not for recovery (a one-line hold has nothing half-placed): it is what announces
-            // reservation.expired across a crash, and it is written beside the state, not after it.
-            await Task.WhenAll(
-                state.WriteStateAsync(),
-                this.RegisterOrUpdateReminder(WatchReminder, Until(S.ExpiresAt), TimeSpan.FromMinutes(1)));
+            // The deadline row is what announces reservation.expired across a crash, so it is written beside the
+            // state, never after it; rows are group-committed, where a reminder would be a write of its own.
+            await Task.WhenAll(state.WriteStateAsync(), deadlines.Add(this.GetPrimaryKeyString(), S.ExpiresAt));
         }
         catch
         {
@@ -266,6 +265,27 @@ public sealed class ReservationGrain(
         }
 
         await PublishThenStopWatching();
+    }
+
+    public async Task<bool> Lapse()
+    {
+        var now = clock.GetUtcNow();
+        if (S.Status == ReservationStatus.Held)
+        {
+            if (now < S.ExpiresAt)
+            {
+                // The id was used again with a later expiry: its own row says when.
+                return false;
+            }
+
+            // The stock items expire their own holds on time; releasing here too makes expiry not depend on them.
+            await ReleaseLines();
+            S.Status = ReservationStatus.Expired;
+            RaiseIfExpired(now);
+            await state.WriteStateAsync();
+        }
+
+        return await publisher.TryDrain(S.Events, logger, $"Reservation {this.GetPrimaryKeyString()}");
     }
 
     private void RaiseIfExpired(DateTimeOffset now)
@@ -401,8 +421,6 @@ public sealed class ReservationGrain(
             await this.UnregisterReminder(reminder);
         }
     }
-
-    private TimeSpan Until(DateTimeOffset at) => at - clock.GetUtcNow() is var left && left > TimeSpan.Zero ? left : TimeSpan.Zero;
 
     /// <summary>Soon enough to recover a half-placed reservation quickly, never later than its expiry.</summary>
     private TimeSpan WatchDue(DateTimeOffset now)

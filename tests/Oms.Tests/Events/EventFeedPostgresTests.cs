@@ -211,6 +211,32 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task One_line_reservations_whose_silo_died_announce_their_expiry_on_time_and_once()
+    {
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_reservation_expiry");
+        await using var cluster = await TestClusters.StartAsync(connectionString, Network.Unique("svc"));
+        var grains = cluster.Client;
+        var location = await Network.Location(grains);
+        await Network.Stock(grains, location, "RSV", 100);
+        var ids = Enumerable.Range(0, 12).Select(i => Network.Unique($"RES{i}")).ToList();
+        foreach (var id in ids)
+        {
+            var created = await grains.GetGrain<Oms.Contracts.Reservations.IReservationGrain>(id).Create(new([new("RSV", location, 1)], 3));
+            Assert.Equal(Oms.Contracts.Reservations.ReservationOutcome.Created, created.Outcome);
+        }
+
+        // Twelve reservations over two silos: some lived on the one that dies without a goodbye before they lapse.
+        await cluster.KillSiloAsync(cluster.Silos[1]);
+
+        var expired = await Eventually.Until(
+            () => Ids(connectionString, "SELECT subject FROM oms_events WHERE type = 'reservation.expired'"),
+            found => ids.All(id => found.Contains(Subjects.Reservation(id))), TimeSpan.FromSeconds(30), "every reservation announces its expiry");
+        Assert.Equal(ids.Count, expired.Count);
+        Assert.Equal(0, await Scalar(connectionString, "SELECT count(*) FROM oms_reservation_deadline"));
+        Assert.Equal(100, (await Network.Item(grains, location, "RSV").GetLevel()).Available);
+    }
+
+    [Fact]
     public async Task The_feed_and_each_subjects_sequence_survive_a_restart_of_the_whole_cluster()
     {
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_feed_restart");
