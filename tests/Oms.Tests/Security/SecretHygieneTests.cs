@@ -20,13 +20,13 @@ public sealed class SecretHygieneTests(ApiFixture fixture)
     [Fact]
     public async Task No_secret_appears_in_logs_later_answers_or_the_audit()
     {
-        var logs = new CapturingLoggerProvider();
+        var logs = new CapturingLogs();
         await using var api = ApiFixture.AttachedTo(fixture.Cluster).WithWebHostBuilder(web => web.ConfigureLogging(logging =>
         {
             logging.AddProvider(logs);
             logging.SetMinimumLevel(LogLevel.Trace);
             // A provider's own rule outranks the configured category levels (Microsoft.AspNetCore: Warning).
-            logging.AddFilter<CapturingLoggerProvider>(null, LogLevel.Trace);
+            logging.AddFilter<CapturingLogs>(null, LogLevel.Trace);
         }));
         using var admin = api.CreateAdminClient();
         var answers = new List<string>();
@@ -131,45 +131,4 @@ public sealed class SecretHygieneTests(ApiFixture fixture)
     }
 
     private static string Secret(string key, string keyId) => key[$"oms_{keyId}_".Length..];
-
-    /// <summary>Every log line, scope and exception, as text.</summary>
-    private sealed class CapturingLoggerProvider : ILoggerProvider
-    {
-        private readonly ConcurrentQueue<string> _lines = new();
-
-        public IEnumerable<string> Lines => _lines;
-
-        public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
-
-        public void Dispose()
-        {
-        }
-
-        private sealed class Logger(string category, ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state)
-                where TState : notnull
-            {
-                lines.Enqueue($"{category} scope: {Describe(state)}");
-                return null;
-            }
-
-            public bool IsEnabled(LogLevel logLevel) => true;
-
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            {
-                var line = new StringBuilder($"{logLevel} {category}[{eventId}]: {formatter(state, exception)} | {Describe(state)}");
-                if (exception is not null)
-                {
-                    line.Append(" | ").Append(exception);
-                }
-
-                lines.Enqueue(line.ToString());
-            }
-
-            private static string Describe(object? state) => state is IEnumerable<KeyValuePair<string, object?>> values
-                ? string.Join(", ", values.Select(v => $"{v.Key}={v.Value}"))
-                : state?.ToString() ?? "";
-        }
-    }
 }
