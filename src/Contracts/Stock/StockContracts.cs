@@ -105,7 +105,8 @@ public sealed record LedgerEntry(
     [property: Id(5)] DateTimeOffset? ExpiresAt,
     [property: Id(6)] int? SafetyStock,
     [property: Id(7)] long? FeedSequence,
-    [property: Id(8)] string Actor = "system");
+    [property: Id(8)] string Actor = "system",
+    [property: Id(9)] string? Operation = null);
 
 [GenerateSerializer, Immutable, Alias("oms.LedgerPage")]
 public sealed record LedgerPage(

@@ -57,6 +57,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         var feedSequences = new long?[count];
         var customers = new string?[count];
         var actors = new string?[count];
+        var operations = new string?[count];
         for (var i = 0; i < count; i++)
         {
             var m = movements[i];
@@ -75,14 +76,15 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
             feedSequences[i] = m.FeedSequence;
             customers[i] = m.CustomerId;
             actors[i] = m.Actor;
+            operations[i] = m.Operation;
         }
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
-            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor)
-            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id, m.actor
-            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences, @customers, @actors)
-                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor)
+            INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor, operation)
+            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id, m.actor, m.operation
+            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences, @customers, @actors, @operations)
+                AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor, operation)
             """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("batch", expectedSequence + 1);
@@ -96,6 +98,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         command.Parameters.Add(new NpgsqlParameter("feed_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = feedSequences });
         command.Parameters.Add(new NpgsqlParameter("customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = customers });
         command.Parameters.Add(new NpgsqlParameter("actors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = actors });
+        command.Parameters.Add(new NpgsqlParameter("operations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = operations });
         if (deadline is { } change)
         {
             // Same round trip and same implicit transaction: the index never runs ahead of the ledger.
@@ -198,7 +201,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         return await ReadMovements(command, cancellationToken);
     }
 
-    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor";
+    private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor, operation";
 
     private static async Task<List<StockMovement>> ReadAll(
         NpgsqlConnection connection, string key, long afterSequence, CancellationToken cancellationToken, int limit = int.MaxValue)
@@ -228,7 +231,8 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
                 reader.IsDBNull(6) ? null : reader.GetInt32(6),
                 reader.IsDBNull(7) ? null : reader.GetInt64(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8),
-                reader.IsDBNull(9) ? null : reader.GetString(9)));
+                reader.IsDBNull(9) ? null : reader.GetString(9),
+                reader.IsDBNull(10) ? null : reader.GetString(10)));
         }
 
         return movements;

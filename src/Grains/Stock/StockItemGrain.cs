@@ -254,7 +254,7 @@ public sealed class StockItemGrain(
 
     private static LedgerEntry ToEntry(StockMovement m) => new(
         m.Sequence, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(m.Kind.ToString()), m.Quantity, m.Reference, m.At,
-        m.ExpiresAt, m.SafetyStock, m.FeedSequence, m.Actor ?? ActorContext.System);
+        m.ExpiresAt, m.SafetyStock, m.FeedSequence, m.Actor ?? ActorContext.System, m.Operation);
 
     /// <summary>Holds from snapshots older than the placement time was recorded carry none.</summary>
     private static DateTimeOffset? KnownTime(DateTimeOffset? at) => at == default(DateTimeOffset) ? null : at;

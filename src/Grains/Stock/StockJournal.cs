@@ -286,7 +286,7 @@ public sealed class StockJournal(string key, IStockLedger ledger, TimeProvider c
     }
 
     private static long Entries(StockPosition p) =>
-        p.OpenHolds + (p.ReleasedHolds?.Count ?? 0) + (p.Allocations?.Count ?? 0) + (p.AppliedAdjustments?.Count ?? 0);
+        p.OpenHolds + (p.ReleasedHolds?.Count ?? 0) + (p.Allocations?.Count ?? 0) + (p.AppliedAdjustments?.Count ?? 0) + (p.Operations?.Count ?? 0);
 
     private abstract class Command(string actor)
     {

@@ -17,12 +17,22 @@ public enum MovementKind
     HoldAllocated,
     /// <summary>A snapshot from a feed that restarted its numbering: applied whatever its sequence.</summary>
     SnapshotReset,
+    /// <summary>A customer collected allocated units at this boutique: allocated and on hand fall.</summary>
+    Collected,
+    /// <summary>A transfer's units arrived here and stay allocated to their order: on hand and allocated rise.</summary>
+    TransferReceived,
+    /// <summary>Allocated units the location could not find: allocated and on hand fall.</summary>
+    WrittenOff,
+    /// <summary>Allocated units found damaged: no longer allocated, kept on hand but not sellable.</summary>
+    Quarantined,
 }
 
 /// <summary>
 /// One ledger entry. <see cref="Quantity"/> is the absolute on hand for a snapshot and the units moved for
 /// every other kind; <see cref="Reference"/> is the feed, adjustment, reservation or order it came from, and
 /// <see cref="Actor"/> the credential whose request caused it (null: the system, such as hold expiry).
+/// <see cref="Operation"/> is the id of the physical event it records (a fulfilment's report), remembered so a
+/// retried report moves nothing twice.
 /// </summary>
 /// <remarks>Serializable for Orleans only so the in-memory ledger can live in a grain; the rules never depend on it.</remarks>
 [GenerateSerializer, Immutable, Alias("oms.StockMovement")]
@@ -36,4 +46,5 @@ public sealed record StockMovement(
     [property: Id(6)] int? SafetyStock = null,
     [property: Id(7)] long? FeedSequence = null,
     [property: Id(8)] string? CustomerId = null,
-    [property: Id(9)] string? Actor = null);
+    [property: Id(9)] string? Actor = null,
+    [property: Id(10)] string? Operation = null);

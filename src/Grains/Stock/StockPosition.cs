@@ -6,11 +6,15 @@ namespace Oms.Grains.Stock;
 /// <param name="CustomerId">The customer the hold is for, when the caller said; only that customer's order may use it.</param>
 public sealed record StockHold(int Quantity, DateTimeOffset ExpiresAt, DateTimeOffset PlacedAt = default, string? CustomerId = null);
 
-public readonly record struct PositionFigures(int OnHand, int SafetyStock, int Reserved, int Allocated, int OpenHolds, long Sequence)
+public readonly record struct PositionFigures(int OnHand, int SafetyStock, int Reserved, int Allocated, int OpenHolds, long Sequence, int Quarantined = 0)
 {
     public override string ToString() =>
-        $"onHand={OnHand} safetyStock={SafetyStock} reserved={Reserved} allocated={Allocated} openHolds={OpenHolds} sequence={Sequence}";
+        $"onHand={OnHand} safetyStock={SafetyStock} reserved={Reserved} allocated={Allocated} openHolds={OpenHolds} sequence={Sequence}"
+        + (Quarantined > 0 ? $" quarantined={Quarantined}" : "");
 }
+
+/// <summary>An operation id's first use: when, and what it did, so its reuse for something else is told from a retry.</summary>
+public sealed record AppliedOperation(DateTimeOffset At, string Fingerprint);
 
 public enum SnapshotOutcome
 {
@@ -36,6 +40,19 @@ public enum AdjustmentOutcome
 public enum HoldDecision { Held, AlreadyHeld, Insufficient, QuantityMismatch, AlreadyReleased, CustomerMismatch }
 
 public enum AllocationDecision { Applied, Unchanged, Insufficient, HoldMismatch }
+
+public enum FulfilmentMovementDecision
+{
+    Applied,
+    /// <summary>The operation id was already applied with the same movement: a retried report.</summary>
+    Duplicate,
+    /// <summary>The operation id was already applied with another movement.</summary>
+    Conflict,
+    /// <summary>The order line has fewer units allocated here than the movement takes.</summary>
+    Insufficient,
+    /// <summary>On hand would pass <see cref="StockPosition.MaxOnHand"/>.</summary>
+    WouldExceedCeiling,
+}
 
 /// <summary>
 /// The position of one SKU at one location and every open hold against it. Pure domain: no Orleans, no I/O.
@@ -68,6 +85,12 @@ public sealed class StockPosition
     public int SafetyStock { get; set; }
     public int Reserved { get; set; }
     public int Allocated { get; set; }
+
+    /// <summary>Units on hand that may not be sold (found damaged); counted against availability like an allocation.</summary>
+    public int Quarantined { get; set; }
+
+    /// <summary>Physical events applied (shipments, receipts, collections, write-offs), by id; bounded by the idempotency window.</summary>
+    public Dictionary<string, AppliedOperation>? Operations { get; set; }
 
     /// <summary>The last feed sequence applied; snapshots at or below it are replays or stale.</summary>
     public long LastFeedSequence { get; set; }
@@ -105,7 +128,7 @@ public sealed class StockPosition
     public Dictionary<string, int>? AdjustmentDeltas { get; set; }
 
     [JsonIgnore]
-    public int Available => Math.Max(0, OnHand - SafetyStock - Reserved - Allocated);
+    public int Available => Math.Max(0, OnHand - SafetyStock - Reserved - Allocated - Quarantined);
 
     [JsonIgnore]
     public int OpenHolds => Holds?.Count ?? 0;
@@ -269,6 +292,45 @@ public sealed class StockPosition
         return AllocationDecision.Applied;
     }
 
+    /// <summary>
+    /// Records what physically happened to an order line's allocated units here: shipped, collected, written off,
+    /// quarantined (each taking units out of the allocation), or a transfer received (adding units, still
+    /// allocated to the line). Idempotent per <paramref name="operationId"/>, so a retried report moves nothing twice.
+    /// </summary>
+    public FulfilmentMovementDecision ApplyFulfilment(
+        string operationId, MovementKind kind, string allocationKey, int quantity, DateTimeOffset now, ICollection<StockMovement> movements)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
+        if (kind is not (MovementKind.Shipped or MovementKind.Collected or MovementKind.WrittenOff or MovementKind.Quarantined or MovementKind.TransferReceived))
+        {
+            throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a fulfilment movement");
+        }
+
+        var fingerprint = Fingerprint(kind, allocationKey, quantity);
+        if (Operations?.TryGetValue(operationId, out var seen) == true)
+        {
+            return seen.Fingerprint == fingerprint ? FulfilmentMovementDecision.Duplicate : FulfilmentMovementDecision.Conflict;
+        }
+
+        ExpireHolds(now, movements);
+        if (kind == MovementKind.TransferReceived)
+        {
+            if ((long)OnHand + quantity > MaxOnHand)
+            {
+                return FulfilmentMovementDecision.WouldExceedCeiling;
+            }
+        }
+        else if ((Allocations?.GetValueOrDefault(allocationKey) ?? 0) < quantity)
+        {
+            return FulfilmentMovementDecision.Insufficient;
+        }
+
+        Record(new StockMovement(Sequence + 1, kind, quantity, allocationKey, now, Operation: operationId), movements);
+        return FulfilmentMovementDecision.Applied;
+    }
+
+    private static string Fingerprint(MovementKind kind, string allocationKey, int quantity) => $"{kind}:{allocationKey}:{quantity}";
+
     /// <returns>How many holds expired.</returns>
     public int ExpireHolds(DateTimeOffset now, ICollection<StockMovement> movements)
     {
@@ -331,16 +393,32 @@ public sealed class StockPosition
                 Allocated -= movement.Quantity;
                 AddAllocation(movement.Reference, -movement.Quantity);
                 break;
-            case MovementKind.Shipped:
+            case MovementKind.Shipped or MovementKind.Collected or MovementKind.WrittenOff:
                 Allocated -= movement.Quantity;
                 OnHand -= movement.Quantity;
                 AddAllocation(movement.Reference, -movement.Quantity);
+                break;
+            case MovementKind.Quarantined:
+                Allocated -= movement.Quantity;
+                Quarantined += movement.Quantity;
+                AddAllocation(movement.Reference, -movement.Quantity);
+                break;
+            case MovementKind.TransferReceived:
+                OnHand += movement.Quantity;
+                Allocated += movement.Quantity;
+                AddAllocation(movement.Reference, movement.Quantity);
                 break;
             case MovementKind.Restocked:
                 OnHand += movement.Quantity;
                 break;
             default:
                 throw new InvalidOperationException($"Unknown movement kind {movement.Kind}.");
+        }
+
+        if (movement.Operation is { } operation)
+        {
+            (Operations ??= new(StringComparer.Ordinal))[operation] =
+                new AppliedOperation(movement.At, Fingerprint(movement.Kind, movement.Reference, movement.Quantity));
         }
 
         Sequence = movement.Sequence;
@@ -373,6 +451,18 @@ public sealed class StockPosition
                 }
             }
         }
+
+        if (Operations is not null)
+        {
+            var oldest = now - idempotencyWindow;
+            foreach (var (id, applied) in Operations)
+            {
+                if (applied.At < oldest)
+                {
+                    Operations.Remove(id);
+                }
+            }
+        }
     }
 
     /// <summary>Rebuilds a position by replaying movements from empty: what an auditor does.</summary>
@@ -388,7 +478,7 @@ public sealed class StockPosition
     }
 
     /// <summary>The figures an auditor compares; idempotency memory is deliberately not part of them.</summary>
-    public PositionFigures Figures() => new(OnHand, SafetyStock, Reserved, Allocated, OpenHolds, Sequence);
+    public PositionFigures Figures() => new(OnHand, SafetyStock, Reserved, Allocated, OpenHolds, Sequence, Quarantined);
 
     public string Describe() => Figures().ToString();
 
@@ -419,6 +509,11 @@ public sealed class StockPosition
         if (Allocated < 0 || Allocated != allocated || Allocations?.Values.Any(a => a < 0) == true)
         {
             found.Add($"allocated {Allocated} is not the {allocated} units of its order lines, each zero or more");
+        }
+
+        if (Quarantined is < 0 or > MaxOnHand)
+        {
+            found.Add($"quarantined {Quarantined} is outside 0..{MaxOnHand}");
         }
 
         if (LastFeedSequence is < 0 or > MaxFeedSequence)
