@@ -3,6 +3,7 @@ using Oms.Contracts.Locations;
 namespace Oms.Contracts.Stock;
 
 /// <summary>The exact position of one SKU at one location.</summary>
+/// <param name="Quarantined">Units on hand found damaged: neither sellable nor allocated.</param>
 [GenerateSerializer, Immutable, Alias("oms.StockLevel")]
 public sealed record StockLevel(
     [property: Id(0)] string Sku,
@@ -11,7 +12,39 @@ public sealed record StockLevel(
     [property: Id(3)] int SafetyStock,
     [property: Id(4)] int Reserved,
     [property: Id(5)] int Allocated,
-    [property: Id(6)] int Available);
+    [property: Id(6)] int Available,
+    [property: Id(7)] int Quarantined = 0);
+
+/// <summary>What physically happened to an order line's allocated units at a location (or arrived there for it).</summary>
+[GenerateSerializer, Alias("oms.PhysicalMovement")]
+public enum PhysicalMovement
+{
+    Shipped = 0,
+    Collected = 1,
+    /// <summary>Not found on the shelf: off the books.</summary>
+    WrittenOff = 2,
+    /// <summary>Found damaged: kept on hand, not sellable.</summary>
+    Quarantined = 3,
+    /// <summary>A transfer's units arrived, still allocated to their order.</summary>
+    TransferReceived = 4,
+}
+
+[GenerateSerializer, Alias("oms.PhysicalMovementOutcome")]
+public enum PhysicalMovementOutcome
+{
+    Applied = 0,
+    /// <summary>The report id was applied already with the same movement.</summary>
+    Duplicate = 1,
+    /// <summary>The report id was applied already with another movement.</summary>
+    Conflict = 2,
+    /// <summary>The line has fewer units allocated here.</summary>
+    Insufficient = 3,
+    WouldExceedCeiling = 4,
+    UnknownLocation = 5,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.PhysicalMovementResult")]
+public sealed record PhysicalMovementResult([property: Id(0)] PhysicalMovementOutcome Outcome, [property: Id(1)] StockLevel Level);
 
 [GenerateSerializer, Alias("oms.StockOutcome")]
 public enum StockOutcome
@@ -169,6 +202,13 @@ public interface IStockItemGrain : IGrainWithStringKey
     Task<AllocationResult> SetAllocation(string allocationKey, int quantity, string? fromReservationId);
 
     /// <summary>The hold under <paramref name="reference"/>, open or ended; null when it was never placed here.</summary>
+    /// <summary>
+    /// Records what physically happened to an order line's units here (a fulfilment's report), once per
+    /// <paramref name="operationId"/>: a retried report moves nothing twice.
+    /// </summary>
+    [Alias("RecordPhysical")]
+    Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity);
+
     [Alias("GetHold")]
     Task<StockHoldView?> GetHold(string reference);
 

@@ -186,6 +186,32 @@ public sealed class StockItemGrain(
         };
     }
 
+    public async Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity)
+    {
+        if (!await EnsureLocationKnown())
+        {
+            return new PhysicalMovementResult(PhysicalMovementOutcome.UnknownLocation, _level);
+        }
+
+        var kind = movement switch
+        {
+            PhysicalMovement.Shipped => MovementKind.Shipped,
+            PhysicalMovement.Collected => MovementKind.Collected,
+            PhysicalMovement.WrittenOff => MovementKind.WrittenOff,
+            PhysicalMovement.Quarantined => MovementKind.Quarantined,
+            _ => MovementKind.TransferReceived,
+        };
+        var decision = await _journal.Submit((p, now, m) => p.ApplyFulfilment(operationId, kind, allocationKey, quantity, now, m));
+        return new PhysicalMovementResult(decision switch
+        {
+            FulfilmentMovementDecision.Applied => PhysicalMovementOutcome.Applied,
+            FulfilmentMovementDecision.Duplicate => PhysicalMovementOutcome.Duplicate,
+            FulfilmentMovementDecision.Conflict => PhysicalMovementOutcome.Conflict,
+            FulfilmentMovementDecision.Insufficient => PhysicalMovementOutcome.Insufficient,
+            _ => PhysicalMovementOutcome.WouldExceedCeiling,
+        }, _level);
+    }
+
     public Task ReleaseHold(string reservationId) =>
         _journal.Submit((p, now, m) => p.ReleaseHold(reservationId, now, m));
 
@@ -259,7 +285,7 @@ public sealed class StockItemGrain(
     /// <summary>Holds from snapshots older than the placement time was recorded carry none.</summary>
     private static DateTimeOffset? KnownTime(DateTimeOffset? at) => at == default(DateTimeOffset) ? null : at;
 
-    private StockLevel LevelOf(StockPosition p) => new(_sku, _locationId, p.OnHand, p.SafetyStock, p.Reserved, p.Allocated, p.Available);
+    private StockLevel LevelOf(StockPosition p) => new(_sku, _locationId, p.OnHand, p.SafetyStock, p.Reserved, p.Allocated, p.Available, p.Quarantined);
 
     private string UnknownLocation() => $"Location '{_locationId}' is not registered.";
 

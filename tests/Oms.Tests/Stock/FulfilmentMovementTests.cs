@@ -125,3 +125,43 @@ public sealed class FulfilmentMovementLedgerTests(PostgresFixture postgres)
         Assert.Equal(FulfilmentMovementDecision.Duplicate, reloaded.ApplyFulfilment("wms-77", MovementKind.Shipped, "O1:1", 2, now, []));
     }
 }
+
+/// <summary>The stock item's side of fulfilment on a real two-silo cluster: each report once, and the ledger still its fold.</summary>
+[Collection("cluster")]
+public sealed class PhysicalMovementGrainTests(ClusterFixture fixture)
+{
+    [Fact]
+    public async Task Reports_move_stock_once_each_and_the_ledger_verifies_consistent()
+    {
+        var grains = fixture.Grains;
+        var warehouse = await Network.Location(grains);
+        var boutique = await Network.Location(grains, Oms.Contracts.Locations.LocationType.Boutique);
+        var sku = Network.Unique("SKU");
+        await Network.Stock(grains, warehouse, sku, 10);
+        await Network.Stock(grains, boutique, sku, 1);
+        var source = Network.Item(grains, warehouse, sku);
+        var pickup = Network.Item(grains, boutique, sku);
+        Assert.Equal(Oms.Contracts.Stock.AllocationOutcome.Allocated, (await source.SetAllocation("ORD-1:1", 5, null)).Outcome);
+
+        var shipped = await source.RecordPhysical("wms-1", Oms.Contracts.Stock.PhysicalMovement.Shipped, "ORD-1:1", 3);
+        Assert.Equal(Oms.Contracts.Stock.PhysicalMovementOutcome.Applied, shipped.Outcome);
+        Assert.Equal((7, 2, 5), (shipped.Level.OnHand, shipped.Level.Allocated, shipped.Level.Available));
+        Assert.Equal(Oms.Contracts.Stock.PhysicalMovementOutcome.Duplicate, (await source.RecordPhysical("wms-1", Oms.Contracts.Stock.PhysicalMovement.Shipped, "ORD-1:1", 3)).Outcome);
+        Assert.Equal(Oms.Contracts.Stock.PhysicalMovementOutcome.Insufficient, (await source.RecordPhysical("wms-2", Oms.Contracts.Stock.PhysicalMovement.Shipped, "ORD-1:1", 3)).Outcome);
+
+        var damaged = await source.RecordPhysical("wms-3", Oms.Contracts.Stock.PhysicalMovement.Quarantined, "ORD-1:1", 1);
+        Assert.Equal((7, 1, 1, 5), (damaged.Level.OnHand, damaged.Level.Allocated, damaged.Level.Quarantined, damaged.Level.Available));
+
+        // The transferred units arrive at the boutique allocated to the order: on hand rises, sellable does not.
+        var received = await pickup.RecordPhysical("recv-1", Oms.Contracts.Stock.PhysicalMovement.TransferReceived, "ORD-1:1", 3);
+        Assert.Equal((4, 3, 1), (received.Level.OnHand, received.Level.Allocated, received.Level.Available));
+        var collected = await pickup.RecordPhysical("coll-1", Oms.Contracts.Stock.PhysicalMovement.Collected, "ORD-1:1", 3);
+        Assert.Equal((1, 0, 1), (collected.Level.OnHand, collected.Level.Allocated, collected.Level.Available));
+
+        Assert.True((await source.Verify()).Consistent);
+        Assert.True((await pickup.Verify()).Consistent);
+        var ledger = await source.GetLedger(0, 100);
+        Assert.Equal(["shipped", "quarantined"], ledger.Entries.Where(e => e.Operation is not null).Select(e => e.Kind));
+        Assert.Equal(["wms-1", "wms-3"], ledger.Entries.Where(e => e.Operation is not null).Select(e => e.Operation));
+    }
+}
