@@ -244,7 +244,6 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
         var warehouse = Network.Unique("WH");
         var sku = Network.Unique("SKU");
         var orderId = Network.Unique("ORD");
-        List<FeedEvent> before;
 
         var first = await TestClusters.StartAsync(connectionString, serviceId);
         await first.Client.GetGrain<ILocationGrain>(warehouse).Upsert(new LocationInfo(warehouse, warehouse, LocationType.Warehouse, 49.0, 2.5, "FR", "Europe/Paris"));
@@ -253,9 +252,8 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
             v => v.Available == 3, TimeSpan.FromSeconds(5), "the SKU shows online");
         await Task.Delay(TestClusters.ProfileRefresh * 2);
         Assert.Equal(PlaceOrderOutcome.Created, (await first.Client.GetGrain<IOrderGrain>(orderId).Place(Order(sku))).Outcome);
-        before = [.. await Eventually.Until(() => first.Client.GetGrain<IEventFeedGrain>(0).ReadSubject(Subjects.Order(orderId), 0, 100),
-            p => p.Events.Count == 1, TimeSpan.FromSeconds(5), "order.placed is in the feed")
-            .ContinueWith(t => t.Result.Events)];
+        var before = (await Eventually.Until(() => first.Client.GetGrain<IEventFeedGrain>(0).ReadSubject(Subjects.Order(orderId), 0, 100),
+            p => p.Events.Count == 1, TimeSpan.FromSeconds(5), "order.placed is in the feed")).Events;
         await Task.WhenAll(first.Silos.ToList().Select(silo => first.KillSiloAsync(silo)));
         await first.DisposeAsync();
 
