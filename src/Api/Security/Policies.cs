@@ -31,6 +31,9 @@ public static class Policies
     public const string Audit = "audit";
     public const string EventsRead = "events:read";
     public const string Webhooks = "webhooks";
+    public const string FulfilmentEvents = "fulfilment:events";
+    public const string FulfilmentQueue = "fulfilment:queue";
+    public const string OrdersResource = "orders:resource";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -57,6 +60,9 @@ public static class Policies
         [Audit] = Set(Admin),
         [EventsRead] = Set(Integration, Admin),
         [Webhooks] = Set(Integration, Admin),
+        [FulfilmentEvents] = Set(Store, Integration, Admin),
+        [FulfilmentQueue] = Set(Store, Integration, Admin),
+        [OrdersResource] = Set(Care, Admin),
     };
 
     public static void Add(AuthorizationOptions options)

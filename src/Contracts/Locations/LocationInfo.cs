@@ -77,8 +77,17 @@ public sealed record LocationInfo(
     [property: Id(13)] IReadOnlyList<DayHours>? OpeningHours = null,
     [property: Id(14)] IReadOnlyList<OpeningException>? OpeningExceptions = null,
     [property: Id(15)] OnlineSafetyStock? OnlineSafetyStock = null,
-    [property: Id(16)] int LowStockThreshold = 0)
+    [property: Id(16)] int LowStockThreshold = 0,
+    [property: Id(17)] int? AcceptWithinMinutes = null,
+    [property: Id(18)] int? HoldForPickupDays = null)
 {
+    /// <summary>How long the location has to accept a fulfilment request before it is re-sourced: a warehouse
+    /// works in shifts around the clock, a boutique between customers.</summary>
+    public int EffectiveAcceptWithinMinutes => AcceptWithinMinutes ?? (Type == LocationType.Boutique ? 120 : 30);
+
+    /// <summary>How long a parcel waits for its customer at the pickup counter.</summary>
+    public int EffectiveHoldForPickupDays => HoldForPickupDays ?? 7;
+
     /// <summary>Boutiques do everything unless told otherwise; warehouses only ship.</summary>
     public IReadOnlyList<LocationCapability> EffectiveCapabilities => Capabilities ?? (Type == LocationType.Boutique
         ? [LocationCapability.ShipToCustomer, LocationCapability.ClickAndCollect, LocationCapability.AcceptsReturns, LocationCapability.ReceivesTransfers]

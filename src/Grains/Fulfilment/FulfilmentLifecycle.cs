@@ -1,25 +1,8 @@
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
 
 // Plural: the singular would shadow the Fulfilment record (a sourcing plan's part) everywhere under Oms.Grains.
 namespace Oms.Grains.Fulfilments;
-
-/// <summary>Where one fulfilment (a request to one location for some units of an order) stands.</summary>
-public enum FulfilmentStatus
-{
-    Requested,
-    Accepted,
-    Packed,
-    Shipped,
-    Delivered,
-    /// <summary>A transfer's units arrived at the pickup boutique.</summary>
-    Received,
-    ReadyForPickup,
-    Collected,
-    /// <summary>Ready for pickup and not collected in time.</summary>
-    Expired,
-    Rejected,
-    Cancelled,
-}
 
 /// <summary>What happens to a fulfilment: what a location reports, and what the OMS decides (deadlines, cancellation).</summary>
 public enum FulfilmentStep

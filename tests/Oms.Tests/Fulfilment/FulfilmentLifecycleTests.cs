@@ -1,3 +1,4 @@
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
 using Oms.Grains.Fulfilments;
 
