@@ -4,6 +4,7 @@ using Oms.Api.Http;
 using Oms.Api.Security;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
 using Oms.Grains;
 
@@ -153,7 +154,7 @@ public static class OrderEndpoints
             }
 
             // Without a key every request is its own cancellation: two identical partial cancels mean two units.
-            var result = await grains.GetGrain<IOrderGrain>(orderId).Cancel(new CancelOrder(
+            var result = await grains.GetGrain<IFulfilmentGrain>(orderId).Cancel(new CancelOrder(
                 key ?? Guid.NewGuid().ToString("N"), request.Reason, request.Lines, http.Credential().Actor));
             return result.Outcome switch
             {

@@ -32,6 +32,7 @@ public static class Policies
     public const string EventsRead = "events:read";
     public const string Webhooks = "webhooks";
     public const string FulfilmentEvents = "fulfilment:events";
+    public const string FulfilmentRead = "fulfilment:read";
     public const string FulfilmentQueue = "fulfilment:queue";
     public const string OrdersResource = "orders:resource";
 
@@ -61,6 +62,7 @@ public static class Policies
         [EventsRead] = Set(Integration, Admin),
         [Webhooks] = Set(Integration, Admin),
         [FulfilmentEvents] = Set(Store, Integration, Admin),
+        [FulfilmentRead] = Set(Storefront, Care, Store, Integration, Admin),
         [FulfilmentQueue] = Set(Store, Integration, Admin),
         [OrdersResource] = Set(Care, Admin),
     };

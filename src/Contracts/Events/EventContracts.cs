@@ -12,6 +12,20 @@ public static class EventTypes
     public const string OrderCancelled = "order.cancelled";
     public const string OrderLinesCancelled = "order.linesCancelled";
     public const string OrderNoteAdded = "order.noteAdded";
+    public const string OrderNeedsAttention = "order.needsAttention";
+    public const string OrderCancellationReversed = "order.cancellationReversed";
+    public const string OrderCompleted = "order.completed";
+    public const string FulfilmentRequested = "fulfilment.requested";
+    public const string FulfilmentAccepted = "fulfilment.accepted";
+    public const string FulfilmentRejected = "fulfilment.rejected";
+    public const string FulfilmentPacked = "fulfilment.packed";
+    public const string FulfilmentShipped = "fulfilment.shipped";
+    public const string FulfilmentDelivered = "fulfilment.delivered";
+    public const string FulfilmentReceived = "fulfilment.received";
+    public const string FulfilmentReadyForPickup = "fulfilment.readyForPickup";
+    public const string FulfilmentCollected = "fulfilment.collected";
+    public const string FulfilmentExpired = "fulfilment.expired";
+    public const string FulfilmentCancelled = "fulfilment.cancelled";
     public const string ReservationExpired = "reservation.expired";
     public const string StockOutOfStock = "stock.outOfStock";
     public const string StockBackInStock = "stock.backInStock";
@@ -24,7 +38,10 @@ public static class EventTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        OrderPlaced, OrderCancelled, OrderLinesCancelled, OrderNoteAdded, ReservationExpired,
+        OrderPlaced, OrderCancelled, OrderLinesCancelled, OrderNoteAdded, OrderNeedsAttention, OrderCancellationReversed, OrderCompleted,
+        FulfilmentRequested, FulfilmentAccepted, FulfilmentRejected, FulfilmentPacked, FulfilmentShipped, FulfilmentDelivered,
+        FulfilmentReceived, FulfilmentReadyForPickup, FulfilmentCollected, FulfilmentExpired, FulfilmentCancelled,
+        ReservationExpired,
         StockOutOfStock, StockBackInStock, StockLow, AvailabilityOutOfStock, AvailabilityBackInStock,
     ];
 

@@ -141,7 +141,8 @@ public sealed record FulfilmentSummary(
     [property: Id(1)] IReadOnlyList<FulfilmentView> Fulfilments,
     [property: Id(2)] IReadOnlyList<LineUnits> Lines,
     [property: Id(3)] string? NeedsAttention,
-    [property: Id(4)] IReadOnlyList<FulfilmentHappening> Happenings);
+    [property: Id(4)] IReadOnlyList<FulfilmentHappening> Happenings,
+    [property: Id(5)] IReadOnlyList<LineAllocationAt> Held);
 
 /// <summary>What an order hands over to its fulfilment once it is allocated.</summary>
 /// <param name="Allocated">Units allocated per line and location (the stock items' allocation keys hold these).</param>
@@ -152,7 +153,8 @@ public sealed record FulfilmentHandOff(
     [property: Id(2)] IReadOnlyList<LineAllocationAt> Allocated,
     [property: Id(3)] IReadOnlyDictionary<string, int> Cancelled,
     [property: Id(4)] IReadOnlyList<string> ShipSlots,
-    [property: Id(5)] DateTimeOffset PlacedAt);
+    [property: Id(5)] DateTimeOffset PlacedAt,
+    [property: Id(6)] IReadOnlyDictionary<string, DateTimeOffset>? AcceptBy = null);
 
 [GenerateSerializer, Immutable, Alias("oms.LineAllocationAt")]
 public sealed record LineAllocationAt([property: Id(0)] string LineId, [property: Id(1)] string Sku, [property: Id(2)] string LocationId, [property: Id(3)] int Quantity);

@@ -1,5 +1,6 @@
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
+using Orleans.Concurrency;
 
 namespace Oms.Contracts.Orders;
 
@@ -16,6 +17,17 @@ public enum OrderStatus
     Cancelled = 3,
     /// <summary>Refused at checkout (no stock, or interrupted and rolled back); it holds nothing.</summary>
     Failed = 4,
+    /// <summary>A location accepted, packed or prepared some units; none has left yet.</summary>
+    InFulfilment = 5,
+    PartiallyShipped = 6,
+    /// <summary>Every unit not cancelled is on its way to the customer, or delivered.</summary>
+    Shipped = 7,
+    /// <summary>Every unit not cancelled is delivered, and some were cancelled (otherwise the order is completed).</summary>
+    Delivered = 8,
+    ReadyForPickup = 9,
+    Collected = 10,
+    /// <summary>Every unit ordered was delivered or collected.</summary>
+    Completed = 11,
 }
 
 [GenerateSerializer, Alias("oms.LineStatus")]
@@ -75,7 +87,11 @@ public sealed record OrderLineView(
     [property: Id(5)] LineStatus Status,
     [property: Id(6)] int AllocatedQuantity,
     [property: Id(7)] int CancelledQuantity,
-    [property: Id(8)] IReadOnlyList<LineAllocation> Allocations);
+    [property: Id(8)] IReadOnlyList<LineAllocation> Allocations,
+    [property: Id(9)] int ShippedQuantity = 0,
+    [property: Id(10)] int DeliveredQuantity = 0,
+    [property: Id(11)] int CollectedQuantity = 0,
+    [property: Id(12)] int UnfulfillableQuantity = 0);
 
 [GenerateSerializer, Immutable, Alias("oms.TimelineEvent")]
 public sealed record TimelineEvent(
@@ -94,11 +110,13 @@ public sealed record OrderView(
     [property: Id(3)] Customer Customer,
     [property: Id(4)] Delivery Delivery,
     [property: Id(5)] IReadOnlyList<OrderLineView> Lines,
-    [property: Id(6)] IReadOnlyList<Fulfilment> Fulfilments,
+    [property: Id(6)] IReadOnlyList<Fulfilment> Plan,
     [property: Id(7)] IReadOnlyList<TimelineEvent> Timeline,
     [property: Id(8)] DateTimeOffset CreatedAt,
     [property: Id(9)] string? ReservationId,
-    [property: Id(10)] string? StoreLocationId = null);
+    [property: Id(10)] string? StoreLocationId,
+    [property: Id(11)] IReadOnlyList<Oms.Contracts.Fulfilments.FulfilmentView> Fulfilments,
+    [property: Id(12)] string? NeedsAttention);
 
 [GenerateSerializer, Alias("oms.PlaceOrderOutcome")]
 public enum PlaceOrderOutcome
@@ -153,11 +171,17 @@ public interface IOrderGrain : IGrainWithStringKey
     [Alias("Get")]
     Task<OrderView?> Get();
 
-    [Alias("Cancel")]
-    Task<CancelResult> Cancel(CancelOrder request);
-
     [Alias("AddNote")]
     Task<OrderView?> AddNote(string text, string? author);
+
+    /// <summary>What the order's fulfilment starts from; null until the order is allocated.</summary>
+    /// <remarks>Interleaved and read-only: the fulfilment grain asks while the order may be waiting on it.</remarks>
+    [AlwaysInterleave, ReadOnly, Alias("Placement")]
+    Task<Oms.Contracts.Fulfilments.FulfilmentHandOff?> Placement();
+
+    /// <summary>The fulfilment grain's news: recorded once per version, with the events it calls for.</summary>
+    [Alias("Track")]
+    Task<OrderView?> Track(Oms.Contracts.Fulfilments.FulfilmentSummary summary);
 }
 
 /// <param name="Channel">Null for orders listed before channels were recorded: shown only to roles that see every channel.</param>

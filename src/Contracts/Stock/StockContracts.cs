@@ -207,7 +207,8 @@ public interface IStockItemGrain : IGrainWithStringKey
     /// <paramref name="operationId"/>: a retried report moves nothing twice.
     /// </summary>
     [Alias("RecordPhysical")]
-    Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity);
+    /// <param name="reclaim">Allocate again, from what is available, units a cancellation released before the parcel left anyway.</param>
+    Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity, bool reclaim = false);
 
     [Alias("GetHold")]
     Task<StockHoldView?> GetHold(string reference);

@@ -7,6 +7,7 @@ using Npgsql;
 using Oms.Grains.ClickAndCollect;
 using Oms.Grains.Diagnostics;
 using Oms.Grains.Events;
+using Oms.Grains.Fulfilments;
 using Oms.Grains.Faults;
 using Oms.Grains.Persistence;
 using Oms.Grains.Reservations;
@@ -101,6 +102,15 @@ public static class OmsHosting
         silo.Services.AddOptions<StockOptions>().Bind(configuration.GetSection("Oms:Stock"));
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
         silo.Services.AddOptions<ClickAndCollectOptions>().Bind(configuration.GetSection("Oms:ClickAndCollect"));
+        silo.Services.AddOptions<FulfilmentOptions>().Bind(configuration.GetSection("Oms:Fulfilment"));
+
+        // An order's fulfilment reminder may be set shorter than Orleans' one-minute floor (tests, demos).
+        var watch = configuration.GetValue<TimeSpan?>("Oms:Fulfilment:WatchPeriod");
+        if (watch < TimeSpan.FromMinutes(1))
+        {
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = watch.Value);
+        }
+
         silo.Services.AddHostedService<HoldExpirySweep>();
         silo.AddOmsWebhooks(configuration);
 

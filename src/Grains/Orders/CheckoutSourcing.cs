@@ -62,8 +62,9 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
         return null;
     }
 
-    /// <returns>The plan, and the boutiques among the locations (whose shipments use ship-from-store capacity).</returns>
-    public async Task<(SourcingResult Plan, IReadOnlySet<string> Boutiques)> Source(
+    /// <returns>The plan, and the network's locations as sourcing saw them (a boutique's shipments use
+    /// ship-from-store capacity; each location's profile sets how long it has to accept).</returns>
+    public async Task<(SourcingResult Plan, IReadOnlyDictionary<string, LocationInfo> Locations)> Source(
         PlaceOrder request, IReadOnlyDictionary<string, ReservationLine> reserved, IReadOnlyDictionary<string, string>? excluded = null)
     {
         var open = request.Lines.Where(l => !IsReserved(l, reserved)).ToList();
@@ -82,17 +83,17 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
         var method = JsonNamingPolicy.CamelCase.ConvertName(request.Delivery.Method.ToString());
         var profileTask = grains.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
         var inputs = await grains.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. open.Select(l => l.Sku)]);
-        var boutiques = inputs.Locations.Where(l => l.Type == LocationType.Boutique).Select(l => l.LocationId).ToHashSet(StringComparer.Ordinal);
+        var locations = inputs.Locations.ToDictionary(l => l.LocationId, StringComparer.Ordinal);
         if (open.Count == 0)
         {
-            return (new SourcingResult(fulfilments, []), boutiques);
+            return (new SourcingResult(fulfilments, []), locations);
         }
 
         var demand = new SourcingDemand(
             [.. open.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))],
             request.Delivery.Method, request.Delivery.Address?.Latitude, request.Delivery.Address?.Longitude, request.Delivery.PickupLocationId);
         var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku), excluded);
-        return (new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced), boutiques);
+        return (new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced), locations);
     }
 
     private static bool IsReserved(OrderLine line, IReadOnlyDictionary<string, ReservationLine> reserved) =>

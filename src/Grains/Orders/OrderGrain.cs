@@ -1,14 +1,18 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Oms.Contracts;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Events;
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
 using Oms.Grains.Events;
 using Oms.Grains.Faults;
+using Oms.Grains.Fulfilments;
 using Oms.Grains.Hosting;
 using Oms.Grains.Sourcing;
 
@@ -18,18 +22,22 @@ namespace Oms.Grains.Orders;
 /// One order. Checkout sources it, writes the plan as its intent, then allocates every slice at the stock
 /// items, all or nothing; a slice refused because another checkout won re-sources on fresh availability.
 /// A crash mid-checkout leaves a Pending intent that activation or the recovery reminder rolls back.
+/// Once allocated, the order hands its units to its fulfilment grain, which decides everything physical
+/// (reports, cancellations, deadlines, re-sourcing) and tells the order; the order keeps the commercial record,
+/// the timeline and the order's events.
 /// </summary>
 public sealed class OrderGrain(
     [PersistentState("order", OmsStorage.Name)] IPersistentState<OrderState> state,
     TimeProvider clock,
     EventPublisher publisher,
+    IOptions<FulfilmentOptions> fulfilmentOptions,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string RecoveryReminder = "order-recovery";
     private const int MaxAttempts = 4;
 
-    /// <summary>Boutique ids as of the last sourcing, to know which shipments use ship-from-store capacity.</summary>
-    private IReadOnlySet<string> _boutiques = new HashSet<string>(StringComparer.Ordinal);
+    /// <summary>Locations as of the last sourcing: which shipments use ship-from-store capacity, how long each has to accept.</summary>
+    private IReadOnlyDictionary<string, LocationInfo> _locations = new Dictionary<string, LocationInfo>(StringComparer.Ordinal);
 
     private CheckoutSourcing _sourcing = null!;
 
@@ -56,7 +64,7 @@ public sealed class OrderGrain(
         }, $"Recovery of order {OrderId}");
 
         // Events a dead activation wrote but did not hand over; the reminder retries if the feed is down too.
-        await TryPublish();
+        await Task.WhenAll(TryPublish(), TryHandOff());
     }
 
     public async Task<PlaceOrderResult> Place(PlaceOrder request)
@@ -135,8 +143,8 @@ public sealed class OrderGrain(
         var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var (plan, boutiques) = await _sourcing.Source(request, reserved, excluded);
-            _boutiques = boutiques;
+            var (plan, locations) = await _sourcing.Source(request, reserved, excluded);
+            _locations = locations;
             if (!plan.Complete)
             {
                 S.Unsourced = [.. plan.Unsourced];
@@ -163,16 +171,33 @@ public sealed class OrderGrain(
             {
                 var allocatedAt = clock.GetUtcNow();
                 S.Status = OrderStatus.Allocated;
+                S.AllocatedAt = allocatedAt;
+                S.AcceptBy = S.Fulfilments.ToDictionary(f => f.FulfilmentId,
+                    f => allocatedAt + fulfilmentOptions.Value.AcceptWithin(_locations.GetValueOrDefault(f.LocationId)), StringComparer.Ordinal);
                 S.Log(allocatedAt, "allocated",
                     string.Join("; ", S.Fulfilments.Select(f => $"{f.FulfilmentId} {f.Mode} from {f.LocationId}")));
-                S.Events.Raise(EventTypes.OrderPlaced, Subject, new { order = S.View(OrderId) }, allocatedAt);
 
-                // The recovery reminder, still registered from the intent, is also the event's watchdog: it goes
-                // only once the feed has order.placed, so a crash in between delays the event and never loses it.
+                // The fulfilment grain opens from the same hand-off, so what the order shows now is what it will say.
+                S.Tracked = FulfilmentBook.Open(OrderId, HandOff()!, S.AcceptBy).Summary();
+                var placed = S.View(OrderId);
+                S.Events.Raise(EventTypes.OrderPlaced, Subject, new { order = placed }, allocatedAt);
+                foreach (var f in placed.Fulfilments)
+                {
+                    S.Events.Raise(EventTypes.FulfilmentRequested, Subject, new { orderId = OrderId, fulfilment = f, lines = f.Lines, order = placed }, allocatedAt);
+                }
+
+                // The recovery reminder, still registered from the intent, is also the watchdog of the events and of
+                // the hand-over: it goes only once the feed has them and the fulfilment grain has the order.
                 await state.WriteStateAsync();
-                await Task.WhenAll(
-                    PublishThenStopWatching(),
-                    GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel));
+                var done = await Task.WhenAll(
+                    TryPublish(),
+                    TryHandOff(),
+                    GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel).ContinueWith(_ => true));
+                if (done.All(d => d))
+                {
+                    await StopWatching();
+                }
+
                 return new(PlaceOrderOutcome.Created, S.View(OrderId), [], null);
             }
 
@@ -189,58 +214,56 @@ public sealed class OrderGrain(
     public Task<OrderView?> Get() =>
         Task.FromResult(S.Exists && S.Status is not (OrderStatus.Failed or OrderStatus.Pending) ? S.View(OrderId) : null);
 
-    public async Task<CancelResult> Cancel(CancelOrder request)
+    public Task<FulfilmentHandOff?> Placement() => Task.FromResult(HandOff());
+
+    public async Task<OrderView?> Track(FulfilmentSummary summary)
     {
         if (!S.Exists || S.Status is OrderStatus.Failed or OrderStatus.Pending)
         {
-            return new(CancelOutcome.NotFound, null, $"Order '{OrderId}' does not exist.", "orderId");
+            return null;
         }
 
-        var fingerprint = JsonSerializer.Serialize(request with { Actor = "" }, JsonGrainStateSerializer.Options);
-        if (S.Cancellations.TryGetValue(request.CancellationId, out var seen))
+        if (summary.Version <= (S.Tracked?.Version ?? 0))
         {
-            if (seen != fingerprint)
+            return S.View(OrderId);
+        }
+
+        var was = S.Derive();
+        var fresh = summary.Happenings.Where(h => h.Version > (S.Tracked?.Version ?? 0)).ToList();
+        S.Tracked = summary with { Happenings = [] };
+        S.HandedOff = true;
+        var view = S.View(OrderId);
+        foreach (var h in fresh)
+        {
+            // The location hears of a cancellation through its event; the order's own entry already says it.
+            if (h.Type != EventTypes.FulfilmentCancelled)
             {
-                return new(CancelOutcome.KeyConflict, null, "This idempotency key was already used for a different cancellation.", "Idempotency-Key");
+                S.Timeline.Add(new TimelineEvent(h.At, TimelineType(h.Type), h.Actor, h.Details, h.ActorName));
             }
 
-            await TryPublish();
-            return new(CancelOutcome.Replayed, S.View(OrderId), null, null);
+            var data = JsonNode.Parse(h.Data)!.AsObject();
+            data["order"] = JsonSerializer.SerializeToNode(view, EventJson.Options);
+            S.Events.Raise(h.Type, Subject, data, h.At);
         }
 
-        if (S.Derive() == OrderStatus.Cancelled)
+        if (view.Status == OrderStatus.Completed && was != OrderStatus.Completed)
         {
-            return new(CancelOutcome.NotCancellable, S.View(OrderId), "The order is already cancelled.", "orderId");
+            var at = fresh.LastOrDefault()?.At ?? clock.GetUtcNow();
+            S.Timeline.Add(new TimelineEvent(at, "completed", "system", "every unit delivered or collected"));
+            S.Events.Raise(EventTypes.OrderCompleted, Subject, new { order = S.View(OrderId) }, at);
         }
 
-        var (targets, field, error) = S.PlanCancellation(request.Lines);
-        if (targets is null)
-        {
-            return new(CancelOutcome.Invalid, null, error, field);
-        }
-
-        var now = clock.GetUtcNow();
-        foreach (var line in S.Request!.Lines)
-        {
-            var less = S.AllocatedOf(line.LineId) - targets.Where(t => t.LineId == line.LineId).Sum(t => t.Quantity);
-            if (less > 0)
-            {
-                S.Cancelled[line.LineId] = S.Cancelled.GetValueOrDefault(line.LineId) + less;
-            }
-        }
-
-        S.Cancellations[request.CancellationId] = fingerprint;
-        S.Log(now, "cancelled", $"{request.Reason}: " + (request.Lines is null ? "all remaining units"
-            : string.Join(", ", request.Lines.Select(l => $"line {l.LineId} x{l.Quantity}"))));
-        S.PendingTargets = targets;
-        RaiseCancellation(request, targets, now);
-
-        // Recorded first, applied second: if the silo dies in between, activation finishes the job.
         await Task.WhenAll(state.WriteStateAsync(), Watch());
-        await FinishCancellation(targets);
         await TryPublish();
-        return new(CancelOutcome.Cancelled, S.View(OrderId), null, null);
+        return S.View(OrderId);
     }
+
+    private static string TimelineType(string eventType) => eventType switch
+    {
+        EventTypes.OrderCancelled or EventTypes.OrderLinesCancelled => "cancelled",
+        _ when eventType.StartsWith("order.", StringComparison.Ordinal) => eventType["order.".Length..],
+        _ => eventType,
+    };
 
     public async Task<OrderView?> AddNote(string text, string? author)
     {
@@ -274,9 +297,39 @@ public sealed class OrderGrain(
             await RollBack(FailureKind.Interrupted, "checkout interrupted; every allocation rolled back");
         }
 
-        if (await TryPublish() && S.PendingTargets is null)
+        var done = await Task.WhenAll(TryPublish(), TryHandOff());
+        if (done.All(d => d) && S.PendingTargets is null)
         {
             await StopWatching();
+        }
+    }
+
+    /// <summary>What the fulfilment grain starts from; null before the order is allocated.</summary>
+    private FulfilmentHandOff? HandOff() =>
+        !S.Exists || S.Status is OrderStatus.Pending or OrderStatus.Failed ? null : new FulfilmentHandOff(
+            S.Request!, S.Fulfilments,
+            [.. S.Slices.Select(x => new LineAllocationAt(x.LineId, x.Sku, x.LocationId, x.Quantity))],
+            S.Cancelled, S.ShipSlots, S.AllocatedAt ?? S.CreatedAt, S.AcceptBy);
+
+    /// <summary>Gives the fulfilment grain the order (idempotent there); false leaves it to the reminder.</summary>
+    private async Task<bool> TryHandOff()
+    {
+        if (S.HandedOff || HandOff() is not { } handOff)
+        {
+            return true;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IFulfilmentGrain>(OrderId).Open(handOff);
+            S.HandedOff = true;
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Order {Order} not yet handed to its fulfilment; the reminder retries", OrderId);
+            await Watch();
+            return false;
         }
     }
 
@@ -373,7 +426,7 @@ public sealed class OrderGrain(
     private IStockItemGrain StockItem(AllocationSlice slice) =>
         GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(slice.LocationId, slice.Sku));
 
-    private bool IsBoutique(string locationId) => _boutiques.Contains(locationId);
+    private bool IsBoutique(string locationId) => _locations.GetValueOrDefault(locationId)?.Type == LocationType.Boutique;
 
     private async Task StopWatching()
     {
@@ -403,29 +456,5 @@ public sealed class OrderGrain(
 
     private string Subject => Subjects.Order(OrderId);
 
-    private void RaiseCancellation(CancelOrder request, List<AllocationSlice> targets, DateTimeOffset at)
-    {
-        var view = S.View(OrderId, targets);
-        if (view.Status == OrderStatus.Cancelled)
-        {
-            S.Events.Raise(EventTypes.OrderCancelled, Subject, new { reason = request.Reason, order = view }, at);
-            return;
-        }
-
-        var lines = S.Slices.GroupBy(s => s.LineId)
-            .Select(g => new { lineId = g.Key, quantity = g.Sum(s => s.Quantity) - targets.Where(t => t.LineId == g.Key).Sum(t => t.Quantity) })
-            .Where(l => l.quantity > 0)
-            .ToList();
-        S.Events.Raise(EventTypes.OrderLinesCancelled, Subject, new { reason = request.Reason, lines, order = view }, at);
-    }
-
     private Task<bool> TryPublish() => publisher.TryDrain(S.Events, logger, $"Order {OrderId}");
-
-    private async Task PublishThenStopWatching()
-    {
-        if (await TryPublish())
-        {
-            await StopWatching();
-        }
-    }
 }

@@ -1,3 +1,4 @@
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Security;
 using Oms.Contracts.Orders;
 using Oms.Grains.Events;
@@ -48,6 +49,18 @@ public sealed class OrderState
     /// </summary>
     public bool HoldsVerified { get; set; }
 
+    /// <summary>When each fulfilment of the plan must be accepted by, from its location's profile at checkout.</summary>
+    public Dictionary<string, DateTimeOffset>? AcceptBy { get; set; }
+
+    /// <summary>The fulfilment grain has the order; until then activation and the reminder hand it over again.</summary>
+    public bool HandedOff { get; set; }
+
+    /// <summary>When checkout allocated the order: the fulfilments were requested then.</summary>
+    public DateTimeOffset? AllocatedAt { get; set; }
+
+    /// <summary>The newest news from the fulfilment grain: its fulfilments, the units of each line, the flag.</summary>
+    public FulfilmentSummary? Tracked { get; set; }
+
     /// <summary>This order's events, durable with the change that raised them until the feed has them.</summary>
     public EventOutbox Events { get; set; } = new();
 
@@ -59,7 +72,7 @@ public sealed class OrderState
     public void Log(DateTimeOffset at, string type, string details, string? author = null) =>
         Timeline.Add(new TimelineEvent(at, type, ActorContext.Current, details, ActorContext.CurrentName, author));
 
-    /// <summary>The order's status follows from its lines: all cancelled, some cancelled, or none.</summary>
+    /// <summary>The order's status follows from its lines' units, and once fulfilment has begun, from where they are.</summary>
     public OrderStatus Derive()
     {
         if (Status is OrderStatus.Pending or OrderStatus.Failed)
@@ -68,77 +81,43 @@ public sealed class OrderState
         }
 
         var lines = Request!.Lines;
-        var cancelled = lines.Sum(l => Cancelled.GetValueOrDefault(l.LineId));
         var ordered = lines.Sum(l => l.Quantity);
-        return cancelled == 0 ? OrderStatus.Allocated : cancelled >= ordered ? OrderStatus.Cancelled : OrderStatus.PartiallyCancelled;
+        if (Tracked is null)
+        {
+            var cancelled = lines.Sum(l => Cancelled.GetValueOrDefault(l.LineId));
+            return cancelled == 0 ? OrderStatus.Allocated : cancelled >= ordered ? OrderStatus.Cancelled : OrderStatus.PartiallyCancelled;
+        }
+
+        return OrderStatuses.Derive(ordered, Tracked);
     }
-
-    /// <summary>
-    /// The allocation slices after cancelling <paramref name="lines"/> (all that remains when null), taking units
-    /// back from a line's last slice first.
-    /// </summary>
-    /// <returns>The new slices, or the field and reason the request is refused for.</returns>
-    public (List<AllocationSlice>? Targets, string? Field, string? Error) PlanCancellation(IReadOnlyList<CancelLine>? lines)
-    {
-        var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
-        if (lines is null)
-        {
-            foreach (var line in Request!.Lines)
-            {
-                wanted[line.LineId] = AllocatedOf(line.LineId);
-            }
-        }
-        else
-        {
-            for (var i = 0; i < lines.Count; i++)
-            {
-                var line = lines[i];
-                if (Request!.Lines.All(l => l.LineId != line.LineId))
-                {
-                    return (null, $"lines[{i}].lineId", $"the order has no line '{line.LineId}'.");
-                }
-
-                if (wanted.ContainsKey(line.LineId))
-                {
-                    return (null, $"lines[{i}].lineId", "appears more than once.");
-                }
-
-                var open = AllocatedOf(line.LineId);
-                if (line.Quantity < 1 || line.Quantity > open)
-                {
-                    return (null, $"lines[{i}].quantity", $"must be between 1 and {open}, what is still allocated on that line.");
-                }
-
-                wanted[line.LineId] = line.Quantity;
-            }
-        }
-
-        var targets = new List<AllocationSlice>();
-        foreach (var group in Slices.GroupBy(s => s.LineId))
-        {
-            var take = wanted.GetValueOrDefault(group.Key);
-            foreach (var slice in group.Reverse())
-            {
-                var less = Math.Min(take, slice.Quantity);
-                take -= less;
-                targets.Add(slice with { Quantity = slice.Quantity - less });
-            }
-        }
-
-        // Keep the original order of slices, so the plan reads the same before and after.
-        return ([.. Slices.Select(s => targets.First(t => t.LineId == s.LineId && t.LocationId == s.LocationId))], null, null);
-    }
-
     /// <param name="slices">The allocation to show, when it is not yet <see cref="Slices"/> (a cancellation being applied).</param>
     public OrderView View(string orderId, List<AllocationSlice>? slices = null) => new(
         orderId, Derive(), Request!.Channel, Request.Customer, Request.Delivery,
-        [.. Request.Lines.Select(l =>
-        {
-            var allocated = (slices ?? Slices).Where(s => s.LineId == l.LineId).Sum(s => s.Quantity);
-            var cancelled = Cancelled.GetValueOrDefault(l.LineId);
-            return new OrderLineView(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency,
-                allocated > 0 ? LineStatus.Allocated : LineStatus.Cancelled, allocated, cancelled,
-                [.. (slices ?? Slices).Where(s => s.LineId == l.LineId && s.Quantity > 0).Select(s => new LineAllocation(s.LocationId, s.Quantity))]);
-        })],
-        Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId);
+        [.. Request.Lines.Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
+        Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId,
+        Tracked?.Fulfilments ?? [.. Fulfilments.Select(f => PlannedView(f))],
+        Tracked?.NeedsAttention);
+
+    private OrderLineView PlacedLine(OrderLine l, List<AllocationSlice> slices)
+    {
+        var allocated = slices.Where(s => s.LineId == l.LineId).Sum(s => s.Quantity);
+        return new OrderLineView(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency,
+            allocated > 0 ? LineStatus.Allocated : LineStatus.Cancelled, allocated, Cancelled.GetValueOrDefault(l.LineId),
+            [.. slices.Where(s => s.LineId == l.LineId && s.Quantity > 0).Select(s => new LineAllocation(s.LocationId, s.Quantity))]);
+    }
+
+    private static OrderLineView TrackedLine(OrderLine l, FulfilmentSummary tracked)
+    {
+        var u = tracked.Lines.FirstOrDefault(x => x.LineId == l.LineId) ?? new LineUnits(l.LineId, 0, 0, 0, 0, 0, 0);
+        return new OrderLineView(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency,
+            u.Cancelled >= l.Quantity ? LineStatus.Cancelled : LineStatus.Allocated, u.Allocated, u.Cancelled,
+            [.. tracked.Held.Where(h => h.LineId == l.LineId).Select(h => new LineAllocation(h.LocationId, h.Quantity))],
+            u.Shipped, u.Delivered, u.Collected, u.Unfulfillable);
+    }
+
+    /// <summary>A fulfilment as the plan made it, for the moment between checkout and the fulfilment grain's first news.</summary>
+    private FulfilmentView PlannedView(Fulfilment f) => new(
+        f.FulfilmentId, f.LocationId, f.Mode, FulfilmentStatus.Requested, f.Lines, [], f.Explanation,
+        f.Mode == FulfilmentMode.Ship ? null : Request!.Delivery.PickupLocationId, CreatedAt,
+        AcceptBy?.GetValueOrDefault(f.FulfilmentId), null, null, null, null, null, []);
 }

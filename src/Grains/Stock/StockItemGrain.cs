@@ -186,7 +186,7 @@ public sealed class StockItemGrain(
         };
     }
 
-    public async Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity)
+    public async Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity, bool reclaim = false)
     {
         if (!await EnsureLocationKnown())
         {
@@ -201,7 +201,7 @@ public sealed class StockItemGrain(
             PhysicalMovement.Quarantined => MovementKind.Quarantined,
             _ => MovementKind.TransferReceived,
         };
-        var decision = await _journal.Submit((p, now, m) => p.ApplyFulfilment(operationId, kind, allocationKey, quantity, now, m));
+        var decision = await _journal.Submit((p, now, m) => p.ApplyFulfilment(operationId, kind, allocationKey, quantity, now, m, reclaim));
         return new PhysicalMovementResult(decision switch
         {
             FulfilmentMovementDecision.Applied => PhysicalMovementOutcome.Applied,

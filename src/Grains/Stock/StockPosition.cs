@@ -297,8 +297,11 @@ public sealed class StockPosition
     /// quarantined (each taking units out of the allocation), or a transfer received (adding units, still
     /// allocated to the line). Idempotent per <paramref name="operationId"/>, so a retried report moves nothing twice.
     /// </summary>
+    /// <param name="reclaim">The units were released by a cancellation the physical world overtook (the parcel
+    /// left anyway): what the allocation lacks is allocated again from what is available, in the same append.</param>
     public FulfilmentMovementDecision ApplyFulfilment(
-        string operationId, MovementKind kind, string allocationKey, int quantity, DateTimeOffset now, ICollection<StockMovement> movements)
+        string operationId, MovementKind kind, string allocationKey, int quantity, DateTimeOffset now, ICollection<StockMovement> movements,
+        bool reclaim = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
         if (kind is not (MovementKind.Shipped or MovementKind.Collected or MovementKind.WrittenOff or MovementKind.Quarantined or MovementKind.TransferReceived))
@@ -320,9 +323,14 @@ public sealed class StockPosition
                 return FulfilmentMovementDecision.WouldExceedCeiling;
             }
         }
-        else if ((Allocations?.GetValueOrDefault(allocationKey) ?? 0) < quantity)
+        else if ((Allocations?.GetValueOrDefault(allocationKey) ?? 0) is var held && held < quantity)
         {
-            return FulfilmentMovementDecision.Insufficient;
+            if (!reclaim || quantity - held > Available)
+            {
+                return FulfilmentMovementDecision.Insufficient;
+            }
+
+            Record(new StockMovement(Sequence + 1, MovementKind.Allocated, quantity - held, allocationKey, now), movements);
         }
 
         Record(new StockMovement(Sequence + 1, kind, quantity, allocationKey, now, Operation: operationId), movements);

@@ -5,6 +5,7 @@ using Npgsql;
 using Oms.Contracts.Availability;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Events;
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Stock;
@@ -253,7 +254,7 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
         await Task.Delay(TestClusters.ProfileRefresh * 2);
         Assert.Equal(PlaceOrderOutcome.Created, (await first.Client.GetGrain<IOrderGrain>(orderId).Place(Order(sku))).Outcome);
         var before = (await Eventually.Until(() => first.Client.GetGrain<IEventFeedGrain>(0).ReadSubject(Subjects.Order(orderId), 0, 100),
-            p => p.Events.Count == 1, TimeSpan.FromSeconds(5), "order.placed is in the feed")).Events;
+            p => p.Events.Count == 2, TimeSpan.FromSeconds(5), "order.placed and fulfilment.requested are in the feed")).Events;
         await Task.WhenAll(first.Silos.ToList().Select(silo => first.KillSiloAsync(silo)));
         await first.DisposeAsync();
 
@@ -261,12 +262,12 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
         var feed = second.Client.GetGrain<IEventFeedGrain>(0);
         Assert.Equal(before.Select(e => (e.EventId, e.Position, e.Body)), (await feed.ReadSubject(Subjects.Order(orderId), 0, 100)).Events.Select(e => (e.EventId, e.Position, e.Body)));
 
-        var cancelled = await second.Client.GetGrain<IOrderGrain>(orderId).Cancel(new CancelOrder(Network.Unique("CXL"), "changed mind", null, ""));
+        var cancelled = await second.Client.GetGrain<IFulfilmentGrain>(orderId).Cancel(new CancelOrder(Network.Unique("CXL"), "changed mind", null, ""));
         Assert.Equal(CancelOutcome.Cancelled, cancelled.Outcome);
-        var events = await Eventually.Until(() => feed.ReadSubject(Subjects.Order(orderId), 0, 100), p => p.Events.Count == 2,
+        var events = await Eventually.Until(() => feed.ReadSubject(Subjects.Order(orderId), 0, 100), p => p.Events.Count == 4,
             TimeSpan.FromSeconds(5), "the cancellation follows in the feed");
-        Assert.Equal((2L, EventTypes.OrderCancelled), (events.Events[1].Sequence, events.Events[1].Type));
-        Assert.True(events.Events[1].Position > before[0].Position);
+        Assert.Equal([(3L, EventTypes.FulfilmentCancelled), (4L, EventTypes.OrderCancelled)], events.Events.Skip(2).Select(e => (e.Sequence, e.Type)));
+        Assert.True(events.Events[2].Position > before[1].Position);
     }
 
     private static PlaceOrder Order(string sku) => new(

@@ -138,12 +138,13 @@ public sealed class OrderGrainTests(ClusterFixture fixture)
         await WaitForNetwork(scarf, 5);
         var order = _grains.GetGrain<IOrderGrain>(Network.Unique("ORD"));
         await order.Place(Order("C1", (bag, 3), (scarf, 2)));
+        var fulfilment = _grains.GetGrain<Oms.Contracts.Fulfilments.IFulfilmentGrain>(order.GetPrimaryKeyString());
 
         // The API sets the actor from the credential; Orleans carries it to the order and on to its stock items.
         Oms.Contracts.Security.ActorContext.Set("key:0123456789abcdef", "care console");
-        var partial = await order.Cancel(new CancelOrder("CX-1", "customer changed mind", [new CancelLine("1", 2)], "care:agent-7"));
-        var replay = await order.Cancel(new CancelOrder("CX-1", "customer changed mind", [new CancelLine("1", 2)], "care:agent-7"));
-        var tooMuch = await order.Cancel(new CancelOrder("CX-2", "again", [new CancelLine("1", 2)], "care:agent-7"));
+        var partial = await fulfilment.Cancel(new CancelOrder("CX-1", "customer changed mind", [new CancelLine("1", 2)], "care:agent-7"));
+        var replay = await fulfilment.Cancel(new CancelOrder("CX-1", "customer changed mind", [new CancelLine("1", 2)], "care:agent-7"));
+        var tooMuch = await fulfilment.Cancel(new CancelOrder("CX-2", "again", [new CancelLine("1", 2)], "care:agent-7"));
 
         Assert.Equal(CancelOutcome.Cancelled, partial.Outcome);
         Assert.Equal(OrderStatus.PartiallyCancelled, partial.Order!.Status);
@@ -151,12 +152,12 @@ public sealed class OrderGrainTests(ClusterFixture fixture)
         Assert.Equal((CancelOutcome.Invalid, "lines[0].quantity"), (tooMuch.Outcome, tooMuch.Field));
         Assert.Equal(1, (await Network.Item(_grains, warehouse, bag).GetLevel()).Allocated);
 
-        var full = await order.Cancel(new CancelOrder("CX-3", "out of stock at the carrier", null, "system"));
+        var full = await fulfilment.Cancel(new CancelOrder("CX-3", "out of stock at the carrier", null, "system"));
         Assert.Equal(OrderStatus.Cancelled, full.Order!.Status);
         Assert.All(full.Order.Lines, l => Assert.Equal(LineStatus.Cancelled, l.Status));
         Assert.Equal((0, 5), ((await Network.Item(_grains, warehouse, bag).GetLevel()).Allocated, (await Network.Item(_grains, warehouse, bag).GetLevel()).Available));
         Assert.Equal(0, (await Network.Item(_grains, warehouse, scarf).GetLevel()).Allocated);
-        Assert.Equal(CancelOutcome.NotCancellable, (await order.Cancel(new CancelOrder("CX-4", "again", null, "system"))).Outcome);
+        Assert.Equal(CancelOutcome.NotCancellable, (await fulfilment.Cancel(new CancelOrder("CX-4", "again", null, "system"))).Outcome);
         Assert.Contains((await order.Get())!.Timeline, e => e.Type == "cancelled" && e.Actor == "key:0123456789abcdef" && e.ActorName == "care console");
         var ledger = await Network.Item(_grains, warehouse, bag).GetLedger(0, 100);
         Assert.Contains(ledger.Entries, e => e.Kind == "allocationCancelled" && e.Actor == "key:0123456789abcdef");

@@ -1,0 +1,797 @@
+using System.Text.Json;
+using Oms.Contracts.Events;
+using Oms.Contracts.Fulfilments;
+using Oms.Contracts.Orders;
+using Oms.Contracts.Stock;
+using Oms.Grains.Events;
+
+namespace Oms.Grains.Fulfilments;
+
+/// <summary>
+/// One change at a stock item: the allocation of a line set to an absolute figure (idempotent by nature), or a
+/// physical movement (idempotent by its operation id). Recorded before it is made, so a crash replays it.
+/// </summary>
+public sealed record StockStep(string LocationId, string Sku, string LineId, int Quantity, PhysicalMovement? Movement = null, string? OperationId = null, bool Reclaim = false);
+
+/// <summary>Who did it, as the timeline and history show it.</summary>
+public readonly record struct Doer(string Actor, string? Name);
+
+/// <summary>What a change to the book asks the grain to do.</summary>
+/// <param name="Target">The fulfilment the change moved (for a partial report, the part divided off).</param>
+/// <param name="Resource">Units the change left without a location, to source again now.</param>
+public sealed record BookChange(
+    FulfilmentReportOutcome Outcome,
+    LiveFulfilment? Target,
+    IReadOnlyList<StockStep> Steps,
+    IReadOnlyList<FulfilmentLine> Resource,
+    string? Message = null,
+    string? Field = null)
+{
+    public static BookChange Refused(FulfilmentReportOutcome outcome, string message, string? field = null, LiveFulfilment? target = null) =>
+        new(outcome, target, [], [], message, field);
+}
+
+/// <summary>
+/// The fulfilment of one order: every fulfilment's status and units, where the units are allocated, what the
+/// order has not been told yet, and the rules for reports, cancellations, deadlines and rejection. Pure: the
+/// grain does the I/O (stock items, sourcing, the order), this decides what it should be.
+/// </summary>
+/// <remarks>
+/// Stock follows from the book rather than from each step: before and after a change the book knows, per line
+/// and location, how many units its stock item must hold allocated, and the physical movements it records; a
+/// difference the movements do not explain becomes an absolute allocation. So a cancellation, an expiry, a
+/// rejection or a re-sourcing cannot leave an allocation behind, whatever path led there.
+/// </remarks>
+public sealed class FulfilmentBook
+{
+    /// <summary>A report log per order is bounded: a looping integration must not grow it without end.</summary>
+    public const int MaxReports = 2_000;
+
+    public string OrderId { get; set; } = "";
+    public PlaceOrder? Request { get; set; }
+    public DateTimeOffset PlacedAt { get; set; }
+    public List<LiveFulfilment> Fulfilments { get; set; } = [];
+
+    /// <summary>Units no location could be found for (after rejections), per line.</summary>
+    public Dictionary<string, int> Unfulfillable { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Units cancelled that were in no fulfilment (unfulfillable ones), per line.</summary>
+    public Dictionary<string, int> LooseCancelled { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Per line, every location that rejected it for this order: never asked again.</summary>
+    public Dictionary<string, List<string>> Rejecters { get; set; } = new(StringComparer.Ordinal);
+
+    public List<string> ShipSlots { get; set; } = [];
+
+    /// <summary>Report event ids with their fingerprint and the fulfilment they moved, so a replay answers the same.</summary>
+    public Dictionary<string, string> Reports { get; set; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, string> Cancellations { get; set; } = new(StringComparer.Ordinal);
+
+    public long Version { get; set; }
+
+    /// <summary>The version the order has recorded; <see cref="Untold"/> is what happened after it.</summary>
+    public long ToldOrder { get; set; }
+
+    public long ToldQueues { get; set; }
+    public List<FulfilmentHappening> Untold { get; set; } = [];
+
+    /// <summary>Stock work recorded and perhaps not yet confirmed by every stock item; replayed on activation.</summary>
+    public List<StockStep>? Pending { get; set; }
+
+    /// <summary>Fulfilments of a re-sourcing being allocated; rolled back on activation if the silo died meanwhile.</summary>
+    public List<LiveFulfilment>? Tentative { get; set; }
+
+    /// <summary>A rejection left units to source again; activation finishes it if the silo died first.</summary>
+    public bool ResourceDue { get; set; }
+
+    public string? NeedsAttention { get; set; }
+
+    /// <summary>Fulfilments ever created, to name the next.</summary>
+    public int Created { get; set; }
+
+    /// <summary>Locations whose work queue lists this order, so one that no longer does is emptied.</summary>
+    public List<string> Queued { get; set; } = [];
+
+    public bool Exists => Request is not null;
+
+    public static FulfilmentBook Open(string orderId, FulfilmentHandOff handOff, IReadOnlyDictionary<string, DateTimeOffset> acceptBy)
+    {
+        var book = new FulfilmentBook
+        {
+            OrderId = orderId,
+            Request = handOff.Request,
+            PlacedAt = handOff.PlacedAt,
+            ShipSlots = [.. handOff.ShipSlots],
+            Created = handOff.Plan.Count,
+            Version = 1,
+            ToldOrder = 1,
+        };
+
+        foreach (var plan in handOff.Plan)
+        {
+            var f = new LiveFulfilment
+            {
+                Id = plan.FulfilmentId,
+                LocationId = plan.LocationId,
+                Mode = plan.Mode,
+                Status = FulfilmentStatus.Requested,
+                Lines = [.. plan.Lines],
+                Explanation = plan.Explanation,
+                PickupLocationId = plan.Mode == FulfilmentMode.Ship ? null : handOff.Request.Delivery.PickupLocationId,
+                RequestedAt = handOff.PlacedAt,
+                AcceptBy = acceptBy.TryGetValue(plan.FulfilmentId, out var by) ? by : null,
+                History = [new FulfilmentHistoryEntry(handOff.PlacedAt, "requested", "system", plan.Explanation.Rule)],
+            };
+
+            // An order cancelled in part before it handed over (stored by an older version) hands over fewer units.
+            foreach (var line in plan.Lines)
+            {
+                var allocated = handOff.Allocated.Where(a => a.LineId == line.LineId && a.LocationId == plan.LocationId).Sum(a => a.Quantity);
+                if (allocated < line.Quantity)
+                {
+                    f.Cancelled = LiveFulfilment.Add(f.Cancelled, line.LineId, line.Quantity - allocated);
+                }
+            }
+
+            if (f.Open().Count == 0)
+            {
+                f.Status = FulfilmentStatus.Cancelled;
+            }
+
+            book.Fulfilments.Add(f);
+        }
+
+        return book;
+    }
+
+    public LiveFulfilment? Find(string fulfilmentId) => Fulfilments.FirstOrDefault(f => f.Id == fulfilmentId);
+
+    public OrderLine Line(string lineId) => Request!.Lines.First(l => l.LineId == lineId);
+
+    /// <summary>Units of the line the location's stock item must hold allocated for this order.</summary>
+    public int Held(string lineId, string locationId, bool withTentative = false) =>
+        Fulfilments.Concat(withTentative ? Tentative ?? [] : []).Where(f => f.Holder == locationId).Sum(f => f.OpenUnits(lineId));
+
+    public Dictionary<(string LineId, string LocationId), int> HeldMap(bool withTentative = false)
+    {
+        var map = new Dictionary<(string, string), int>();
+        foreach (var f in Fulfilments.Concat(withTentative ? Tentative ?? [] : []))
+        {
+            if (f.Holder is { } holder)
+            {
+                foreach (var line in f.Open())
+                {
+                    map[(line.LineId, holder)] = map.GetValueOrDefault((line.LineId, holder)) + line.Quantity;
+                }
+            }
+        }
+
+        return map;
+    }
+
+    public IReadOnlyList<LineUnits> Units() => [.. Request!.Lines.Select(l => UnitsOf(l.LineId))];
+
+    public LineUnits UnitsOf(string lineId)
+    {
+        int allocated = 0, shipped = 0, delivered = 0, collected = 0, cancelled = LooseCancelled.GetValueOrDefault(lineId);
+        foreach (var f in Fulfilments)
+        {
+            cancelled += LiveFulfilment.Units(f.Cancelled, lineId);
+            var open = f.OpenUnits(lineId);
+            switch (f.Status)
+            {
+                case FulfilmentStatus.Shipped when f.Mode == FulfilmentMode.Ship: shipped += open; break;
+                case FulfilmentStatus.Delivered: delivered += open; break;
+                case FulfilmentStatus.Collected: collected += open; break;
+                case FulfilmentStatus.Expired: cancelled += open; break;
+                case FulfilmentStatus.Rejected or FulfilmentStatus.Cancelled: break;
+                default: allocated += open; break;
+            }
+        }
+
+        return new LineUnits(lineId, allocated, shipped, delivered, collected, cancelled, Unfulfillable.GetValueOrDefault(lineId));
+    }
+
+    public FulfilmentSummary Summary() => new(
+        Version, [.. Fulfilments.Select(f => f.View())], Units(), NeedsAttention, [.. Untold],
+        [.. HeldMap().Where(h => h.Value > 0).Select(h => new LineAllocationAt(h.Key.LineId, Line(h.Key.LineId).Sku, h.Key.LocationId, h.Value))]);
+
+    /// <summary>Every location whose queue shows a fulfilment of this order, with the tasks it shows.</summary>
+    public Dictionary<string, List<FulfilmentTask>> Tasks()
+    {
+        var tasks = Queued.ToDictionary(l => l, _ => new List<FulfilmentTask>(), StringComparer.Ordinal);
+        foreach (var f in Fulfilments.Where(f => f.IsOpen))
+        {
+            var lines = f.Open().Select(l => new FulfilmentTaskLine(l.LineId, Line(l.LineId).Sku, l.Quantity)).ToList();
+            var task = new FulfilmentTask(OrderId, f.Id, f.Mode, f.Status, lines, f.RequestedAt,
+                f.Status == FulfilmentStatus.Requested ? f.AcceptBy : null,
+                f.Status == FulfilmentStatus.ReadyForPickup ? f.CollectBy : null,
+                Request!.Customer.Name, Incoming: false);
+
+            // A transfer is the sender's work until it leaves, then the receiving boutique's.
+            var arrived = f.Mode == FulfilmentMode.Transfer && f.Status is FulfilmentStatus.Shipped or FulfilmentStatus.Received or FulfilmentStatus.ReadyForPickup;
+            var at = arrived ? f.PickupLocationId! : f.LocationId;
+            (tasks.TryGetValue(at, out var list) ? list : tasks[at] = []).Add(arrived ? task with { Incoming = true } : task);
+        }
+
+        return tasks;
+    }
+
+    private void Happen(DateTimeOffset at, string type, Doer doer, string details, object data) =>
+        Untold.Add(new FulfilmentHappening(Version, at, type, doer.Actor, doer.Name, details, JsonSerializer.Serialize(data, EventJson.Options)));
+
+    private static string Describe(IEnumerable<FulfilmentLine> lines) => string.Join(", ", lines.Select(l => $"line {l.LineId} x{l.Quantity}"));
+
+    private static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    // ---- Reports from locations ------------------------------------------------------------------------------
+
+    /// <param name="newCode">Issues a pickup code, when the report makes a parcel ready.</param>
+    public BookChange Report(string fulfilmentId, FulfilmentReport report, DateTimeOffset now, Doer doer, TimeSpan holdForPickup, Func<string> newCode)
+    {
+        var fingerprint = JsonSerializer.Serialize(report, EventJson.Options);
+        if (Reports.TryGetValue(report.EventId, out var seen))
+        {
+            var split = seen.IndexOf('\n');
+            return seen[..split] == fingerprint
+                ? new BookChange(FulfilmentReportOutcome.Replayed, Find(seen[(split + 1)..]), [], [])
+                : BookChange.Refused(FulfilmentReportOutcome.KeyConflict, "This event id was already used for a different report.", "eventId");
+        }
+
+        if (Find(fulfilmentId) is not { } f)
+        {
+            return BookChange.Refused(FulfilmentReportOutcome.NotFound, $"the order has no fulfilment '{fulfilmentId}'.", "fulfilmentId");
+        }
+
+        if (Reports.Count >= MaxReports)
+        {
+            return BookChange.Refused(FulfilmentReportOutcome.Invalid, $"this order has had {MaxReports} reports; no more are taken.", "eventId", f);
+        }
+
+        var step = Step(report.Type);
+        var physical = step is FulfilmentStep.Ship or FulfilmentStep.Deliver or FulfilmentStep.Receive or FulfilmentStep.Collect;
+
+        // What the report covers: named lines, or every open unit; a physical report may also name cancelled
+        // units (the parcel left with them), and one about a wholly cancelled fulfilment covers its units.
+        var open = f.Open();
+        var pool = physical ? f.Lines : open;
+        var ask = report.Lines ?? (open.Count == 0 && physical ? f.Cancelled : open);
+        IReadOnlyList<FulfilmentLine> covered = [];
+        if (ask.Count > 0 || report.Lines is not null)
+        {
+            var (named, _, error) = FulfilmentSplit.Divide(pool, ask);
+            if (error is not null)
+            {
+                return BookChange.Refused(FulfilmentReportOutcome.Invalid, error.Message, error.Field, f);
+            }
+
+            covered = named;
+        }
+
+        var fromOpen = new List<FulfilmentLine>();
+        var fromCancelled = new List<FulfilmentLine>();
+        foreach (var line in covered)
+        {
+            var live = Math.Min(line.Quantity, f.OpenUnits(line.LineId));
+            fromOpen = LiveFulfilment.Add(fromOpen, line.LineId, live);
+            fromCancelled = LiveFulfilment.Add(fromCancelled, line.LineId, line.Quantity - live);
+        }
+
+        var decision = fromOpen.Count > 0 || fromCancelled.Count == 0 ? FulfilmentLifecycle.Decide(f.Mode, f.Status, step, f.CancelledFrom) : null;
+        var reversal = fromCancelled.Count > 0 ? FulfilmentLifecycle.Decide(f.Mode, FulfilmentStatus.Cancelled, step, f.CancelledFrom) : null;
+        if (decision is { Outcome: StepOutcome.AlreadyPast } && reversal is not null)
+        {
+            // The open units are past this step already; only the cancelled ones named with them move.
+            (decision, fromOpen) = (null, []);
+        }
+
+        foreach (var d in new[] { decision, reversal })
+        {
+            if (d is { Outcome: StepOutcome.Impossible })
+            {
+                return new BookChange(FulfilmentReportOutcome.Impossible, f, [], [],
+                    $"Fulfilment {f.Id} is {FulfilmentLifecycle.Name(d.From)}: {d.Reason}.", "type");
+            }
+        }
+
+        if (step == FulfilmentStep.Reject && report.Reason is null)
+        {
+            return BookChange.Refused(FulfilmentReportOutcome.Invalid, "is required for a rejection: notFound, damaged, noCapacity or other.", "reason", f);
+        }
+
+        if (step == FulfilmentStep.Collect && f.PickupCode is { } code && !Same(code, report.PickupCode))
+        {
+            return BookChange.Refused(FulfilmentReportOutcome.WrongPickupCode,
+                report.PickupCode is null ? "is required: the code the customer was given when the parcel was ready." : "does not match the code issued for this parcel.",
+                "pickupCode", f);
+        }
+
+        Version++;
+        var typeName = Name(report.Type);
+        if (decision is { Outcome: StepOutcome.AlreadyPast } && reversal is null)
+        {
+            f.History.Add(new FulfilmentHistoryEntry(now, typeName, doer.Actor, $"reported after {FulfilmentLifecycle.Name(f.Status)}; nothing changed", report.EventId, doer.Name));
+            Reports[report.EventId] = fingerprint + "\n" + f.Id;
+            return new BookChange(FulfilmentReportOutcome.AlreadyPast, f, [], []);
+        }
+
+        var before = HeldMap();
+        var target = Divide(f, fromOpen, fromCancelled, now, doer);
+        var entered = decision?.Outcome == StepOutcome.Applied ? decision.Entered : reversal!.Entered;
+        var movements = new List<StockStep>();
+        var resource = new List<FulfilmentLine>();
+        var releasedAt = Holder(target.Mode, target.CancelledFrom, target);
+        if (fromCancelled.Count > 0)
+        {
+            target.Cancelled = [];
+            Happen(now, EventTypes.OrderCancellationReversed, doer,
+                $"{Describe(fromCancelled)} {typeName} after their cancellation; the cancellation is reversed",
+                new { orderId = OrderId, fulfilmentId = target.Id, lines = fromCancelled, reportedAs = typeName });
+        }
+
+        foreach (var status in entered)
+        {
+            var details = status switch
+            {
+                FulfilmentStatus.Rejected => $"{Name(report.Reason!.Value)}" + (report.Note is { } note ? $": {note}" : ""),
+                FulfilmentStatus.Shipped when report.TrackingNumber is not null => $"{report.Carrier} {report.TrackingNumber}".Trim(),
+                _ => Describe(target.Open()),
+            };
+            var implied = status != entered[^1];
+            target.Status = status;
+            target.History.Add(new FulfilmentHistoryEntry(now, FulfilmentLifecycle.Name(status), doer.Actor,
+                implied ? $"implied by {typeName}" : details, report.EventId, doer.Name));
+
+            switch (status)
+            {
+                case FulfilmentStatus.Shipped:
+                    target.Shipment = new Shipment(report.Carrier, report.Service, report.TrackingNumber, report.TrackingUrl, now);
+                    movements.AddRange(Physical(target, PhysicalMovement.Shipped, target.LocationId, report.EventId, releasedAt == target.LocationId));
+                    break;
+                case FulfilmentStatus.Received:
+                    movements.AddRange(Physical(target, PhysicalMovement.TransferReceived, target.PickupLocationId!, report.EventId, false));
+                    break;
+                case FulfilmentStatus.Collected:
+                    movements.AddRange(Physical(target, PhysicalMovement.Collected, target.CounterLocation!, report.EventId, releasedAt == target.CounterLocation));
+                    break;
+                case FulfilmentStatus.ReadyForPickup:
+                    target.PickupCode = newCode();
+                    target.CollectBy = now + holdForPickup;
+                    break;
+                case FulfilmentStatus.Rejected:
+                    target.RejectionReason = report.Reason;
+                    movements.AddRange(report.Reason switch
+                    {
+                        RejectionReason.NotFound => Physical(target, PhysicalMovement.WrittenOff, target.LocationId, report.EventId, false),
+                        RejectionReason.Damaged => Physical(target, PhysicalMovement.Quarantined, target.LocationId, report.EventId, false),
+                        _ => [],
+                    });
+                    resource.AddRange(Unsourced(target, now, doer));
+                    break;
+            }
+
+            Happen(now, "fulfilment." + FulfilmentLifecycle.Name(status), doer,
+                $"{target.Id} {FulfilmentLifecycle.Name(status)}" + (implied ? $" (implied by {typeName})" : $": {details}"),
+                new
+                {
+                    orderId = OrderId,
+                    fulfilment = target.View(),
+                    lines = target.Open(),
+                    implied,
+                    reason = status == FulfilmentStatus.Rejected ? report.Reason : null,
+                    note = status == FulfilmentStatus.Rejected ? report.Note : null,
+                });
+        }
+
+        Reports[report.EventId] = fingerprint + "\n" + target.Id;
+        return new BookChange(FulfilmentReportOutcome.Applied, target, Reconcile(before, movements), resource);
+    }
+
+    /// <summary>Constant time, so a store app cannot learn a code digit by digit from response times.</summary>
+    private static bool Same(string expected, string? given) =>
+        given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+            System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(given));
+
+    private static FulfilmentStep Step(FulfilmentReportType type) => type switch
+    {
+        FulfilmentReportType.Accepted => FulfilmentStep.Accept,
+        FulfilmentReportType.Rejected => FulfilmentStep.Reject,
+        FulfilmentReportType.Packed => FulfilmentStep.Pack,
+        FulfilmentReportType.Shipped => FulfilmentStep.Ship,
+        FulfilmentReportType.Delivered => FulfilmentStep.Deliver,
+        FulfilmentReportType.Received => FulfilmentStep.Receive,
+        FulfilmentReportType.ReadyForPickup => FulfilmentStep.ReadyForPickup,
+        _ => FulfilmentStep.Collect,
+    };
+
+    /// <summary>Where a fulfilment's units were held in <paramref name="status"/> (what a cancellation there released).</summary>
+    private static string? Holder(FulfilmentMode mode, FulfilmentStatus status, LiveFulfilment f) =>
+        new LiveFulfilment { Mode = mode, Status = status, LocationId = f.LocationId, PickupLocationId = f.PickupLocationId }.Holder;
+
+    /// <summary>
+    /// The report covers only part of <paramref name="f"/>: that part becomes a fulfilment of its own, and the rest
+    /// stays under the original id, where the location keeps reporting on it.
+    /// </summary>
+    private LiveFulfilment Divide(LiveFulfilment f, List<FulfilmentLine> fromOpen, List<FulfilmentLine> fromCancelled, DateTimeOffset now, Doer doer)
+    {
+        var everything = f.Open().Sum(l => l.Quantity) == fromOpen.Sum(l => l.Quantity)
+            && f.Cancelled.Sum(l => l.Quantity) == fromCancelled.Sum(l => l.Quantity);
+        if (everything)
+        {
+            return f;
+        }
+
+        var part = new LiveFulfilment
+        {
+            Id = $"{f.Id}-{++f.Splits}",
+            LocationId = f.LocationId,
+            Mode = f.Mode,
+            Status = fromOpen.Count > 0 ? f.Status : FulfilmentStatus.Cancelled,
+            CancelledFrom = f.CancelledFrom,
+            Explanation = f.Explanation,
+            PickupLocationId = f.PickupLocationId,
+            RequestedAt = f.RequestedAt,
+            AcceptBy = f.AcceptBy,
+            CollectBy = f.CollectBy,
+            PickupCode = f.PickupCode,
+            Shipment = f.Shipment,
+            SplitFrom = f.Id,
+            History = [.. f.History, new FulfilmentHistoryEntry(now, "divided", doer.Actor, $"{Describe([.. fromOpen, .. fromCancelled])} from {f.Id}", null, doer.Name)],
+        };
+        foreach (var line in fromOpen.Concat(fromCancelled))
+        {
+            part.Lines = LiveFulfilment.Add(part.Lines, line.LineId, line.Quantity);
+            f.Lines = LiveFulfilment.Add(f.Lines, line.LineId, -line.Quantity);
+        }
+
+        foreach (var line in fromCancelled)
+        {
+            part.Cancelled = LiveFulfilment.Add(part.Cancelled, line.LineId, line.Quantity);
+            f.Cancelled = LiveFulfilment.Add(f.Cancelled, line.LineId, -line.Quantity);
+        }
+
+        if (f.Open().Count == 0 && f.Cancelled.Count > 0)
+        {
+            f.Status = FulfilmentStatus.Cancelled;
+        }
+
+        Fulfilments.Insert(Fulfilments.IndexOf(f) + 1, part);
+        return part;
+    }
+
+    private IEnumerable<StockStep> Physical(LiveFulfilment f, PhysicalMovement movement, string locationId, string eventId, bool reclaim) =>
+        f.Open().Select(l => new StockStep(locationId, Line(l.LineId).Sku, l.LineId, l.Quantity, movement,
+            $"{OrderId}/{f.Id}/{Name(movement)}/{l.LineId}/{eventId}", reclaim));
+
+    /// <summary>
+    /// The absolute allocations that bring every touched stock item to what the book now says, after the physical
+    /// movements (which move allocations themselves) are made.
+    /// </summary>
+    public List<StockStep> Reconcile(Dictionary<(string LineId, string LocationId), int> before, List<StockStep> movements, bool withTentative = false)
+    {
+        var simulated = new Dictionary<(string, string), int>(before);
+        foreach (var m in movements)
+        {
+            var key = (m.LineId, m.LocationId);
+            var held = simulated.GetValueOrDefault(key);
+            simulated[key] = m.Movement == PhysicalMovement.TransferReceived ? held + m.Quantity
+                : m.Reclaim ? Math.Max(0, held - m.Quantity)
+                : held - m.Quantity;
+        }
+
+        var after = HeldMap(withTentative);
+        var steps = new List<StockStep>(movements);
+        foreach (var key in simulated.Keys.Union(after.Keys).Distinct().OrderBy(k => k.Item2, StringComparer.Ordinal).ThenBy(k => k.Item1, StringComparer.Ordinal))
+        {
+            var want = after.GetValueOrDefault(key);
+            if (simulated.GetValueOrDefault(key) != want)
+            {
+                steps.Add(new StockStep(key.Item2, Line(key.Item1).Sku, key.Item1, want));
+            }
+        }
+
+        return steps;
+    }
+
+    /// <summary>The fulfilment's open units have no location now: they wait as unfulfillable until sourced again.</summary>
+    private List<FulfilmentLine> Unsourced(LiveFulfilment f, DateTimeOffset now, Doer doer)
+    {
+        var lines = f.Open();
+        foreach (var line in lines)
+        {
+            Unfulfillable[line.LineId] = Unfulfillable.GetValueOrDefault(line.LineId) + line.Quantity;
+            var rejecters = Rejecters.TryGetValue(line.LineId, out var list) ? list : Rejecters[line.LineId] = [];
+            if (!rejecters.Contains(f.LocationId))
+            {
+                rejecters.Add(f.LocationId);
+            }
+        }
+
+        ResourceDue = true;
+        return lines;
+    }
+
+    // ---- Deadlines ------------------------------------------------------------------------------------------
+
+    public DateTimeOffset? NextDeadline() => Fulfilments
+        .Select(f => f.Status == FulfilmentStatus.Requested ? f.AcceptBy : f.Status == FulfilmentStatus.ReadyForPickup ? f.CollectBy : null)
+        .Where(d => d is not null)
+        .Min();
+
+    /// <summary>Rejects (as timed out) every request not accepted in time, and expires every parcel not collected in time.</summary>
+    public BookChange Deadlines(DateTimeOffset now)
+    {
+        var before = HeldMap();
+        var resource = new List<FulfilmentLine>();
+        var doer = new Doer("system", null);
+        var changed = false;
+        foreach (var f in Fulfilments.ToList())
+        {
+            if (f.Status == FulfilmentStatus.Requested && f.AcceptBy <= now)
+            {
+                if (!changed)
+                {
+                    Version++;
+                    changed = true;
+                }
+
+                f.Status = FulfilmentStatus.Rejected;
+                f.RejectionReason = RejectionReason.Timeout;
+                f.History.Add(new FulfilmentHistoryEntry(now, "rejected", "system", $"not accepted by {f.AcceptBy:u}"));
+                Happen(now, EventTypes.FulfilmentRejected, doer, $"{f.Id} rejected: timeout (not accepted by {f.AcceptBy:u})",
+                    new { orderId = OrderId, fulfilment = f.View(), lines = f.Open(), implied = false, reason = RejectionReason.Timeout });
+                resource.AddRange(Unsourced(f, now, doer));
+            }
+            else if (f.Status == FulfilmentStatus.ReadyForPickup && f.CollectBy <= now)
+            {
+                if (!changed)
+                {
+                    Version++;
+                    changed = true;
+                }
+
+                f.Status = FulfilmentStatus.Expired;
+                f.History.Add(new FulfilmentHistoryEntry(now, "expired", "system", $"not collected by {f.CollectBy:u}"));
+                var lines = f.Open();
+                Happen(now, EventTypes.FulfilmentExpired, doer, $"{f.Id} expired: not collected by {f.CollectBy:u}",
+                    new { orderId = OrderId, fulfilment = f.View(), lines });
+                RaiseCancellation(now, doer, "not collected in time", lines);
+            }
+        }
+
+        return changed ? new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), resource) : new BookChange(FulfilmentReportOutcome.AlreadyPast, null, [], []);
+    }
+
+    private void RaiseCancellation(DateTimeOffset now, Doer doer, string reason, IReadOnlyList<FulfilmentLine> lines)
+    {
+        var all = Units().All(u => u.Cancelled == Line(u.LineId).Quantity);
+        Happen(now, all ? EventTypes.OrderCancelled : EventTypes.OrderLinesCancelled, doer, $"{reason}: {Describe(lines)}",
+            new { reason, lines });
+        if (Unfulfillable.Values.All(v => v == 0) && NeedsAttention is not null)
+        {
+            NeedsAttention = null;
+        }
+    }
+
+    // ---- Cancellation ---------------------------------------------------------------------------------------
+
+    /// <summary>Units the customer may still cancel: unfulfillable ones, and those in fulfilments not yet shipped (or collected).</summary>
+    public int Cancellable(string lineId) => Unfulfillable.GetValueOrDefault(lineId)
+        + Fulfilments.Where(f => FulfilmentLifecycle.IsCancellable(f.Mode, f.Status)).Sum(f => f.OpenUnits(lineId));
+
+    public (BookChange Change, CancelOutcome Outcome) Cancel(CancelOrder request, DateTimeOffset now, Doer doer)
+    {
+        var fingerprint = JsonSerializer.Serialize(request with { Actor = "" }, EventJson.Options);
+        if (Cancellations.TryGetValue(request.CancellationId, out var seen))
+        {
+            return seen == fingerprint
+                ? (new BookChange(FulfilmentReportOutcome.Replayed, null, [], []), CancelOutcome.Replayed)
+                : (BookChange.Refused(FulfilmentReportOutcome.KeyConflict, "This idempotency key was already used for a different cancellation.", "Idempotency-Key"), CancelOutcome.KeyConflict);
+        }
+
+        var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (request.Lines is null)
+        {
+            foreach (var line in Request!.Lines)
+            {
+                wanted[line.LineId] = Cancellable(line.LineId);
+            }
+
+            if (wanted.Values.Sum() == 0)
+            {
+                var message = Units().All(u => u.Cancelled == Line(u.LineId).Quantity)
+                    ? "The order is already cancelled."
+                    : "Nothing is left to cancel: every remaining unit has shipped or been collected.";
+                return (BookChange.Refused(FulfilmentReportOutcome.Impossible, message, "orderId"), CancelOutcome.NotCancellable);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < request.Lines.Count; i++)
+            {
+                var line = request.Lines[i];
+                if (Request!.Lines.All(l => l.LineId != line.LineId))
+                {
+                    return (Invalid($"lines[{i}].lineId", $"the order has no line '{line.LineId}'."), CancelOutcome.Invalid);
+                }
+
+                if (!wanted.TryAdd(line.LineId, line.Quantity))
+                {
+                    return (Invalid($"lines[{i}].lineId", "appears more than once."), CancelOutcome.Invalid);
+                }
+
+                var cancellable = Cancellable(line.LineId);
+                var units = UnitsOf(line.LineId);
+                var notCancelled = Line(line.LineId).Quantity - units.Cancelled;
+                if (line.Quantity > cancellable && line.Quantity <= notCancelled)
+                {
+                    var gone = notCancelled - cancellable;
+                    return (BookChange.Refused(FulfilmentReportOutcome.Impossible,
+                        $"Line {line.LineId}: only {cancellable} of its units can still be cancelled; {gone} shipped or were collected. Return them instead.",
+                        $"lines[{i}].quantity"), CancelOutcome.NotCancellable);
+                }
+
+                if (line.Quantity < 1 || line.Quantity > cancellable)
+                {
+                    return (Invalid($"lines[{i}].quantity", $"must be between 1 and {cancellable}, what can still be cancelled on that line."), CancelOutcome.Invalid);
+                }
+            }
+        }
+
+        Version++;
+        var before = HeldMap();
+        var touched = new List<(LiveFulfilment F, List<FulfilmentLine> Lines)>();
+        var cancelledLines = new List<FulfilmentLine>();
+        foreach (var (lineId, units) in wanted.Where(w => w.Value > 0))
+        {
+            var rest = units;
+            var loose = Math.Min(rest, Unfulfillable.GetValueOrDefault(lineId));
+            if (loose > 0)
+            {
+                Unfulfillable[lineId] -= loose;
+                LooseCancelled[lineId] = LooseCancelled.GetValueOrDefault(lineId) + loose;
+                rest -= loose;
+            }
+
+            // The newest fulfilment first: the units least far along are the cheapest to stop.
+            foreach (var f in Enumerable.Reverse(Fulfilments).Where(f => FulfilmentLifecycle.IsCancellable(f.Mode, f.Status)))
+            {
+                var take = Math.Min(rest, f.OpenUnits(lineId));
+                if (take == 0)
+                {
+                    continue;
+                }
+
+                rest -= take;
+                f.Cancelled = LiveFulfilment.Add(f.Cancelled, lineId, take);
+                var entry = touched.FirstOrDefault(t => t.F == f);
+                if (entry.F is null)
+                {
+                    touched.Add((f, [new FulfilmentLine(lineId, take)]));
+                }
+                else
+                {
+                    entry.Lines.Add(new FulfilmentLine(lineId, take));
+                }
+            }
+
+            cancelledLines.Add(new FulfilmentLine(lineId, units));
+        }
+
+        foreach (var (f, lines) in touched)
+        {
+            f.CancelledFrom = f.Status;
+            if (f.Open().Count == 0)
+            {
+                f.Status = FulfilmentStatus.Cancelled;
+            }
+
+            f.History.Add(new FulfilmentHistoryEntry(now, "cancelled", doer.Actor, $"{request.Reason}: {Describe(lines)}", null, doer.Name));
+            Happen(now, EventTypes.FulfilmentCancelled, doer, $"{f.Id} told: {Describe(lines)} cancelled",
+                new { orderId = OrderId, fulfilment = f.View(), lines, reason = request.Reason });
+        }
+
+        Cancellations[request.CancellationId] = fingerprint;
+        RaiseCancellation(now, doer, request.Reason, cancelledLines);
+        return (new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), []), CancelOutcome.Cancelled);
+    }
+
+    private static BookChange Invalid(string field, string message) => BookChange.Refused(FulfilmentReportOutcome.Invalid, message, field);
+
+    /// <summary>Boutiques whose ship-from-store slot this order no longer uses: nothing of it ships from there.</summary>
+    public List<string> UnusedShipSlots() => [.. ShipSlots.Where(b => !Fulfilments.Any(f => f.LocationId == b && f.Mode == FulfilmentMode.Ship
+        && f.Status is not (FulfilmentStatus.Rejected or FulfilmentStatus.Cancelled)))];
+
+    // ---- Re-sourcing ----------------------------------------------------------------------------------------
+
+    /// <summary>The units waiting for a location, as lines to source.</summary>
+    public IReadOnlyList<FulfilmentLine> Waiting() => [.. Unfulfillable.Where(u => u.Value > 0).Select(u => new FulfilmentLine(u.Key, u.Value))];
+
+    /// <summary>Every location that rejected one of <paramref name="lines"/>, with why it is not asked again.</summary>
+    public Dictionary<string, string> Excluded(IEnumerable<FulfilmentLine> lines)
+    {
+        var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var line in lines)
+        {
+            foreach (var location in Rejecters.GetValueOrDefault(line.LineId) ?? [])
+            {
+                excluded.TryAdd(location, $"rejected line {line.LineId} of this order");
+            }
+        }
+
+        return excluded;
+    }
+
+    /// <summary>Names the new fulfilments of a re-sourcing and holds them apart until their units are allocated.</summary>
+    public List<LiveFulfilment> Propose(IReadOnlyList<Fulfilment> plan, DateTimeOffset now, IReadOnlyDictionary<string, TimeSpan> acceptWithin)
+    {
+        Tentative = [.. plan.Select(p =>
+        {
+            var id = $"F{++Created}";
+            return new LiveFulfilment
+            {
+                Id = id,
+                LocationId = p.LocationId,
+                Mode = p.Mode,
+                Status = FulfilmentStatus.Requested,
+                Lines = [.. p.Lines],
+                Explanation = p.Explanation,
+                PickupLocationId = p.Mode == FulfilmentMode.Ship ? null : Request!.Delivery.PickupLocationId,
+                RequestedAt = now,
+                AcceptBy = now + acceptWithin.GetValueOrDefault(p.LocationId, TimeSpan.FromMinutes(30)),
+                History = [new FulfilmentHistoryEntry(now, "requested", "system", "re-sourced: " + p.Explanation.Rule)],
+            };
+        })];
+        return Tentative;
+    }
+
+    /// <summary>The proposed fulfilments' units are allocated: they are live, and no longer waiting.</summary>
+    public void Commit(DateTimeOffset now, Doer doer)
+    {
+        Version++;
+        foreach (var f in Tentative!)
+        {
+            foreach (var line in f.Lines)
+            {
+                Unfulfillable[line.LineId] -= line.Quantity;
+            }
+
+            Fulfilments.Add(f);
+            Happen(now, EventTypes.FulfilmentRequested, doer,
+                $"{f.Id} {Name(f.Mode)} from {f.LocationId}: {Describe(f.Lines)}; {f.Explanation.Rule}"
+                + (f.Explanation.Candidates.Any(c => c.Verdict == "excluded") ? "; excluded " + string.Join(", ", f.Explanation.Candidates.Where(c => c.Verdict == "excluded").Select(c => $"{c.LocationId} ({c.Reason})")) : ""),
+                new { orderId = OrderId, fulfilment = f.View(), lines = f.Lines });
+        }
+
+        Tentative = null;
+        ResourceDue = false;
+        if (Unfulfillable.Values.All(v => v == 0))
+        {
+            NeedsAttention = null;
+        }
+    }
+
+    /// <summary>No location has the waiting units: the order needs a person.</summary>
+    public void Unresolved(DateTimeOffset now, string reason)
+    {
+        Tentative = null;
+        ResourceDue = false;
+        var waiting = Waiting();
+        var why = $"{Describe(waiting)} unfulfillable: {reason}";
+        if (NeedsAttention == why)
+        {
+            return;
+        }
+
+        Version++;
+        NeedsAttention = why;
+        Happen(now, EventTypes.OrderNeedsAttention, new Doer("system", null), why, new { reason = why, lines = waiting });
+    }
+
+    public void Acknowledge(long version)
+    {
+        ToldOrder = Math.Max(ToldOrder, version);
+        Untold.RemoveAll(h => h.Version <= version);
+    }
+}

@@ -1,0 +1,462 @@
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Oms.Contracts;
+using Oms.Contracts.Fulfilments;
+using Oms.Contracts.Locations;
+using Oms.Contracts.Orders;
+using Oms.Contracts.Reservations;
+using Oms.Contracts.Security;
+using Oms.Contracts.Stock;
+using Oms.Grains.Orders;
+
+namespace Oms.Grains.Fulfilments;
+
+/// <summary>
+/// The fulfilment of one order, keyed by order id. It owns the order's units once checkout has allocated them:
+/// every report, cancellation, deadline and re-sourcing is decided here, one at a time, so a cancellation and a
+/// shipment of the same units can never both win. Each change is written with the stock work it calls for
+/// before that work is done (a crash replays it); the order and the locations' work queues are then told, and
+/// told again by the reminder until they have heard.
+/// </summary>
+public sealed class FulfilmentGrain(
+    [PersistentState("fulfilment", OmsStorage.Name)] IPersistentState<FulfilmentBook> state,
+    TimeProvider clock,
+    IOptions<FulfilmentOptions> options,
+    ILogger<FulfilmentGrain> logger) : Grain, IFulfilmentGrain, IRemindable
+{
+    private const string WatchReminder = "fulfilment-watch";
+    private const int MaxResourceAttempts = 3;
+
+    private Task<bool>? _opening;
+    private IGrainTimer? _deadlineTimer;
+    private bool _watching;
+
+    private FulfilmentBook S => state.State;
+    private string OrderId => this.GetPrimaryKeyString();
+    private FulfilmentOptions Options => options.Value;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Exists)
+        {
+            await Recover();
+        }
+    }
+
+    public Task Open(FulfilmentHandOff handOff) => EnsureOpened(handOff);
+
+    public async Task<FulfilmentReportResult> Report(string fulfilmentId, FulfilmentReport report, IReadOnlyList<string>? locations)
+    {
+        if (!await EnsureOpened(null))
+        {
+            return new(FulfilmentReportOutcome.NotFound, null, $"Order '{OrderId}' does not exist.", "orderId");
+        }
+
+        if (S.Find(fulfilmentId) is { } f && locations is not null && !MayReport(f, report.Type, locations))
+        {
+            return new(FulfilmentReportOutcome.Forbidden, null, $"This credential does not act for {f.LocationId}, the fulfilment's location.", "location");
+        }
+
+        var hold = report.Type == FulfilmentReportType.ReadyForPickup && S.Find(fulfilmentId)?.CounterLocation is { } counter
+            ? Options.HoldForPickup(await GrainFactory.GetGrain<ILocationGrain>(counter).Get())
+            : TimeSpan.Zero;
+        var change = S.Report(fulfilmentId, report, clock.GetUtcNow(), Doer, hold, NewPickupCode);
+        switch (change.Outcome)
+        {
+            case FulfilmentReportOutcome.Replayed:
+                return new(change.Outcome, change.Target?.View());
+            case FulfilmentReportOutcome.Applied or FulfilmentReportOutcome.AlreadyPast:
+                await Commit(change);
+                return new(change.Outcome, change.Target!.View());
+            default:
+                return new(change.Outcome, change.Target?.View(), change.Message, change.Field, change.Target?.Status);
+        }
+    }
+
+    public async Task<CancelResult> Cancel(CancelOrder request)
+    {
+        if (!await EnsureOpened(null))
+        {
+            return new(CancelOutcome.NotFound, null, $"Order '{OrderId}' does not exist.", "orderId");
+        }
+
+        var (change, outcome) = S.Cancel(request, clock.GetUtcNow(), Doer);
+        if (outcome == CancelOutcome.Cancelled)
+        {
+            await Commit(change);
+        }
+        else if (outcome == CancelOutcome.Replayed)
+        {
+            await Tell();
+        }
+
+        var view = outcome is CancelOutcome.Cancelled or CancelOutcome.Replayed or CancelOutcome.NotCancellable
+            ? await Order.Get()
+            : null;
+        return new(outcome, view, change.Message, change.Field);
+    }
+
+    public async Task<ResourceResult> Resource()
+    {
+        if (!await EnsureOpened(null))
+        {
+            return new(ResourceOutcome.NotFound, null, $"Order '{OrderId}' does not exist.");
+        }
+
+        if (S.Waiting().Count == 0)
+        {
+            return new(ResourceOutcome.NothingToResource, await Order.Get(), "No line of this order is waiting for a location.");
+        }
+
+        var outcome = await ResourceWaiting();
+        await Tell();
+        return new(outcome, await Order.Get(), outcome == ResourceOutcome.Resourced ? null : S.NeedsAttention);
+    }
+
+    public Task<FulfilmentView?> Get(string fulfilmentId) => Task.FromResult(S.Find(fulfilmentId)?.View());
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != WatchReminder)
+        {
+            return;
+        }
+
+        _watching = true;
+        if (!S.Exists)
+        {
+            await StopWatching();
+            return;
+        }
+
+        await Recover();
+    }
+
+    /// <summary>Finishes whatever a dead activation left: stock work, a re-sourcing, deadlines, news.</summary>
+    private async Task Recover()
+    {
+        if (S.Pending is { } pending)
+        {
+            await Apply(pending);
+            S.Pending = null;
+        }
+
+        if (S.Tentative is { } tentative)
+        {
+            // Its allocations may be half made; undo them all, then source again on fresh figures.
+            var steps = tentative.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId)))).ToList();
+            await Apply(steps);
+            S.Tentative = null;
+            S.ResourceDue = true;
+        }
+
+        if (S.ResourceDue)
+        {
+            await ResourceWaiting();
+        }
+
+        var due = S.Deadlines(clock.GetUtcNow());
+        if (due.Outcome == FulfilmentReportOutcome.Applied)
+        {
+            await Commit(due);
+        }
+        else
+        {
+            await Tell();
+        }
+
+        Arm();
+    }
+
+    /// <summary>The change is durable with its stock work before the work is done; then news goes out.</summary>
+    private async Task Commit(BookChange change)
+    {
+        S.Pending = change.Steps.Count > 0 ? [.. change.Steps] : null;
+        await Task.WhenAll(state.WriteStateAsync(), Watch());
+        if (S.Pending is { } steps)
+        {
+            await Apply(steps);
+            S.Pending = null;
+        }
+
+        if (S.ResourceDue)
+        {
+            await ResourceWaiting();
+        }
+
+        var unused = S.UnusedShipSlots();
+        if (unused.Count > 0)
+        {
+            await Task.WhenAll(unused.Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
+            S.ShipSlots.RemoveAll(unused.Contains);
+        }
+
+        await Tell();
+        Arm();
+    }
+
+    private async Task Apply(IReadOnlyList<StockStep> steps)
+    {
+        foreach (var step in steps)
+        {
+            var item = GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(step.LocationId, step.Sku));
+            var key = AllocationSlice.Key(OrderId, step.LineId);
+            if (step.Movement is { } movement)
+            {
+                var result = await item.RecordPhysical(step.OperationId!, movement, key, step.Quantity, step.Reclaim);
+                if (result.Outcome is not (PhysicalMovementOutcome.Applied or PhysicalMovementOutcome.Duplicate))
+                {
+                    // The parcel is a fact whatever the books say; the books need a person, not a refusal.
+                    logger.LogError("Order {Order}: {Movement} of {Quantity} x line {Line} at {Location} refused by stock: {Outcome}",
+                        OrderId, movement, step.Quantity, step.LineId, step.LocationId, result.Outcome);
+                    S.NeedsAttention ??= $"stock at {step.LocationId} disagrees: {movement} of {step.Quantity} x line {step.LineId} was {result.Outcome}; count the shelf";
+                }
+            }
+            else
+            {
+                var result = await item.SetAllocation(key, step.Quantity, null);
+                if (result.Outcome != AllocationOutcome.Allocated)
+                {
+                    logger.LogError("Order {Order}: allocation of line {Line} at {Location} could not be set to {Quantity}: {Outcome}",
+                        OrderId, step.LineId, step.LocationId, step.Quantity, result.Outcome);
+                }
+            }
+        }
+    }
+
+    /// <summary>Sources the waiting units again, all or nothing: allocated everywhere, or nowhere and flagged.</summary>
+    private async Task<ResourceOutcome> ResourceWaiting()
+    {
+        var sourcing = new CheckoutSourcing(GrainFactory);
+        var full = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var attempt = 1; attempt <= MaxResourceAttempts; attempt++)
+        {
+            var waiting = S.Waiting();
+            if (waiting.Count == 0)
+            {
+                S.ResourceDue = false;
+                return ResourceOutcome.NothingToResource;
+            }
+
+            var request = S.Request! with
+            {
+                ReservationId = null,
+                Lines = [.. waiting.Select(w => S.Line(w.LineId) with { Quantity = w.Quantity, Hold = null })],
+            };
+            var excluded = S.Excluded(waiting);
+            foreach (var (location, why) in full)
+            {
+                excluded.TryAdd(location, why);
+            }
+
+            var (plan, locations) = await sourcing.Source(request, new Dictionary<string, ReservationLine>(), excluded);
+            var now = clock.GetUtcNow();
+            if (!plan.Complete)
+            {
+                S.Unresolved(now, plan.Unsourced.Count > 0
+                    ? string.Join("; ", plan.Unsourced.Select(u => $"line {u.LineId}: {u.Reason}"))
+                    : "no location is left to ask");
+                await state.WriteStateAsync();
+                return ResourceOutcome.NoCandidate;
+            }
+
+            var proposed = S.Propose(plan.Fulfilments, now,
+                plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
+            await state.WriteStateAsync();
+
+            var boutiques = proposed.Where(f => f.Mode == FulfilmentMode.Ship && locations.GetValueOrDefault(f.LocationId)?.Type == LocationType.Boutique)
+                .Select(f => f.LocationId).Distinct().ToList();
+            var slotless = await FirstFull(boutiques);
+            if (slotless is null && await AllocateProposed(proposed))
+            {
+                S.ShipSlots.AddRange(boutiques.Except(S.ShipSlots));
+                S.Commit(now, new Doer("system", null));
+                await state.WriteStateAsync();
+                return ResourceOutcome.Resourced;
+            }
+
+            if (slotless is not null)
+            {
+                full[slotless] = "ship-from-store capacity used up today";
+            }
+
+            await Apply([.. proposed.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId))))]);
+            await Task.WhenAll(boutiques.Except(S.ShipSlots).Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
+            S.Tentative = null;
+            await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
+        }
+
+        S.Unresolved(clock.GetUtcNow(), "other orders kept taking the same units");
+        await state.WriteStateAsync();
+        return ResourceOutcome.Contended;
+    }
+
+    private async Task<string?> FirstFull(IEnumerable<string> boutiques)
+    {
+        foreach (var boutique in boutiques.Where(b => !S.ShipSlots.Contains(b)))
+        {
+            if (!await GrainFactory.GetGrain<ILocationGrain>(boutique).TryAssignShipment(OrderId))
+            {
+                return boutique;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>In stock item key order, as checkout allocates, so racing re-sourcings finish whole.</summary>
+    private async Task<bool> AllocateProposed(IReadOnlyList<LiveFulfilment> proposed)
+    {
+        var targets = proposed.SelectMany(f => f.Lines.Select(l => (f.LocationId, l.LineId, Sku: S.Line(l.LineId).Sku))).Distinct()
+            .OrderBy(t => Ids.StockItemKey(t.LocationId, t.Sku), StringComparer.Ordinal);
+        foreach (var (location, lineId, sku) in targets)
+        {
+            var result = await GrainFactory.GetGrain<IStockItemGrain>(Ids.StockItemKey(location, sku))
+                .SetAllocation(AllocationSlice.Key(OrderId, lineId), S.Held(lineId, location, withTentative: true), null);
+            if (result.Outcome != AllocationOutcome.Allocated)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Tells the order and the work queues what they have not heard; the reminder retries what fails.</summary>
+    private async Task Tell()
+    {
+        var version = S.Version;
+        try
+        {
+            if (S.ToldOrder < version)
+            {
+                await Order.Track(S.Summary());
+                S.Acknowledge(version);
+            }
+
+            if (S.ToldQueues < version)
+            {
+                var tasks = S.Tasks();
+                await Task.WhenAll(tasks.Select(t => GrainFactory.GetGrain<IFulfilmentQueueGrain>(t.Key).Put(OrderId, version, t.Value)));
+                S.Queued = [.. tasks.Where(t => t.Value.Count > 0).Select(t => t.Key)];
+                S.ToldQueues = version;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Order {Order}: fulfilment news of version {Version} not delivered yet; the reminder retries", OrderId, version);
+            await Watch();
+            return;
+        }
+
+        if (S.Fulfilments.All(f => !f.IsOpen) && S.Pending is null && S.Tentative is null && !S.ResourceDue)
+        {
+            await StopWatching();
+        }
+    }
+
+    /// <summary>Opens from the hand-off, or (when the order's call was lost) from what the order says it placed.</summary>
+    private async Task<bool> EnsureOpened(FulfilmentHandOff? handOff)
+    {
+        if (S.Exists)
+        {
+            return true;
+        }
+
+        _opening ??= OpenOnce(handOff);
+        var opened = await _opening;
+        if (!opened)
+        {
+            _opening = null;
+        }
+
+        return opened;
+    }
+
+    private async Task<bool> OpenOnce(FulfilmentHandOff? given)
+    {
+        var handOff = given ?? await Order.Placement();
+        if (handOff is null)
+        {
+            return false;
+        }
+
+        var acceptBy = handOff.AcceptBy ?? await AcceptDeadlines(handOff);
+        state.State = FulfilmentBook.Open(OrderId, handOff, acceptBy);
+        await Task.WhenAll(state.WriteStateAsync(), Watch());
+        await Tell();
+        Arm();
+        return true;
+    }
+
+    private async Task<IReadOnlyDictionary<string, DateTimeOffset>> AcceptDeadlines(FulfilmentHandOff handOff)
+    {
+        var deadlines = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        foreach (var f in handOff.Plan)
+        {
+            deadlines[f.FulfilmentId] = clock.GetUtcNow() + Options.AcceptWithin(await GrainFactory.GetGrain<ILocationGrain>(f.LocationId).Get());
+        }
+
+        return deadlines;
+    }
+
+    /// <summary>A store key reports for its own location; for a transfer, the receiving boutique reports the arrival and after.</summary>
+    private static bool MayReport(LiveFulfilment f, FulfilmentReportType type, IReadOnlyList<string> locations) =>
+        locations.Contains(f.LocationId)
+        || (f.Mode == FulfilmentMode.Transfer && f.PickupLocationId is { } counter && locations.Contains(counter)
+            && type is FulfilmentReportType.Received or FulfilmentReportType.ReadyForPickup or FulfilmentReportType.Collected);
+
+    /// <summary>Six digits a customer can read out at a counter, from a cryptographic source so they cannot be guessed.</summary>
+    private static string NewPickupCode() => RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>A grain timer for the next deadline while active; the reminder covers a deactivation or a crash.</summary>
+    private void Arm()
+    {
+        _deadlineTimer?.Dispose();
+        _deadlineTimer = null;
+        if (S.NextDeadline() is not { } next)
+        {
+            return;
+        }
+
+        var due = next - clock.GetUtcNow();
+        _deadlineTimer = this.RegisterGrainTimer(async () =>
+        {
+            var change = S.Deadlines(clock.GetUtcNow());
+            if (change.Outcome == FulfilmentReportOutcome.Applied)
+            {
+                await Commit(change);
+            }
+            else
+            {
+                Arm();
+            }
+        }, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    private async Task Watch()
+    {
+        if (_watching)
+        {
+            return;
+        }
+
+        await this.RegisterOrUpdateReminder(WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
+        _watching = true;
+    }
+
+    private async Task StopWatching()
+    {
+        if (await this.GetReminder(WatchReminder) is { } reminder)
+        {
+            await this.UnregisterReminder(reminder);
+        }
+
+        _watching = false;
+    }
+
+    private IOrderGrain Order => GrainFactory.GetGrain<IOrderGrain>(OrderId);
+
+    private static Doer Doer => new(ActorContext.Current, ActorContext.CurrentName);
+}
