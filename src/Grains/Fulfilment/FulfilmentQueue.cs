@@ -37,10 +37,13 @@ public sealed class FulfilmentQueue(FulfilmentQueueState state, int maxRemembere
     public const int MaxLimit = 200;
     public const int DefaultMaxRememberedEmpty = 10_000;
     public const int MaxTasksPerOrder = 1_000;
-    public const int MaxCursorLength = 512;
+    /// <summary>Room for two ids of <see cref="MaxIdLength"/> characters of any script.</summary>
+    public const int MaxCursorLength = 1_100;
+
+    /// <summary>Twice the API's id rule, and bounded so that every entry's cursor can be read back.</summary>
+    public const int MaxIdLength = 128;
 
     private const string CursorVersion = "1";
-    private const int MaxCursorIdLength = 256;
 
     private static readonly Comparer<FulfilmentTask> Order = Comparer<FulfilmentTask>.Create((a, b) => Compare(KeyOf(a), KeyOf(b)));
 
@@ -55,8 +58,12 @@ public sealed class FulfilmentQueue(FulfilmentQueueState state, int maxRemembere
     /// <exception cref="ArgumentException">A task of another order, the same fulfilment twice, or too many tasks: a caller's bug.</exception>
     public bool Put(string orderId, long version, IReadOnlyList<FulfilmentTask> tasks)
     {
-        ArgumentException.ThrowIfNullOrEmpty(orderId);
         ArgumentNullException.ThrowIfNull(tasks);
+        if (!IsKeyPart(orderId))
+        {
+            throw new ArgumentException($"An order id is 1 to {MaxIdLength} characters, none of them control characters.", nameof(orderId));
+        }
+
         if (tasks.Count > MaxTasksPerOrder)
         {
             throw new ArgumentException($"At most {MaxTasksPerOrder} fulfilments of one order at one location.", nameof(tasks));
@@ -65,6 +72,11 @@ public sealed class FulfilmentQueue(FulfilmentQueueState state, int maxRemembere
         if (tasks.FirstOrDefault(t => t.OrderId != orderId) is { } stranger)
         {
             throw new ArgumentException($"Task {stranger.FulfilmentId} is of order '{stranger.OrderId}', not '{orderId}'.", nameof(tasks));
+        }
+
+        if (tasks.Any(t => !IsKeyPart(t.FulfilmentId)))
+        {
+            throw new ArgumentException($"A fulfilment id of order '{orderId}' is not 1 to {MaxIdLength} characters without control characters.", nameof(tasks));
         }
 
         if (tasks.Select(t => t.FulfilmentId).Distinct(StringComparer.Ordinal).Count() != tasks.Count)
@@ -155,9 +167,8 @@ public sealed class FulfilmentQueue(FulfilmentQueueState state, int maxRemembere
             || !long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)
             || ticks > DateTimeOffset.MaxValue.UtcTicks
             || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var orderLength)
-            || orderLength is < 1 or > MaxCursorIdLength
-            || parts[3].Length - orderLength is < 1 or > MaxCursorIdLength
-            || parts[3].Any(char.IsControl))
+            || orderLength >= parts[3].Length
+            || !IsKeyPart(parts[3][..orderLength]) || !IsKeyPart(parts[3][orderLength..]))
         {
             return false;
         }
@@ -165,6 +176,8 @@ public sealed class FulfilmentQueue(FulfilmentQueueState state, int maxRemembere
         key = new QueueCursor(ticks, parts[3][..orderLength], parts[3][orderLength..]);
         return true;
     }
+
+    private static bool IsKeyPart(string? id) => id is { Length: >= 1 and <= MaxIdLength } && !id.Any(char.IsControl);
 
     private static QueueCursor KeyOf(FulfilmentTask task) => new(task.RequestedAt.UtcTicks, task.OrderId, task.FulfilmentId);
 
