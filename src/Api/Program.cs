@@ -4,6 +4,7 @@ using Oms.Api.Availability;
 using Oms.Api.ClickAndCollect;
 using Oms.Api.Demo;
 using Oms.Api.Events;
+using Oms.Api.Fulfilments;
 using Oms.Api.Http;
 using Oms.Api.Locations;
 using Oms.Api.Orders;
@@ -89,6 +90,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write })
     .AllowAnonymous();
 app.MapLocations();
+app.MapFulfilmentQueue();
 app.MapStock();
 app.MapStockHolds();
 app.MapAvailability();
