@@ -90,6 +90,7 @@ app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => fa
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write })
     .AllowAnonymous();
 app.MapLocations();
+app.MapFulfilmentQueue();
 app.MapStock();
 app.MapStockHolds();
 app.MapAvailability();

@@ -30,7 +30,9 @@ public sealed record LocationRequest(
     IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? OpeningHours = null,
     IReadOnlyList<OpeningExceptionDto>? OpeningExceptions = null,
     OnlineSafetyStockDto? OnlineSafetyStock = null,
-    int LowStockThreshold = 0);
+    int LowStockThreshold = 0,
+    int? AcceptWithinMinutes = null,
+    int? HoldForPickupDays = null);
 
 public sealed record LocationView(
     string LocationId,
@@ -49,7 +51,9 @@ public sealed record LocationView(
     IReadOnlyDictionary<string, IReadOnlyList<HoursDto>>? OpeningHours,
     IReadOnlyList<OpeningExceptionDto> OpeningExceptions,
     OnlineSafetyStockDto OnlineSafetyStock,
-    int LowStockThreshold);
+    int LowStockThreshold,
+    int AcceptWithinMinutes,
+    int HoldForPickupDays);
 
 /// <summary>Validation and mapping between the HTTP shape of a profile and the stored one.</summary>
 public static class LocationProfile
@@ -59,6 +63,8 @@ public static class LocationProfile
     public const int MaxExceptions = 366;
     public const int MaxRangesPerDay = 4;
     public const int MaxBufferSkus = 10_000;
+    public const int MaxAcceptWithinMinutes = 7 * 24 * 60;
+    public const int MaxHoldForPickupDays = 60;
 
     private static readonly string[] DayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
@@ -109,7 +115,9 @@ public static class LocationProfile
         r.OpeningExceptions?.Select(e => new OpeningException(
             DateOnly.ParseExact(e.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture), e.Closed, e.Hours?.Select(ToRange).ToList())).ToList(),
         r.OnlineSafetyStock is { } b ? new OnlineSafetyStock(b.Default, b.Skus ?? new Dictionary<string, int>()) : null,
-        r.LowStockThreshold);
+        r.LowStockThreshold,
+        r.AcceptWithinMinutes,
+        r.HoldForPickupDays);
 
     public static LocationView ToView(LocationInfo l) => new(
         l.LocationId, l.Name, l.Type, l.Latitude, l.Longitude, l.CountryCode, l.TimeZone,
@@ -119,7 +127,9 @@ public static class LocationProfile
         [.. (l.OpeningExceptions ?? []).Select(e => new OpeningExceptionDto(
             e.Date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), e.Closed, e.Hours?.Select(ToDto).ToList()))],
         new OnlineSafetyStockDto(l.OnlineSafetyStock?.Default ?? 0, l.OnlineSafetyStock?.Skus ?? new Dictionary<string, int>()),
-        l.LowStockThreshold);
+        l.LowStockThreshold,
+        l.EffectiveAcceptWithinMinutes,
+        l.EffectiveHoldForPickupDays);
 
     private static FieldError? ValidateAddress(AddressDto? address)
     {
@@ -155,6 +165,17 @@ public static class LocationProfile
         if (r.LowStockThreshold is < 0 or > 100_000)
         {
             return new("lowStockThreshold", "must be between 0 (off) and 100000 units.");
+        }
+
+        // Under a minute no one could answer; over a week the order would sit unsourced longer than any customer waits.
+        if (r.AcceptWithinMinutes is < 1 or > MaxAcceptWithinMinutes)
+        {
+            return new("acceptWithinMinutes", $"must be between 1 and {MaxAcceptWithinMinutes} (a week); leave it out for the type's default (30 for a warehouse, 120 for a boutique).");
+        }
+
+        if (r.HoldForPickupDays is < 1 or > MaxHoldForPickupDays)
+        {
+            return new("holdForPickupDays", $"must be between 1 and {MaxHoldForPickupDays}; leave it out for the default of 7.");
         }
 
         return null;
