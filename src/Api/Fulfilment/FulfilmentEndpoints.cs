@@ -57,7 +57,7 @@ public static class FulfilmentEndpoints
                 FulfilmentReportOutcome.Applied or FulfilmentReportOutcome.Replayed or FulfilmentReportOutcome.AlreadyPast => TypedResults.Ok(result.Fulfilment),
                 FulfilmentReportOutcome.NotFound => result.Field == "orderId" ? OrderScopes.NotFound(orderId) : Problems.NotFound(result.Field!, result.Message!),
                 FulfilmentReportOutcome.Impossible => Problems.Conflict("The fulfilment cannot take this event.", result.Message!,
-                    new Dictionary<string, object?> { ["status"] = FulfilmentStatusName(result.CurrentStatus), ["errors"] = new Dictionary<string, string[]> { ["type"] = [result.Message!] } }),
+                    new Dictionary<string, object?> { ["currentStatus"] = FulfilmentStatusName(result.CurrentStatus), ["errors"] = new Dictionary<string, string[]> { ["type"] = [result.Message!] } }),
                 FulfilmentReportOutcome.WrongPickupCode => Problems.Conflict("The pickup code does not match.", result.Message!, "pickupCode", result.Message!),
                 FulfilmentReportOutcome.KeyConflict => Problems.Invalid("eventId", result.Message!, StatusCodes.Status422UnprocessableEntity),
                 FulfilmentReportOutcome.Forbidden => Access.Forbidden("location", result.Message!, "location"),

@@ -11,7 +11,9 @@ public static class TestClusters
     /// <summary>Faster than production, so tests that register a location see it promptly everywhere.</summary>
     public static readonly TimeSpan ProfileRefresh = TimeSpan.FromMilliseconds(200);
 
-    public static async Task<InProcessTestCluster> StartAsync(string? connectionString = null, string? serviceId = null, short silos = 2)
+    /// <param name="extra">Settings beyond the defaults, such as fulfilment deadlines short enough to watch.</param>
+    public static async Task<InProcessTestCluster> StartAsync(string? connectionString = null, string? serviceId = null, short silos = 2,
+        IReadOnlyDictionary<string, string?>? extra = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         if (serviceId is not null)
@@ -23,6 +25,11 @@ public static class TestClusters
         if (connectionString is not null)
         {
             settings["ConnectionStrings:Oms"] = connectionString;
+        }
+
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
