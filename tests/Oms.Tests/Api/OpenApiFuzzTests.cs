@@ -658,6 +658,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "keyId" => world.KeyId,
         "webhookId" => world.WebhookId,
         "deliveryId" => "1",
+        "fulfilmentId" => "F1",
         _ => throw new InvalidOperationException($"{operation.Id}: no valid value known for path parameter {name}"),
     };
 
@@ -688,6 +689,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "placeOrder" or "simulateSourcing" => JsonNode.Parse(OrderBody(world.Customer, world.Skus[1]))!.ToJsonString(),
         "cancelOrder" => """{"reason":"customer changed mind","lines":[{"lineId":"1","quantity":1}]}""",
         "addOrderNote" => """{"text":"Customer asked for gift wrap.","author":"care:agent-7"}""",
+        "reportFulfilmentEvent" => """{"eventId":"fuzz-1","type":"shipped","carrier":"DHL","service":"express","trackingNumber":"JD0001","trackingUrl":"https://dhl.example/JD0001","lines":[{"lineId":"1","quantity":1}]}""",
         "putSourcingProfile" => profile,
         "createApiKey" => """{"name":"fuzz storefront","role":"storefront","channels":["web"],"locationIds":[],"expiresAt":null}""",
         "rotateApiKey" => """{"graceSeconds":60}""",

@@ -33,8 +33,10 @@ public sealed class EventFeedApiTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.Conflict, (await PostJson(Admin, $"/api/v1/orders/{orderId}/cancel", """{ "reason": "again" }""")).StatusCode);
 
         var events = await OrderEvents(orderId);
-        Assert.Equal(["order.placed", "order.linesCancelled", "order.noteAdded", "order.cancelled"], events.Select(e => (string)e["type"]!));
-        Assert.Equal([1, 2, 3, 4], events.Select(e => (int)e["sequence"]!));
+        // The location hears of each cancellation through fulfilment.cancelled, just before the order's own event.
+        Assert.Equal(["order.placed", "fulfilment.requested", "fulfilment.cancelled", "order.linesCancelled", "order.noteAdded", "fulfilment.cancelled", "order.cancelled"],
+            events.Select(e => (string)e["type"]!));
+        Assert.Equal([1, 2, 3, 4, 5, 6, 7], events.Select(e => (int)e["sequence"]!));
         Assert.All(events, e =>
         {
             Assert.Equal("1.0", (string?)e["specversion"]);
@@ -45,13 +47,13 @@ public sealed class EventFeedApiTests(ApiFixture fixture)
             Assert.True((long)e["position"]! > 0);
         });
         Assert.Equal("allocated", (string?)events[0]["data"]!["order"]!["status"]);
-        Assert.Equal(1, (int)events[1]["data"]!["lines"]![0]!["quantity"]!);
-        Assert.Equal("partiallyCancelled", (string?)events[1]["data"]!["order"]!["status"]);
-        Assert.Equal("called the customer", (string?)events[2]["data"]!["note"]!["text"]);
-        Assert.Equal("cancelled", (string?)events[3]["data"]!["order"]!["status"]);
+        Assert.Equal(1, (int)events[3]["data"]!["lines"]![0]!["quantity"]!);
+        Assert.Equal("partiallyCancelled", (string?)events[3]["data"]!["order"]!["status"]);
+        Assert.Equal("called the customer", (string?)events[4]["data"]!["note"]!["text"]);
+        Assert.Equal("cancelled", (string?)events[6]["data"]!["order"]!["status"]);
 
         // The global feed holds the very same events, in the same order.
-        var feed = await Feed($"types=order.*&after={(long)events[0]["position"]! - 1}&limit=1000");
+        var feed = await Feed($"types=order.*,fulfilment.*&after={(long)events[0]["position"]! - 1}&limit=1000");
         Assert.Equal(events.Select(e => (string)e["id"]!), feed.Where(e => (string?)e["subject"] == $"orders/{orderId}").Select(e => (string)e["id"]!));
     }
 

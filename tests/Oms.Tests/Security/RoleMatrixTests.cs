@@ -153,6 +153,7 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         // Exists nowhere: an allowed role's PATCH, DELETE, rotation, retry or replay ends in a 404 (or a 400 for its body).
         "webhookId" => "wh_00000000deadbeef",
         "deliveryId" => "1",
+        "fulfilmentId" => "F1",
         _ => throw new InvalidOperationException($"{template}: no value known for route parameter {parameter}; add one here"),
     };
 
