@@ -201,7 +201,8 @@ public sealed class FulfilmentBook
     public Dictionary<string, List<FulfilmentTask>> Tasks()
     {
         var tasks = Queued.ToDictionary(l => l, _ => new List<FulfilmentTask>(), StringComparer.Ordinal);
-        foreach (var f in Fulfilments.Where(f => f.IsOpen))
+        // A parcel on its way to the customer is the carrier's now, not the location's work.
+        foreach (var f in Fulfilments.Where(f => f.IsOpen && !(f.Mode == FulfilmentMode.Ship && f.Status == FulfilmentStatus.Shipped)))
         {
             var lines = f.Open().Select(l => new FulfilmentTaskLine(l.LineId, Line(l.LineId).Sku, l.Quantity)).ToList();
             var task = new FulfilmentTask(OrderId, f.Id, f.Mode, f.Status, lines, f.RequestedAt,
