@@ -322,7 +322,9 @@ public sealed class FulfilmentBook
         var entered = decision?.Outcome == StepOutcome.Applied ? decision.Entered : reversal!.Entered;
         var movements = new List<StockStep>();
         var resource = new List<FulfilmentLine>();
-        var releasedAt = Holder(target.Mode, target.CancelledFrom, target);
+        // Only units a cancellation released may be allocated again on the way out; any other shortfall is the
+        // books disagreeing with the shelf, which must surface rather than be papered over.
+        var releasedAt = fromCancelled.Count > 0 ? Holder(target.Mode, target.CancelledFrom, target) : null;
         if (fromCancelled.Count > 0)
         {
             target.Cancelled = [];

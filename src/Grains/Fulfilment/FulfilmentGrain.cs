@@ -420,7 +420,8 @@ public sealed class FulfilmentGrain(
             return;
         }
 
-        var due = next - clock.GetUtcNow();
+        // A grain timer cannot wait weeks (its due time is bounded); a far deadline is looked at again daily.
+        var due = TimeSpan.FromTicks(Math.Min((next - clock.GetUtcNow()).Ticks, TimeSpan.FromDays(1).Ticks));
         _deadlineTimer = this.RegisterGrainTimer(async () =>
         {
             var change = S.Deadlines(clock.GetUtcNow());
