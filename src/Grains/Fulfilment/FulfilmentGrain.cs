@@ -30,6 +30,7 @@ public sealed class FulfilmentGrain(
 
     private Task<bool>? _opening;
     private IGrainTimer? _deadlineTimer;
+    private IGrainTimer? _recovery;
     private bool _watching;
 
     private FulfilmentBook S => state.State;
@@ -38,10 +39,21 @@ public sealed class FulfilmentGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Exists)
+        if (!S.Exists)
         {
-            await Recover();
+            return;
         }
+
+        // Stock work a dead activation recorded is finished before any new change can be decided on top of it.
+        await FinishStockWork();
+
+        // The rest may call the order, which may itself be activating and waiting on this grain: it runs in a turn
+        // of its own once activation is done, never inside it.
+        _recovery = this.RegisterGrainTimer(async () =>
+        {
+            _recovery?.Dispose();
+            await Recover();
+        }, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
     }
 
     public Task Open(FulfilmentHandOff handOff) => EnsureOpened(handOff);
@@ -136,21 +148,7 @@ public sealed class FulfilmentGrain(
     /// <summary>Finishes whatever a dead activation left: stock work, a re-sourcing, deadlines, news.</summary>
     private async Task Recover()
     {
-        if (S.Pending is { } pending)
-        {
-            await Apply(pending);
-            S.Pending = null;
-        }
-
-        if (S.Tentative is { } tentative)
-        {
-            // Its allocations may be half made; undo them all, then source again on fresh figures.
-            var steps = tentative.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId)))).ToList();
-            await Apply(steps);
-            S.Tentative = null;
-            S.ResourceDue = true;
-        }
-
+        await FinishStockWork();
         if (S.ResourceDue)
         {
             await ResourceWaiting();
@@ -169,12 +167,33 @@ public sealed class FulfilmentGrain(
         Arm();
     }
 
+    private async Task FinishStockWork()
+    {
+        if (S.Pending is { } pending)
+        {
+            await Apply(pending);
+            S.Pending = null;
+        }
+
+        if (S.Tentative is { } tentative)
+        {
+            // Its allocations may be half made; undo them all, then source again on fresh figures.
+            var steps = tentative.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId)))).ToList();
+            await Apply(steps);
+            S.Tentative = null;
+            S.ResourceDue = true;
+        }
+    }
+
     /// <summary>The change is durable with its stock work before the work is done; then news goes out.</summary>
     private async Task Commit(BookChange change)
     {
-        S.Pending = change.Steps.Count > 0 ? [.. change.Steps] : null;
+        // Work an earlier change could not finish (a stock item failed) goes first: every step is idempotent and
+        // the allocations are absolute, so replaying it before the new work leaves each item where the book says.
+        List<StockStep> steps = [.. S.Pending ?? [], .. change.Steps];
+        S.Pending = steps.Count > 0 ? steps : null;
         await Task.WhenAll(state.WriteStateAsync(), Watch());
-        if (S.Pending is { } steps)
+        if (S.Pending is not null)
         {
             await Apply(steps);
             S.Pending = null;
@@ -384,6 +403,12 @@ public sealed class FulfilmentGrain(
 
         var acceptBy = handOff.AcceptBy ?? await AcceptDeadlines(handOff);
         state.State = FulfilmentBook.Open(OrderId, handOff, acceptBy);
+        if (handOff.AcceptBy is null)
+        {
+            // An order placed before fulfilment existed shows nothing of it yet: it must hear the first version too.
+            S.ToldOrder = 0;
+        }
+
         await Task.WhenAll(state.WriteStateAsync(), Watch());
         await Tell();
         Arm();

@@ -253,8 +253,14 @@ public sealed class OrderGrain(
             S.Events.Raise(EventTypes.OrderCompleted, Subject, new { order = S.View(OrderId) }, at);
         }
 
-        await Task.WhenAll(state.WriteStateAsync(), Watch());
-        await TryPublish();
+        // No watchdog of its own: if this silo dies before the events are in the feed, the fulfilment grain's call
+        // fails and is retried, and this order's next activation publishes what it wrote.
+        await state.WriteStateAsync();
+        if (!await TryPublish())
+        {
+            await Watch();
+        }
+
         return S.View(OrderId);
     }
 
