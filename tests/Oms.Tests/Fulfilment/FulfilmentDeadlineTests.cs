@@ -97,6 +97,66 @@ public sealed class FulfilmentDeadlineTests(PostgresFixture postgres)
         Assert.Equal([EventTypes.OrderPlaced, EventTypes.FulfilmentRequested, EventTypes.FulfilmentAccepted, EventTypes.FulfilmentReadyForPickup, EventTypes.FulfilmentExpired, EventTypes.OrderLinesCancelled], types);
     }
 
+    /// <summary>
+    /// Shipments reported while the cluster is killed, then reported again (the same event ids, as a WMS retries) to
+    /// a new one: every order ends shipped once, with each of its events in the feed exactly once, in sequence.
+    /// </summary>
+    [Fact]
+    public async Task Reports_interrupted_by_a_crash_and_retried_are_applied_once_with_no_event_lost_or_repeated()
+    {
+        const int Orders = 20;
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_fulfilment_report_crash");
+        var serviceId = Network.Unique("svc");
+        var sku = Network.Unique("SKU");
+        var warehouse = Network.Unique("WH");
+        var ids = Enumerable.Range(0, Orders).Select(_ => Network.Unique("ORD")).ToList();
+
+        var first = await Start(connectionString, serviceId);
+        await Location(first, warehouse, LocationType.Warehouse, Customer.Lat, Customer.Lon);
+        await Network.Stock(first.Client, warehouse, sku, Orders + 5);
+        await WaitOnline(first, sku, Orders + 5);
+        foreach (var id in ids)
+        {
+            Assert.Equal(PlaceOrderOutcome.Created, (await first.Client.GetGrain<IOrderGrain>(id).Place(ShipOrder(id, sku))).Outcome);
+        }
+
+        FulfilmentReport Shipped(string id) => new($"wms-{id}", FulfilmentReportType.Shipped, Carrier: "DHL", TrackingNumber: id);
+        var inFlight = ids.Select(id => first.Client.GetGrain<IFulfilmentGrain>(id).Report("F1", Shipped(id), null)).ToList();
+        await Task.Delay(TimeSpan.FromMilliseconds(30));
+        await Kill(first);
+        await Task.WhenAll(inFlight.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+
+        await using var second = await Start(connectionString, serviceId);
+        foreach (var id in ids)
+        {
+            var result = await Eventually.Until(async () =>
+            {
+                try
+                {
+                    return await second.Client.GetGrain<IFulfilmentGrain>(id).Report("F1", Shipped(id), null);
+                }
+                catch (Exception ex) when (ex is not Xunit.Sdk.XunitException)
+                {
+                    return null;
+                }
+            }, r => r is { Outcome: FulfilmentReportOutcome.Applied or FulfilmentReportOutcome.Replayed }, TimeSpan.FromSeconds(30), $"{id}'s shipment is taken");
+            Assert.Equal(FulfilmentStatus.Shipped, result!.Fulfilment!.Status);
+        }
+
+        foreach (var id in ids)
+        {
+            var events = await Types(second, id, 5);
+            Assert.Equal([EventTypes.OrderPlaced, EventTypes.FulfilmentRequested, EventTypes.FulfilmentAccepted, EventTypes.FulfilmentPacked, EventTypes.FulfilmentShipped], events);
+            var page = await second.Client.GetGrain<IEventFeedGrain>(0).ReadSubject(Subjects.Order(id), 0, 100);
+            Assert.Equal([1L, 2, 3, 4, 5], page.Events.Select(e => e.Sequence));
+            Assert.Equal(OrderStatus.Shipped, (await second.Client.GetGrain<IOrderGrain>(id).Get())!.Status);
+        }
+
+        var level = await Network.Item(second.Client, warehouse, sku).GetLevel();
+        Assert.Equal((5, 0, 5), (level.OnHand, level.Allocated, level.Available));
+        await AssertVerified(second, (warehouse, sku));
+    }
+
     private static Task<InProcessTestCluster> Start(string connectionString, string serviceId) =>
         TestClusters.StartAsync(connectionString, serviceId, extra: FulfilmentFixture.FastDeadlines);
 
