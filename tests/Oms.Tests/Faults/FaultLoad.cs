@@ -97,6 +97,14 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             };
             _operations.Add(operation);
             await Decide(operation, warehouse, clock, retryFor);
+
+            // Half the orders are then accepted by the warehouse, so a location's report rides through the faults too.
+            if (operation is { Kind: "order", Outcome: Outcome.Acknowledged, OrderId: { } orderId } && random.Next(2) == 0)
+            {
+                var accept = new Operation("accept", id, operation.Skus) { OrderId = orderId };
+                _operations.Add(accept);
+                await Decide(accept, warehouse, clock, retryFor);
+            }
         }
     }
 
@@ -106,6 +114,8 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
         {
             "hold" => (HttpMethod.Post, $"/api/v1/locations/{warehouse}/stock/{operation.Skus[0]}/holds",
                 $$"""{"holdId":"{{operation.Id}}","quantity":1,"ttlSeconds":3600}""", (string?)null),
+            "accept" => (HttpMethod.Post, $"/api/v1/orders/{operation.OrderId}/fulfilments/F1/events",
+                $$"""{"eventId":"accept-{{operation.Id}}","type":"accepted"}""", null),
             "reservation" => (HttpMethod.Post, "/api/v1/reservations",
                 $$"""{"reservationId":"{{operation.Id}}","ttlSeconds":3600,"lines":[{"sku":"{{operation.Skus[0]}}","locationId":"{{warehouse}}","quantity":1},{"sku":"{{operation.Skus[1]}}","locationId":"{{warehouse}}","quantity":1}]}""", null),
             _ => (HttpMethod.Post, "/api/v1/orders", $$"""
@@ -124,7 +134,7 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             if (status is 200 or 201)
             {
                 operation.Outcome = Outcome.Acknowledged;
-                operation.OrderId = (string?)answer?["orderId"];
+                operation.OrderId ??= (string?)answer?["orderId"];
                 return;
             }
 
@@ -153,7 +163,7 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
         foreach (var sku in skus)
         {
             var (_, level) = await Send(HttpMethod.Get, $"/api/v1/locations/{warehouse}/stock/{sku}", null);
-            var reserved = acknowledged.Count(o => o.Kind != "order" && o.Skus.Contains(sku));
+            var reserved = acknowledged.Count(o => o.Kind is "hold" or "reservation" && o.Skus.Contains(sku));
             var allocated = acknowledged.Count(o => o.Kind == "order" && o.Skus.Contains(sku));
             Assert.True((int)level!["reserved"]! == reserved && (int)level["allocated"]! == allocated,
                 $"{sku}: the server has reserved {level["reserved"]} and allocated {level["allocated"]}, clients were told {reserved} and {allocated}: {because}");
@@ -168,6 +178,7 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             {
                 "hold" => $"/api/v1/locations/{warehouse}/stock/{o.Skus[0]}/holds/{o.Id}",
                 "reservation" => $"/api/v1/reservations/{o.Id}",
+                "accept" => $"/api/v1/orders/{o.OrderId}/fulfilments/F1",
                 _ => o.OrderId is { } orderId ? $"/api/v1/orders/{orderId}" : null,
             };
             if (path is null)
@@ -178,7 +189,13 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             var (status, body) = await Send(HttpMethod.Get, path, null);
             if (o.Outcome == Outcome.Acknowledged)
             {
-                var expected = o.Kind == "order" ? "allocated" : "held";
+                // An order its warehouse accepted is in fulfilment; the acceptance itself reads as the fulfilment's status.
+                var expected = o.Kind switch
+                {
+                    "order" => _operations.Any(a => a is { Kind: "accept", Outcome: Outcome.Acknowledged } && a.OrderId == o.OrderId) ? "inFulfilment" : "allocated",
+                    "accept" => "accepted",
+                    _ => "held",
+                };
                 Assert.True(status == 200 && (string?)body!["status"] == expected, $"acknowledged {o.Kind} {o.Id} reads {status} {body}: {because}");
             }
             else
