@@ -142,6 +142,8 @@ public sealed class FulfilmentGrain(
             return;
         }
 
+        // The work queues keep their entries lazily; each watch puts this order's again, so one a crash lost returns.
+        S.ToldQueues = 0;
         await Recover();
     }
 
@@ -353,14 +355,6 @@ public sealed class FulfilmentGrain(
                 await Order.Track(S.Summary());
                 S.Acknowledge(version);
             }
-
-            if (S.ToldQueues < version)
-            {
-                var tasks = S.Tasks();
-                await Task.WhenAll(tasks.Select(t => GrainFactory.GetGrain<IFulfilmentQueueGrain>(t.Key).Put(OrderId, version, t.Value)));
-                S.Queued = [.. tasks.Where(t => t.Value.Count > 0).Select(t => t.Key)];
-                S.ToldQueues = version;
-            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -369,9 +363,38 @@ public sealed class FulfilmentGrain(
             return;
         }
 
+        if (!await TellQueues())
+        {
+            await Watch();
+            return;
+        }
+
         if (S.Fulfilments.All(f => !f.IsOpen) && S.Pending is null && S.Tentative is null && !S.ResourceDue)
         {
             await StopWatching();
+        }
+    }
+
+    private async Task<bool> TellQueues()
+    {
+        var version = S.Version;
+        if (S.ToldQueues >= version)
+        {
+            return true;
+        }
+
+        try
+        {
+            var tasks = S.Tasks();
+            await Task.WhenAll(tasks.Select(t => GrainFactory.GetGrain<IFulfilmentQueueGrain>(t.Key).Put(OrderId, version, t.Value)));
+            S.Queued = [.. tasks.Where(t => t.Value.Count > 0).Select(t => t.Key)];
+            S.ToldQueues = version;
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Order {Order}: work queues not told of version {Version} yet; the reminder retries", OrderId, version);
+            return false;
         }
     }
 
@@ -409,8 +432,10 @@ public sealed class FulfilmentGrain(
             S.ToldOrder = 0;
         }
 
-        await Task.WhenAll(state.WriteStateAsync(), Watch());
-        await Tell();
+        // The queues beside the write, not after it: checkout waits for this, and an entry for an order whose
+        // fulfilment failed to write is harmless (the order hands over again, with the same plan). The order is not
+        // told here: it may be the caller, waiting; an order that has not heard yet hears on the first watch.
+        await Task.WhenAll(state.WriteStateAsync(), Watch(), TellQueues());
         Arm();
         return true;
     }

@@ -1,38 +1,43 @@
+using Microsoft.Extensions.Logging;
 using Oms.Contracts.Fulfilments;
+using Oms.Grains.Persistence;
 
 namespace Oms.Grains.Fulfilments;
 
 /// <summary>
 /// A location's work queue, keyed by location id. The orders' fulfilment grains put what is open here; the
-/// location's staff or WMS page through it. It holds no truth of its own: a lost or late Put is mended by the next.
+/// location's staff or WMS page through it. It holds no truth of its own, so it is written at most twice a second
+/// rather than on every change (a busy warehouse's queue is thousands of entries): what a crash loses in that
+/// moment, the fulfilment grains put again on their next watch, and a version older than the one kept is ignored.
 /// </summary>
 public sealed class FulfilmentQueueGrain(
-    [PersistentState("fulfilment-queue", OmsStorage.Name)] IPersistentState<FulfilmentQueueState> state) : Grain, IFulfilmentQueueGrain
+    [PersistentState("fulfilment-queue", OmsStorage.Name)] IPersistentState<FulfilmentQueueState> state,
+    ILogger<FulfilmentQueueGrain> logger) : Grain, IFulfilmentQueueGrain
 {
-    private FulfilmentQueue? _queue;
+    private static readonly TimeSpan FlushDelay = TimeSpan.FromMilliseconds(500);
 
-    private FulfilmentQueue Queue => _queue ??= new FulfilmentQueue(state.State);
+    private DebouncedState<FulfilmentQueueState> _store = null!;
+    private FulfilmentQueue _queue = null!;
 
-    public async Task Put(string orderId, long version, IReadOnlyList<FulfilmentTask> tasks)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (!Queue.Put(orderId, version, tasks))
+        _store = new DebouncedState<FulfilmentQueueState>(state, this, FlushDelay, logger);
+        _queue = new FulfilmentQueue(state.State);
+        return Task.CompletedTask;
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush();
+
+    public Task Put(string orderId, long version, IReadOnlyList<FulfilmentTask> tasks)
+    {
+        if (_queue.Put(orderId, version, tasks))
         {
-            return;
+            _store.MarkDirty();
         }
 
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Back to what is stored, so a retried Put of the same version is not taken as already applied.
-            _queue = null;
-            await state.ReadStateAsync();
-            throw;
-        }
+        return Task.CompletedTask;
     }
 
     public Task<FulfilmentTaskPage> List(FulfilmentStatus? status, int limit, string? cursor) =>
-        Task.FromResult(Queue.List(status, limit, cursor));
+        Task.FromResult(_queue.List(status, limit, cursor));
 }
