@@ -118,10 +118,63 @@ public class FulfilmentEventBenchmarks
         }
     }
 
+    private const int WarmUpPairs = 5;
+
+    /// <summary>
+    /// The same cases interleaved (<see cref="Infrastructure.PairedBlocks"/>): BenchmarkDotNet runs each case in its own
+    /// process, one after another, so its Ratio column compares different minutes of a shared machine. Here every
+    /// block, of either side, first places <paramref name="perBlock"/> fresh orders untimed (as
+    /// <see cref="PlaceBatch"/> does), then times <paramref name="perBlock"/> checkouts or reports; the ratio is per
+    /// pair of adjacent blocks.
+    /// </summary>
+    public static async Task RunPairedAsync(int pairs, int perBlock, TextWriter log)
+    {
+        var bench = new FulfilmentEventBenchmarks();
+        await bench.Setup();
+        try
+        {
+            log.WriteLine($"fulfilment reports at the grain, in memory, one silo: {pairs} pairs of {perBlock}-call blocks per row, ABBA, after {WarmUpPairs} warm-up pairs; each block after {perBlock} untimed checkouts");
+            log.WriteLine("| Report | Checkout median (us) | Report median (us) | Median ratio (per pair) | Ratio P25-P75 |");
+            log.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+            await Pair("accepted", bench.ReportAccepted);
+            await Pair("shipped (moves stock at 3 items)", bench.ReportShipped);
+            await Pair("exact stock read (for scale)", bench.ExactStockRead);
+        }
+        finally
+        {
+            await bench.Cleanup();
+        }
+
+        async Task Pair(string label, Func<Task> other)
+        {
+            var r = await Infrastructure.PairedBlocks.Run(pairs, WarmUpPairs, () => Block(bench.ThreeLineCheckout), () => Block(other));
+            log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {label} | {r.BaselineMedian:0.0} | {r.OtherMedian:0.0} | {r.MedianRatio:0.000} | {r.RatioP25:0.000}-{r.RatioP75:0.000} |"));
+        }
+
+        async Task<double> Block(Func<Task> batch)
+        {
+            // Batch is fixed by the attributes; a block is perBlock / Batch batches (at least one).
+            var batches = Math.Max(1, perBlock / Batch);
+            var total = 0.0;
+            for (var b = 0; b < batches; b++)
+            {
+                bench.PlaceBatch();
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                await batch();
+                total += clock.Elapsed.TotalMicroseconds;
+            }
+
+            return total / (batches * Batch);
+        }
+    }
+
     private async Task<(IFulfilmentGrain Grain, string FulfilmentId)> PlaceOne(string orderId)
     {
         // A fresh order each time: the same id would be a replay, answered without sourcing or allocating.
-        var result = await _cluster.Grains.GetGrain<IOrderGrain>(orderId).Place(_order);
+        // And a customer of its own: the customer grain keeps its orders' list and writes it whole, so one customer
+        // for thousands of orders would time that list's growth instead of the checkout (seen in a first run).
+        var result = await _cluster.Grains.GetGrain<IOrderGrain>(orderId).Place(_order with { Customer = new Customer($"c-{orderId}", null, null) });
         if (result.Outcome != PlaceOrderOutcome.Created || result.Order is not { Fulfilments: [var first, ..] })
         {
             throw new InvalidOperationException($"Checkout was {result.Outcome}: {result.Message}");
