@@ -7,7 +7,9 @@ public static class Program
     /// <summary>BenchmarkDotNet's switcher, or <c>auth-paired [pairs] [requests per block] [kestrel]</c> for the interleaved
     /// authentication-overhead measurement (see <see cref="Http.AuthenticationOverheadBenchmarks.RunPairedAsync"/>), or
     /// <c>feed-lag [samples] [postgres]</c> (see <see cref="Events.FeedLagBenchmark"/>), or
-    /// <c>events-overhead [pairs] [calls per block]</c> (see <see cref="Events.SubscriptionOverheadBenchmark"/>).</summary>
+    /// <c>events-overhead [pairs] [calls per block]</c> (see <see cref="Events.SubscriptionOverheadBenchmark"/>), or
+    /// <c>lifecycle-http [pairs] [orders per block] [kestrel]</c> (see <see cref="Fulfilment.LifecycleHttpBenchmark"/>), or
+    /// <c>fulfilment-paired [pairs] [calls per block]</c> (see <see cref="Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -31,6 +33,22 @@ public static class Program
             var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
             var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
             Events.SubscriptionOverheadBenchmark.RunAsync(pairs, perBlock, Console.Out).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["lifecycle-http", ..])
+        {
+            var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30;
+            var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50;
+            Fulfilment.LifecycleHttpBenchmark.RunAsync(pairs, perBlock, Console.Out, args.Contains("kestrel")).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["fulfilment-paired", ..])
+        {
+            var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
+            var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50;
+            Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync(pairs, perBlock, Console.Out).GetAwaiter().GetResult();
             return;
         }
 
