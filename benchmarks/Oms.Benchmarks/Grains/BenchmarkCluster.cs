@@ -1,3 +1,5 @@
+using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Orders;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -117,6 +119,28 @@ public sealed class BenchmarkCluster : IAsyncDisposable
 
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>
+    /// Stocks <paramref name="skus"/> everywhere and waits until checkout can see them on every silo.
+    /// </summary>
+    /// <returns>A ship-to-home order of one unit of each SKU, the checkout the grain benchmarks time.</returns>
+    public async Task<PlaceOrder> SeedCheckoutAsync(IReadOnlyList<string> skus)
+    {
+        foreach (var sku in skus)
+        {
+            await SeedAsync(sku);
+            await WaitForAvailabilityAsync(sku);
+        }
+
+        // The network grain refreshes its profiles every two seconds; the first checkout must see all of them.
+        await Grains.GetGrain<INetworkGrain>(0).GetAvailability(skus[0], AvailabilityView.Online);
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        return new PlaceOrder(
+            OrderChannel.Web, new Customer("bench-customer", null, null),
+            [.. skus.Select((sku, i) => new OrderLine($"{i + 1}", sku, 1, 100m, "EUR"))],
+            new Delivery(DeliveryMethod.ShipToHome, new DeliveryAddress("1 Main St", "Paris", "75001", "FR", 48.86, 2.34), null),
+            null);
     }
 
     /// <summary>

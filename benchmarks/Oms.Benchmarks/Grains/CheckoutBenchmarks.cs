@@ -19,21 +19,7 @@ public class CheckoutBenchmarks
     public async Task Setup()
     {
         _cluster = await BenchmarkCluster.StartAsync();
-        foreach (var sku in Skus)
-        {
-            await _cluster.SeedAsync(sku);
-            await _cluster.WaitForAvailabilityAsync(sku);
-        }
-
-        // The network grain refreshes its profiles every two seconds; the first checkout must see all of them.
-        await _cluster.Grains.GetGrain<INetworkGrain>(0).GetAvailability(Skus[0], AvailabilityView.Online);
-        await Task.Delay(TimeSpan.FromSeconds(2.5));
-
-        _order = new PlaceOrder(
-            OrderChannel.Web, new Customer("bench-customer", null, null),
-            [.. Skus.Select((sku, i) => new OrderLine($"{i + 1}", sku, 1, 100m, "EUR"))],
-            new Delivery(DeliveryMethod.ShipToHome, new DeliveryAddress("1 Main St", "Paris", "75001", "FR", 48.86, 2.34), null),
-            null);
+        _order = await _cluster.SeedCheckoutAsync(Skus);
     }
 
     [GlobalCleanup]

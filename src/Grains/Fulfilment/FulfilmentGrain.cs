@@ -136,7 +136,7 @@ public sealed class FulfilmentGrain(
         }
 
         _watching = true;
-        if (!S.Exists)
+        if (!await EnsureOpened(null))
         {
             await StopWatching();
             return;
@@ -426,16 +426,21 @@ public sealed class FulfilmentGrain(
 
         var acceptBy = handOff.AcceptBy ?? await AcceptDeadlines(handOff);
         state.State = FulfilmentBook.Open(OrderId, handOff, acceptBy);
+
+        // The opening book follows from the hand-off alone, and the order's own state keeps that durable: it is
+        // written with the first change, not now, so checkout (which waits for this) pays no write for it. An
+        // activation that finds nothing stored opens again from the order. Only an order placed before fulfilment
+        // existed gets its deadlines here, from the clock, and so must be written.
+        var write = Task.CompletedTask;
         if (handOff.AcceptBy is null)
         {
-            // An order placed before fulfilment existed shows nothing of it yet: it must hear the first version too.
+            // Such an order shows nothing of its fulfilment yet: it must hear the first version too.
             S.ToldOrder = 0;
+            write = state.WriteStateAsync();
         }
 
-        // The queues beside the write, not after it: checkout waits for this, and an entry for an order whose
-        // fulfilment failed to write is harmless (the order hands over again, with the same plan). The order is not
-        // told here: it may be the caller, waiting; an order that has not heard yet hears on the first watch.
-        await Task.WhenAll(state.WriteStateAsync(), Watch(), TellQueues());
+        // The order is not told here: it may be the caller, waiting; one that has not heard hears on the first watch.
+        await Task.WhenAll(write, Watch(), TellQueues());
         Arm();
         return true;
     }

@@ -44,6 +44,8 @@ public sealed class OrderGrain(
     /// <summary>This activation registered the recovery reminder and has not unregistered it since.</summary>
     private bool _watching;
 
+    private IGrainTimer? _handingOff;
+
     private OrderState S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
 
@@ -64,7 +66,18 @@ public sealed class OrderGrain(
         }, $"Recovery of order {OrderId}");
 
         // Events a dead activation wrote but did not hand over; the reminder retries if the feed is down too.
-        await Task.WhenAll(TryPublish(), TryHandOff());
+        await TryPublish();
+
+        // The hand-over waits for a turn of its own: the fulfilment grain may be what activated this order, asking
+        // for its placement, and would wait on this activation while this activation waited on it.
+        if (!S.HandedOff && HandOff() is not null)
+        {
+            _handingOff = this.RegisterGrainTimer(async () =>
+            {
+                _handingOff?.Dispose();
+                await TryHandOff();
+            }, TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public async Task<PlaceOrderResult> Place(PlaceOrder request)
