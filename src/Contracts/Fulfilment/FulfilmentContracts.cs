@@ -219,6 +219,11 @@ public interface IFulfilmentGrain : IGrainWithStringKey
 
     [ReadOnly, Alias("Get")]
     Task<FulfilmentView?> Get(string fulfilmentId);
+
+    /// <summary>Enforces what is due, finishes what a crash left and retells news. One-way, so the order's
+    /// reminder can send it without waiting on a grain that may be telling the order something.</summary>
+    [OneWay, Alias("Wake")]
+    Task Wake();
 }
 
 /// <summary>One fulfilment in a location's work queue.</summary>

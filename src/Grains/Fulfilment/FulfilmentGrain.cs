@@ -128,6 +128,14 @@ public sealed class FulfilmentGrain(
 
     public Task<FulfilmentView?> Get(string fulfilmentId) => Task.FromResult(S.Find(fulfilmentId)?.View());
 
+    public async Task Wake()
+    {
+        if (await EnsureOpened(null))
+        {
+            await Watched();
+        }
+    }
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != WatchReminder)
@@ -142,9 +150,14 @@ public sealed class FulfilmentGrain(
             return;
         }
 
+        await Watched();
+    }
+
+    private Task Watched()
+    {
         // The work queues keep their entries lazily; each watch puts this order's again, so one a crash lost returns.
         S.ToldQueues = 0;
-        await Recover();
+        return Recover();
     }
 
     /// <summary>Finishes whatever a dead activation left: stock work, a re-sourcing, deadlines, news.</summary>
@@ -439,8 +452,9 @@ public sealed class FulfilmentGrain(
             write = state.WriteStateAsync();
         }
 
-        // The order is not told here: it may be the caller, waiting; one that has not heard hears on the first watch.
-        await Task.WhenAll(write, Watch(), TellQueues());
+        // No reminder yet: until this grain has news of its own, the order's reminder (which checkout registered
+        // anyway) wakes it. The order is not told here: it may be the caller, waiting.
+        await Task.WhenAll(write, TellQueues());
         Arm();
         return true;
     }

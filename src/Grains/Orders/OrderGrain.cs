@@ -199,18 +199,15 @@ public sealed class OrderGrain(
                     S.Events.Raise(EventTypes.FulfilmentRequested, Subject, new { orderId = OrderId, fulfilment = f, lines = f.Lines, order = placed }, allocatedAt);
                 }
 
-                // The recovery reminder, still registered from the intent, is also the watchdog of the events and of
-                // the hand-over: it goes only once the feed has them and the fulfilment grain has the order.
+                // The recovery reminder, still registered from the intent, stays: it watches the events and the
+                // hand-over, and until the fulfilment grain has news of its own (which brings its own reminder), it
+                // is what wakes that grain after a crash, so the acceptance deadlines hold. Checkout pays no reminder
+                // write for any of it.
                 await state.WriteStateAsync();
-                var done = await Task.WhenAll(
+                await Task.WhenAll(
                     TryPublish(),
                     TryHandOff(),
-                    GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel).ContinueWith(_ => true));
-                if (done.All(d => d))
-                {
-                    await StopWatching();
-                }
-
+                    GrainFactory.GetGrain<ICustomerGrain>(request.Customer.CustomerId).AddOrder(OrderId, S.CreatedAt, request.Channel));
                 return new(PlaceOrderOutcome.Created, S.View(OrderId), [], null);
             }
 
@@ -317,7 +314,13 @@ public sealed class OrderGrain(
         }
 
         var done = await Task.WhenAll(TryPublish(), TryHandOff());
-        if (done.All(d => d) && S.PendingTargets is null)
+        var fulfilmentSilent = HandOff() is not null && (S.Tracked?.Version ?? 0) <= 1;
+        if (fulfilmentSilent)
+        {
+            // One-way: the fulfilment grain may tell this order something, and must not find it waiting.
+            await GrainFactory.GetGrain<IFulfilmentGrain>(OrderId).Wake();
+        }
+        else if (done.All(d => d) && S.PendingTargets is null)
         {
             await StopWatching();
         }
@@ -459,8 +462,9 @@ public sealed class OrderGrain(
     }
 
     /// <summary>
-    /// The one reminder of an order watches both a checkout's intent and events not yet in the feed; it is
-    /// registered with the write that needs it (in parallel, never after), and goes when nothing is left to watch.
+    /// The one reminder of an order watches a checkout's intent, events not yet in the feed, the hand-over, and the
+    /// fulfilment until it has news; it is registered with the write that needs it (in parallel, never after), and
+    /// goes when nothing is left to watch.
     /// </summary>
     private async Task Watch()
     {
@@ -469,7 +473,8 @@ public sealed class OrderGrain(
             return;
         }
 
-        await this.RegisterOrUpdateReminder(RecoveryReminder, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1));
+        var period = fulfilmentOptions.Value.WatchPeriod;
+        await this.RegisterOrUpdateReminder(RecoveryReminder, period < TimeSpan.FromSeconds(10) ? period : TimeSpan.FromSeconds(10), period);
         _watching = true;
     }
 
