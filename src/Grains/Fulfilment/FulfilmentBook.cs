@@ -252,6 +252,10 @@ public sealed class FulfilmentBook
 
         var step = Step(report.Type);
         var physical = step is FulfilmentStep.Ship or FulfilmentStep.Deliver or FulfilmentStep.Receive or FulfilmentStep.Collect;
+        if (step == FulfilmentStep.Ship && f is { Status: FulfilmentStatus.Rejected, RejectionReason: RejectionReason.Timeout } && f.Mode != FulfilmentMode.Pickup)
+        {
+            return ShippedAfterTimeout(f, report, fingerprint, now, doer);
+        }
 
         // What the report covers: named lines, or every open unit; a physical report may also name cancelled
         // units (the parcel left with them), and one about a wholly cancelled fulfilment covers its units.
@@ -391,6 +395,94 @@ public sealed class FulfilmentBook
         return new BookChange(FulfilmentReportOutcome.Applied, target, Reconcile(before, movements), resource);
     }
 
+    /// <summary>
+    /// A location shipped a request the OMS had already timed out (its WMS was slow to say so): the parcel left, so
+    /// the shipment stands. Its units are taken back from where the timeout sent them (waiting as unfulfillable,
+    /// or a replacement fulfilment not yet shipped, which is then told it is cancelled), and they leave this
+    /// location's books. If the replacement has shipped too, the customer gets the units twice: the stock still
+    /// follows the parcel, and the order needs a person.
+    /// </summary>
+    private BookChange ShippedAfterTimeout(LiveFulfilment f, FulfilmentReport report, string fingerprint, DateTimeOffset now, Doer doer)
+    {
+        var (covered, _, error) = FulfilmentSplit.Divide(f.Open(), report.Lines);
+        if (error is not null)
+        {
+            return BookChange.Refused(FulfilmentReportOutcome.Invalid, error.Message, error.Field, f);
+        }
+
+        Version++;
+        var before = HeldMap();
+        var late = $"shipped after its acceptance deadline had passed and it was re-sourced";
+        var replacements = Fulfilments.Where(g => g != f && FulfilmentLifecycle.IsCancellable(g.Mode, g.Status) && g.Mode != FulfilmentMode.Pickup).Reverse().ToList();
+        var shortfall = covered.Any(l => Unfulfillable.GetValueOrDefault(l.LineId) + replacements.Sum(g => g.OpenUnits(l.LineId)) < l.Quantity);
+        if (shortfall)
+        {
+            var parcel = Divide(f, [.. covered], [], now, doer);
+            parcel.History.Add(new FulfilmentHistoryEntry(now, "shipped", doer.Actor, $"{late}; its replacement had shipped too", report.EventId, doer.Name));
+            NeedsAttention = $"{parcel.Id} {late}, and its replacement had shipped too: the customer gets {Describe(covered)} twice";
+            Happen(now, EventTypes.OrderNeedsAttention, doer, NeedsAttention, new { reason = NeedsAttention, lines = covered });
+            Reports[report.EventId] = fingerprint + "\n" + parcel.Id;
+            return new BookChange(FulfilmentReportOutcome.Applied, parcel, Reconcile(before, [.. Physical(parcel, PhysicalMovement.Shipped, parcel.LocationId, report.EventId, true)]), []);
+        }
+
+        var target = Divide(f, [.. covered], [], now, doer);
+        foreach (var line in covered)
+        {
+            var rest = line.Quantity;
+            var waiting = Math.Min(rest, Unfulfillable.GetValueOrDefault(line.LineId));
+            Unfulfillable[line.LineId] = Unfulfillable.GetValueOrDefault(line.LineId) - waiting;
+            rest -= waiting;
+            foreach (var g in replacements)
+            {
+                var take = Math.Min(rest, g.OpenUnits(line.LineId));
+                if (take == 0)
+                {
+                    continue;
+                }
+
+                rest -= take;
+                g.Lines = LiveFulfilment.Add(g.Lines, line.LineId, -take);
+                var lines = new List<FulfilmentLine> { new(line.LineId, take) };
+                if (g.Open().Count == 0)
+                {
+                    (g.CancelledFrom, g.Status) = (g.Status, FulfilmentStatus.Cancelled);
+                }
+
+                g.History.Add(new FulfilmentHistoryEntry(now, "superseded", doer.Actor, $"{Describe(lines)}: {target.Id} shipped them after all", report.EventId, doer.Name));
+                Happen(now, EventTypes.FulfilmentCancelled, doer, $"{g.Id} told: {Describe(lines)} cancelled, {target.Id} shipped them after all",
+                    new { orderId = OrderId, fulfilment = g.View(), lines, reason = $"{target.Id} shipped them after all" });
+            }
+        }
+
+        target.RejectionReason = null;
+        var movements = new List<StockStep>();
+        var entered = FulfilmentLifecycle.Decide(target.Mode, FulfilmentStatus.Requested, FulfilmentStep.Ship).Entered;
+        foreach (var status in entered)
+        {
+            var implied = status != entered[^1];
+            target.Status = status;
+            target.History.Add(new FulfilmentHistoryEntry(now, FulfilmentLifecycle.Name(status), doer.Actor, implied ? "implied by shipped" : late, report.EventId, doer.Name));
+            if (status == FulfilmentStatus.Shipped)
+            {
+                target.Shipment = new Shipment(report.Carrier, report.Service, report.TrackingNumber, report.TrackingUrl, now);
+                // The timeout released these units here; they are allocated again on their way out.
+                movements.AddRange(Physical(target, PhysicalMovement.Shipped, target.LocationId, report.EventId, reclaim: true));
+            }
+
+            Happen(now, "fulfilment." + FulfilmentLifecycle.Name(status), doer,
+                $"{target.Id} {FulfilmentLifecycle.Name(status)}" + (implied ? " (implied by shipped)" : $": {late}"),
+                new { orderId = OrderId, fulfilment = target.View(), lines = target.Open(), implied });
+        }
+
+        if (Unfulfillable.Values.All(v => v == 0))
+        {
+            NeedsAttention = null;
+        }
+
+        Reports[report.EventId] = fingerprint + "\n" + target.Id;
+        return new BookChange(FulfilmentReportOutcome.Applied, target, Reconcile(before, movements), []);
+    }
+
     /// <summary>Constant time, so a store app cannot learn a code digit by digit from response times.</summary>
     private static bool Same(string expected, string? given) =>
         given is not null && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
@@ -439,6 +531,7 @@ public sealed class FulfilmentBook
             CollectBy = f.CollectBy,
             PickupCode = f.PickupCode,
             Shipment = f.Shipment,
+            RejectionReason = f.RejectionReason,
             SplitFrom = f.Id,
             History = [.. f.History, new FulfilmentHistoryEntry(now, "divided", doer.Actor, $"{Describe([.. fromOpen, .. fromCancelled])} from {f.Id}", null, doer.Name)],
         };

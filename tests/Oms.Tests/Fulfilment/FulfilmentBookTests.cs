@@ -160,6 +160,46 @@ public sealed class FulfilmentBookTests
     }
 
     [Fact]
+    public void A_shipment_reported_after_its_timeout_stands_and_takes_its_units_back_from_the_replacement()
+    {
+        var book = Book();
+        var timedOut = book.Deadlines(T0.AddMinutes(30));
+        Assert.Equal(2, timedOut.Resource.Sum(l => l.Quantity));
+        book.Propose([new Oms.Contracts.Orders.Fulfilment("F1", "WH2", FulfilmentMode.Ship, [new FulfilmentLine("1", 2)], new SourcingExplanation("closest", "p", []))],
+            T0.AddMinutes(30), new Dictionary<string, TimeSpan> { ["WH2"] = TimeSpan.FromMinutes(30) });
+        book.Commit(T0.AddMinutes(30), Wms);
+        Assert.Equal(2, book.Held("1", "WH2"));
+
+        var late = Apply(book, new FulfilmentReport("late", FulfilmentReportType.Shipped, TrackingNumber: "JD9"));
+
+        Assert.Equal((FulfilmentReportOutcome.Applied, "F1", FulfilmentStatus.Shipped), (late.Outcome, late.Target!.Id, late.Target.Status));
+        Assert.Null(late.Target.RejectionReason);
+        Assert.Equal([new StockStep("WH", "BAG", "1", 2, PhysicalMovement.Shipped, "O1/F1/shipped/1/late", Reclaim: true), new StockStep("WH2", "BAG", "1", 0)], late.Steps);
+        Assert.Equal(FulfilmentStatus.Cancelled, book.Find("F2")!.Status);
+        Assert.Equal(new LineUnits("1", 0, 2, 0, 0, 0, 0), book.UnitsOf("1"));
+        Assert.Contains(book.Untold, h => h.Type == EventTypes.FulfilmentCancelled && h.Details.Contains("F2"));
+        AssertUnitsAddUp(book);
+    }
+
+    [Fact]
+    public void A_shipment_after_its_timeout_whose_replacement_shipped_too_moves_the_stock_and_needs_a_person()
+    {
+        var book = Book(quantity: 1);
+        book.Deadlines(T0.AddMinutes(30));
+        book.Propose([new Oms.Contracts.Orders.Fulfilment("F1", "WH2", FulfilmentMode.Ship, [new FulfilmentLine("1", 1)], new SourcingExplanation("closest", "p", []))],
+            T0.AddMinutes(30), new Dictionary<string, TimeSpan> { ["WH2"] = TimeSpan.FromMinutes(30) });
+        book.Commit(T0.AddMinutes(30), Wms);
+        Apply(book, Report(FulfilmentReportType.Shipped, "f2-shipped"), "F2");
+
+        var twice = Apply(book, new FulfilmentReport("late", FulfilmentReportType.Shipped));
+
+        Assert.Equal([new StockStep("WH", "BAG", "1", 1, PhysicalMovement.Shipped, "O1/F1/shipped/1/late", Reclaim: true)], twice.Steps);
+        Assert.Contains("twice", book.NeedsAttention);
+        Assert.Equal(new LineUnits("1", 0, 1, 0, 0, 0, 0), book.UnitsOf("1"));
+        AssertUnitsAddUp(book);
+    }
+
+    [Fact]
     public void A_collection_needs_the_code_the_parcel_was_given()
     {
         var book = Book(FulfilmentMode.Pickup);

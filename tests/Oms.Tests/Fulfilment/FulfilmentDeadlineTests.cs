@@ -54,6 +54,18 @@ public sealed class FulfilmentDeadlineTests(PostgresFixture postgres)
         await AssertVerified(second, (slow, sku), (spare, sku));
         var types = await Types(second, orderId, 4);
         Assert.Equal([EventTypes.OrderPlaced, EventTypes.FulfilmentRequested, EventTypes.FulfilmentRejected, EventTypes.FulfilmentRequested], types);
+
+        // The slow warehouse's WMS had shipped after all: the parcel stands, the replacement is called off.
+        var late = await second.Client.GetGrain<IFulfilmentGrain>(orderId).Report(timedOut.FulfilmentId,
+            new FulfilmentReport("wms-late", FulfilmentReportType.Shipped, Carrier: "DHL", TrackingNumber: "LATE-1"), null);
+        Assert.Equal((FulfilmentReportOutcome.Applied, FulfilmentStatus.Shipped), (late.Outcome, late.Fulfilment!.Status));
+        order = await second.Client.GetGrain<IOrderGrain>(orderId).Get();
+        Assert.Equal((OrderStatus.Shipped, 1, 0), (order!.Status, order.Lines[0].ShippedQuantity, order.Lines[0].AllocatedQuantity));
+        Assert.Equal(FulfilmentStatus.Cancelled, order.Fulfilments.Single(f => f.LocationId == spare).Status);
+        atSlow = await Network.Item(second.Client, slow, sku).GetLevel();
+        Assert.Equal((0, 0), (atSlow.OnHand, atSlow.Allocated));
+        Assert.Equal((1, 0), ((await Network.Item(second.Client, spare, sku).GetLevel()).OnHand, (await Network.Item(second.Client, spare, sku).GetLevel()).Allocated));
+        await AssertVerified(second, (slow, sku), (spare, sku));
     }
 
     [Fact]
