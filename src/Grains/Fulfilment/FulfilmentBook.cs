@@ -47,6 +47,9 @@ public sealed class FulfilmentBook
     /// <summary>A report log per order is bounded: a looping integration must not grow it without end.</summary>
     public const int MaxReports = 2_000;
 
+    /// <summary>Wrong pickup codes a parcel takes before it gets a new one.</summary>
+    public const int MaxWrongCodes = 5;
+
     public string OrderId { get; set; } = "";
     public PlaceOrder? Request { get; set; }
     public DateTimeOffset PlacedAt { get; set; }
@@ -307,9 +310,7 @@ public sealed class FulfilmentBook
 
         if (step == FulfilmentStep.Collect && f.PickupCode is { } code && !Same(code, report.PickupCode))
         {
-            return BookChange.Refused(FulfilmentReportOutcome.WrongPickupCode,
-                report.PickupCode is null ? "is required: the code the customer was given when the parcel was ready." : "does not match the code issued for this parcel.",
-                "pickupCode", f);
+            return WrongCode(f, report, now, doer, newCode);
         }
 
         Version++;
@@ -481,6 +482,28 @@ public sealed class FulfilmentBook
 
         Reports[report.EventId] = fingerprint + "\n" + target.Id;
         return new BookChange(FulfilmentReportOutcome.Applied, target, Reconcile(before, movements), []);
+    }
+
+    /// <summary>
+    /// Every wrong code is counted; after <see cref="MaxWrongCodes"/> the parcel gets a new code, sent to the customer
+    /// through <c>fulfilment.readyForPickup</c> again, so a million codes cannot be tried five at a time.
+    /// </summary>
+    private BookChange WrongCode(LiveFulfilment f, FulfilmentReport report, DateTimeOffset now, Doer doer, Func<string> newCode)
+    {
+        Version++;
+        f.WrongCodes++;
+        f.History.Add(new FulfilmentHistoryEntry(now, "collected", doer.Actor, $"refused: wrong pickup code ({f.WrongCodes} of {MaxWrongCodes})", report.EventId, doer.Name));
+        if (f.WrongCodes >= MaxWrongCodes)
+        {
+            (f.PickupCode, f.WrongCodes) = (newCode(), 0);
+            f.History.Add(new FulfilmentHistoryEntry(now, "readyForPickup", "system", $"a new pickup code, after {MaxWrongCodes} wrong ones"));
+            Happen(now, EventTypes.FulfilmentReadyForPickup, new Doer("system", null), $"{f.Id} has a new pickup code after {MaxWrongCodes} wrong ones",
+                new { orderId = OrderId, fulfilment = f.View(), lines = f.Open(), implied = false, reissued = true });
+        }
+
+        return new BookChange(FulfilmentReportOutcome.WrongPickupCode, f, [], [],
+            report.PickupCode is null ? "is required: the code the customer was given when the parcel was ready." : "does not match the code issued for this parcel.",
+            "pickupCode");
     }
 
     /// <summary>Constant time, so a store app cannot learn a code digit by digit from response times.</summary>

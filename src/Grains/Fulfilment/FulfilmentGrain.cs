@@ -81,6 +81,10 @@ public sealed class FulfilmentGrain(
             case FulfilmentReportOutcome.Applied or FulfilmentReportOutcome.AlreadyPast:
                 await Commit(change);
                 return new(change.Outcome, change.Target!.View());
+            case FulfilmentReportOutcome.WrongPickupCode:
+                // Refused, yet counted: the count (and a new code after too many) must outlive the activation.
+                await Commit(change);
+                return new(change.Outcome, null, change.Message, change.Field, change.Target?.Status);
             default:
                 return new(change.Outcome, change.Target?.View(), change.Message, change.Field, change.Target?.Status);
         }

@@ -32,6 +32,9 @@ public sealed class LiveFulfilment
     /// <summary>How many fulfilments were divided from this one, to name the next.</summary>
     public int Splits { get; set; }
 
+    /// <summary>Wrong pickup codes tried since the current one was issued.</summary>
+    public int WrongCodes { get; set; }
+
     public List<FulfilmentHistoryEntry> History { get; set; } = [];
 
     /// <summary>The units still in play: asked for and not cancelled.</summary>

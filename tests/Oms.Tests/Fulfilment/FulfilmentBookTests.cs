@@ -206,9 +206,27 @@ public sealed class FulfilmentBookTests
         Apply(book, Report(FulfilmentReportType.ReadyForPickup, "ready"));
 
         Assert.Equal(FulfilmentReportOutcome.WrongPickupCode, Apply(book, new FulfilmentReport("c1", FulfilmentReportType.Collected, PickupCode: "654321")).Outcome);
+        Assert.Equal(1, book.Find("F1")!.WrongCodes);
         var collected = Apply(book, new FulfilmentReport("c2", FulfilmentReportType.Collected, PickupCode: "123456"));
         Assert.Equal([new StockStep("BTQ", "BAG", "1", 2, PhysicalMovement.Collected, "O1/F1/collected/1/c2")], collected.Steps);
         Assert.Equal(new LineUnits("1", 0, 0, 0, 2, 0, 0), book.UnitsOf("1"));
+    }
+
+    [Fact]
+    public void Too_many_wrong_codes_give_the_parcel_a_new_code_and_the_old_one_stops_working()
+    {
+        var book = Book(FulfilmentMode.Pickup);
+        Apply(book, Report(FulfilmentReportType.ReadyForPickup, "ready"));
+        for (var i = 1; i <= FulfilmentBook.MaxWrongCodes; i++)
+        {
+            var wrong = book.Report("F1", new FulfilmentReport($"w{i}", FulfilmentReportType.Collected, PickupCode: $"00000{i}"), T0, Wms, TimeSpan.FromDays(7), () => "777777");
+            Assert.Equal(FulfilmentReportOutcome.WrongPickupCode, wrong.Outcome);
+        }
+
+        Assert.Equal("777777", book.Find("F1")!.PickupCode);
+        Assert.Contains(book.Untold, h => h.Type == EventTypes.FulfilmentReadyForPickup && h.Data.Contains("\"reissued\":true"));
+        Assert.Equal(FulfilmentReportOutcome.WrongPickupCode, Apply(book, new FulfilmentReport("old", FulfilmentReportType.Collected, PickupCode: "123456")).Outcome);
+        Assert.Equal(FulfilmentReportOutcome.Applied, book.Report("F1", new FulfilmentReport("new", FulfilmentReportType.Collected, PickupCode: "777777"), T0, Wms, TimeSpan.FromDays(7), () => "x").Outcome);
     }
 
     [Fact]
