@@ -176,8 +176,6 @@ public enum FulfilmentReportOutcome
     WrongPickupCode = 7,
     /// <summary>The credential's locations are not this fulfilment's.</summary>
     Forbidden = 8,
-    /// <summary>The stock books disagree with the report (for example fewer units allocated than it moves).</summary>
-    StockConflict = 9,
 }
 
 [GenerateSerializer, Immutable, Alias("oms.FulfilmentReportResult")]
