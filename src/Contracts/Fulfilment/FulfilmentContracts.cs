@@ -146,6 +146,7 @@ public sealed record FulfilmentSummary(
 
 /// <summary>What an order hands over to its fulfilment once it is allocated.</summary>
 /// <param name="Allocated">Units allocated per line and location (the stock items' allocation keys hold these).</param>
+/// <param name="Cancellations">Cancellation keys the order applied before fulfilment took cancelling over, so they still replay.</param>
 [GenerateSerializer, Immutable, Alias("oms.FulfilmentHandOff")]
 public sealed record FulfilmentHandOff(
     [property: Id(0)] PlaceOrder Request,
@@ -154,7 +155,8 @@ public sealed record FulfilmentHandOff(
     [property: Id(3)] IReadOnlyDictionary<string, int> Cancelled,
     [property: Id(4)] IReadOnlyList<string> ShipSlots,
     [property: Id(5)] DateTimeOffset PlacedAt,
-    [property: Id(6)] IReadOnlyDictionary<string, DateTimeOffset>? AcceptBy = null);
+    [property: Id(6)] IReadOnlyDictionary<string, DateTimeOffset>? AcceptBy = null,
+    [property: Id(7)] IReadOnlyDictionary<string, string>? Cancellations = null);
 
 [GenerateSerializer, Immutable, Alias("oms.LineAllocationAt")]
 public sealed record LineAllocationAt([property: Id(0)] string LineId, [property: Id(1)] string Sku, [property: Id(2)] string LocationId, [property: Id(3)] int Quantity);

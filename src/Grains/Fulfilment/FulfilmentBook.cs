@@ -106,6 +106,7 @@ public sealed class FulfilmentBook
             Request = handOff.Request,
             PlacedAt = handOff.PlacedAt,
             ShipSlots = [.. handOff.ShipSlots],
+            Cancellations = new(handOff.Cancellations ?? new Dictionary<string, string>(), StringComparer.Ordinal),
             Created = handOff.Plan.Count,
             Version = 1,
             ToldOrder = 1,
@@ -701,7 +702,8 @@ public sealed class FulfilmentBook
 
     public (BookChange Change, CancelOutcome Outcome) Cancel(CancelOrder request, DateTimeOffset now, Doer doer)
     {
-        var fingerprint = JsonSerializer.Serialize(request with { Actor = "" }, EventJson.Options);
+        // As the order grain fingerprinted cancellations before fulfilment took them over, so its keys still replay.
+        var fingerprint = JsonSerializer.Serialize(request with { Actor = "" }, Hosting.JsonGrainStateSerializer.Options);
         if (Cancellations.TryGetValue(request.CancellationId, out var seen))
         {
             return seen == fingerprint

@@ -331,7 +331,7 @@ public sealed class OrderGrain(
         !S.Exists || S.Status is OrderStatus.Pending or OrderStatus.Failed ? null : new FulfilmentHandOff(
             S.Request!, S.Fulfilments,
             [.. S.Slices.Select(x => new LineAllocationAt(x.LineId, x.Sku, x.LocationId, x.Quantity))],
-            S.Cancelled, S.ShipSlots, S.AllocatedAt ?? S.CreatedAt, S.AcceptBy);
+            S.Cancelled, S.ShipSlots, S.AllocatedAt ?? S.CreatedAt, S.AcceptBy, S.Cancellations.Count > 0 ? S.Cancellations : null);
 
     /// <summary>Gives the fulfilment grain the order (idempotent there); false leaves it to the reminder.</summary>
     private async Task<bool> TryHandOff()

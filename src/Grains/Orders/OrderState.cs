@@ -37,7 +37,7 @@ public sealed class OrderState
     public List<UnsourcedLine> Unsourced { get; set; } = [];
     public List<TimelineEvent> Timeline { get; set; } = [];
 
-    /// <summary>Cancellation ids applied, with the request they carried, so a replay is recognised.</summary>
+    /// <summary>Cancellation ids applied by an earlier version, before fulfilment took cancelling over; handed over with the order.</summary>
     public Dictionary<string, string> Cancellations { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>A cancellation recorded but not yet confirmed at every stock item; finished on activation.</summary>
