@@ -65,12 +65,13 @@ public sealed class FulfilmentGrain(
             return new(FulfilmentReportOutcome.NotFound, null, $"Order '{OrderId}' does not exist.", "orderId");
         }
 
-        if (S.Find(fulfilmentId) is { } f && locations is not null && !MayReport(f, report.Type, locations))
+        var f = S.Find(fulfilmentId);
+        if (f is not null && locations is not null && !MayReport(f, report.Type, locations))
         {
             return new(FulfilmentReportOutcome.Forbidden, null, $"This credential does not act for {f.LocationId}, the fulfilment's location.", "location");
         }
 
-        var hold = report.Type == FulfilmentReportType.ReadyForPickup && S.Find(fulfilmentId)?.CounterLocation is { } counter
+        var hold = report.Type == FulfilmentReportType.ReadyForPickup && f?.CounterLocation is { } counter
             ? Options.HoldForPickup(await GrainFactory.GetGrain<ILocationGrain>(counter).Get())
             : TimeSpan.Zero;
         var change = S.Report(fulfilmentId, report, clock.GetUtcNow(), Doer, hold, NewPickupCode);

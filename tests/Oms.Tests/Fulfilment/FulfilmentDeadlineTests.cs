@@ -14,7 +14,7 @@ namespace Oms.Tests.Fulfilment;
 [Collection("postgres")]
 public sealed class FulfilmentDeadlineTests(PostgresFixture postgres)
 {
-    private static readonly (double Lat, double Lon) Customer = (48.86, 2.34);
+    internal static readonly (double Lat, double Lon) Customer = (48.86, 2.34);
 
     [Fact]
     public async Task A_request_not_accepted_in_time_is_rejected_as_timed_out_and_re_sourced_after_a_restart()
@@ -169,20 +169,20 @@ public sealed class FulfilmentDeadlineTests(PostgresFixture postgres)
         await AssertVerified(second, (warehouse, sku));
     }
 
-    private static Task<InProcessTestCluster> Start(string connectionString, string serviceId) =>
+    internal static Task<InProcessTestCluster> Start(string connectionString, string serviceId) =>
         TestClusters.StartAsync(connectionString, serviceId, extra: FulfilmentFixture.FastDeadlines);
 
-    private static async Task Kill(InProcessTestCluster cluster)
+    internal static async Task Kill(InProcessTestCluster cluster)
     {
         await Task.WhenAll(cluster.Silos.ToList().Select(silo => cluster.KillSiloAsync(silo)));
         await cluster.DisposeAsync();
     }
 
-    private static Task Location(InProcessTestCluster cluster, string id, LocationType type, double lat, double lon, int? acceptWithin = 10_000, int? holdForPickup = null) =>
+    internal static Task Location(InProcessTestCluster cluster, string id, LocationType type, double lat, double lon, int? acceptWithin = 10_000, int? holdForPickup = null) =>
         cluster.Client.GetGrain<ILocationGrain>(id).Upsert(new LocationInfo(id, id, type, lat, lon, "FR", "UTC",
             AcceptWithinMinutes: acceptWithin, HoldForPickupDays: holdForPickup));
 
-    private static async Task WaitOnline(InProcessTestCluster cluster, string sku, int units)
+    internal static async Task WaitOnline(InProcessTestCluster cluster, string sku, int units)
     {
         await Eventually.Until(() => cluster.Client.GetGrain<Oms.Contracts.ClickAndCollect.INetworkGrain>(0).GetAvailability(sku, Oms.Contracts.ClickAndCollect.AvailabilityView.Online),
             v => v.Available == units, TimeSpan.FromSeconds(10), $"{sku} shows online");
@@ -202,7 +202,7 @@ public sealed class FulfilmentDeadlineTests(PostgresFixture postgres)
         [.. (await Eventually.Until(() => cluster.Client.GetGrain<IEventFeedGrain>(0).ReadSubject(Subjects.Order(orderId), 0, 100),
             p => p.Events.Count >= count, TimeSpan.FromSeconds(15), $"{count} events of the order")).Events.Select(e => e.Type)];
 
-    private static PlaceOrder ShipOrder(string orderId, string sku) => new(
+    internal static PlaceOrder ShipOrder(string orderId, string sku) => new(
         OrderChannel.Web, new Customer("C-" + orderId, null, "Ada Lovelace"),
         [new OrderLine("1", sku, 1, 100m, "EUR")],
         new Delivery(DeliveryMethod.ShipToHome, new DeliveryAddress("1 Main St", "Paris", "75001", "FR", Customer.Lat, Customer.Lon), null),

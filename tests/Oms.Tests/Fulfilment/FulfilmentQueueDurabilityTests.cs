@@ -48,23 +48,16 @@ public sealed class FulfilmentQueueDurabilityTests(PostgresFixture postgres)
         var sku = Network.Unique("SKU");
         var orderId = Network.Unique("ORD");
 
-        var first = await TestClusters.StartAsync(connectionString, serviceId, extra: FulfilmentFixture.FastDeadlines);
-        await first.Client.GetGrain<Oms.Contracts.Locations.ILocationGrain>(warehouse).Upsert(
-            new Oms.Contracts.Locations.LocationInfo(warehouse, warehouse, Oms.Contracts.Locations.LocationType.Warehouse, 48.86, 2.34, "FR", "UTC", AcceptWithinMinutes: 10_000));
+        var first = await FulfilmentDeadlineTests.Start(connectionString, serviceId);
+        await FulfilmentDeadlineTests.Location(first, warehouse, Oms.Contracts.Locations.LocationType.Warehouse,
+            FulfilmentDeadlineTests.Customer.Lat, FulfilmentDeadlineTests.Customer.Lon);
         await Network.Stock(first.Client, warehouse, sku, 1);
-        await Eventually.Until(() => first.Client.GetGrain<Oms.Contracts.ClickAndCollect.INetworkGrain>(0).GetAvailability(sku, Oms.Contracts.ClickAndCollect.AvailabilityView.Online),
-            v => v.Available == 1, TimeSpan.FromSeconds(10), "the SKU shows online");
-        await Task.Delay(TestClusters.ProfileRefresh * 2);
-        var placed = await first.Client.GetGrain<Oms.Contracts.Orders.IOrderGrain>(orderId).Place(new Oms.Contracts.Orders.PlaceOrder(
-            Oms.Contracts.Orders.OrderChannel.Web, new Oms.Contracts.Orders.Customer("C1", null, "Ada"),
-            [new Oms.Contracts.Orders.OrderLine("1", sku, 1, 10m, "EUR")],
-            new Oms.Contracts.Orders.Delivery(Oms.Contracts.Orders.DeliveryMethod.ShipToHome, new Oms.Contracts.Orders.DeliveryAddress("1 Main St", "Paris", null, "FR", 48.86, 2.34), null),
-            null));
+        await FulfilmentDeadlineTests.WaitOnline(first, sku, 1);
+        var placed = await first.Client.GetGrain<Oms.Contracts.Orders.IOrderGrain>(orderId).Place(FulfilmentDeadlineTests.ShipOrder(orderId, sku));
         Assert.Equal(Oms.Contracts.Orders.PlaceOrderOutcome.Created, placed.Outcome);
-        await Task.WhenAll(first.Silos.ToList().Select(silo => first.KillSiloAsync(silo)));
-        await first.DisposeAsync();
+        await FulfilmentDeadlineTests.Kill(first);
 
-        await using var second = await TestClusters.StartAsync(connectionString, serviceId, extra: FulfilmentFixture.FastDeadlines);
+        await using var second = await FulfilmentDeadlineTests.Start(connectionString, serviceId);
         var page = await Eventually.Until(() => second.Client.GetGrain<IFulfilmentQueueGrain>(warehouse).List(null, 10, null),
             p => p.Items.Count == 1, TimeSpan.FromSeconds(20), "the order's request is back in the queue");
         Assert.Equal((orderId, "F1", FulfilmentStatus.Requested), (page.Items[0].OrderId, page.Items[0].FulfilmentId, page.Items[0].Status));
