@@ -26,6 +26,15 @@ public static class EventTypes
     public const string FulfilmentCollected = "fulfilment.collected";
     public const string FulfilmentExpired = "fulfilment.expired";
     public const string FulfilmentCancelled = "fulfilment.cancelled";
+    public const string FulfilmentInterceptRequested = "fulfilment.interceptRequested";
+    public const string FulfilmentInterceptFailed = "fulfilment.interceptFailed";
+    public const string ReturnAuthorised = "return.authorised";
+    public const string ReturnReceived = "return.received";
+    public const string ReturnExpired = "return.expired";
+    public const string ReturnCancelled = "return.cancelled";
+    public const string RefundRequested = "refund.requested";
+    public const string RefundSucceeded = "refund.succeeded";
+    public const string RefundFailed = "refund.failed";
     public const string ReservationExpired = "reservation.expired";
     public const string StockOutOfStock = "stock.outOfStock";
     public const string StockBackInStock = "stock.backInStock";
@@ -41,6 +50,8 @@ public static class EventTypes
         OrderPlaced, OrderCancelled, OrderLinesCancelled, OrderNoteAdded, OrderNeedsAttention, OrderCancellationReversed, OrderCompleted,
         FulfilmentRequested, FulfilmentAccepted, FulfilmentRejected, FulfilmentPacked, FulfilmentShipped, FulfilmentDelivered,
         FulfilmentReceived, FulfilmentReadyForPickup, FulfilmentCollected, FulfilmentExpired, FulfilmentCancelled,
+        FulfilmentInterceptRequested, FulfilmentInterceptFailed,
+        ReturnAuthorised, ReturnReceived, ReturnExpired, ReturnCancelled, RefundRequested, RefundSucceeded, RefundFailed,
         ReservationExpired,
         StockOutOfStock, StockBackInStock, StockLow, AvailabilityOutOfStock, AvailabilityBackInStock,
     ];

@@ -1,5 +1,6 @@
 using Oms.Contracts.Availability;
 using Oms.Contracts.Locations;
+using System.Text.Json.Serialization;
 using Orleans.Concurrency;
 
 namespace Oms.Contracts.Orders;
@@ -41,6 +42,8 @@ public sealed record Customer([property: Id(0)] string CustomerId, [property: Id
 public sealed record LineHold([property: Id(0)] string LocationId, [property: Id(1)] string HoldId);
 
 /// <param name="Hold">When set, the line is allocated from that hold at its location, not sourced.</param>
+/// <param name="FinalSale">Sold on the terms that its units cannot be returned. Left out of stored JSON when false,
+/// so an order's fingerprint from before the field existed still matches its retries.</param>
 [GenerateSerializer, Immutable, Alias("oms.OrderLine")]
 public sealed record OrderLine(
     [property: Id(0)] string LineId,
@@ -48,7 +51,8 @@ public sealed record OrderLine(
     [property: Id(2)] int Quantity,
     [property: Id(3)] decimal UnitPrice,
     [property: Id(4)] string Currency,
-    [property: Id(5)] LineHold? Hold = null);
+    [property: Id(5)] LineHold? Hold = null,
+    [property: Id(6), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool FinalSale = false);
 
 [GenerateSerializer, Immutable, Alias("oms.DeliveryAddress")]
 public sealed record DeliveryAddress(
@@ -65,6 +69,10 @@ public sealed record Delivery(
     [property: Id(1)] DeliveryAddress? Address,
     [property: Id(2)] string? PickupLocationId);
 
+/// <param name="ShippingAmount">What the customer paid for delivery, in the lines' currency.</param>
+/// <param name="PaymentCaptured">The payment was taken at checkout (not only authorised): a cancellation then
+/// calls for a refund, where otherwise accounting just voids the authorisation. Both new fields are left out of
+/// stored JSON at their defaults, so fingerprints from before them still match.</param>
 [GenerateSerializer, Immutable, Alias("oms.PlaceOrder")]
 public sealed record PlaceOrder(
     [property: Id(0)] OrderChannel Channel,
@@ -72,7 +80,14 @@ public sealed record PlaceOrder(
     [property: Id(2)] IReadOnlyList<OrderLine> Lines,
     [property: Id(3)] Delivery Delivery,
     [property: Id(4)] string? ReservationId,
-    [property: Id(5)] string? StoreLocationId = null);
+    [property: Id(5)] string? StoreLocationId = null,
+    [property: Id(6), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] decimal ShippingAmount = 0m,
+    [property: Id(7), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] bool PaymentCaptured = false)
+{
+    /// <summary>What the customer pays: every line at its price, and the delivery.</summary>
+    [JsonIgnore]
+    public decimal Total => Lines.Sum(l => l.UnitPrice * l.Quantity) + ShippingAmount;
+}
 
 [GenerateSerializer, Immutable, Alias("oms.LineAllocation")]
 public sealed record LineAllocation([property: Id(0)] string LocationId, [property: Id(1)] int Quantity);
@@ -116,7 +131,9 @@ public sealed record OrderView(
     [property: Id(9)] string? ReservationId,
     [property: Id(10)] string? StoreLocationId,
     [property: Id(11)] IReadOnlyList<Oms.Contracts.Fulfilments.FulfilmentView> Fulfilments,
-    [property: Id(12)] string? NeedsAttention);
+    [property: Id(12)] string? NeedsAttention,
+    [property: Id(13)] IReadOnlyList<Oms.Contracts.Returns.ReturnView>? Returns = null,
+    [property: Id(14)] IReadOnlyList<Oms.Contracts.Returns.RefundView>? Refunds = null);
 
 [GenerateSerializer, Alias("oms.PlaceOrderOutcome")]
 public enum PlaceOrderOutcome
@@ -182,6 +199,10 @@ public interface IOrderGrain : IGrainWithStringKey
     /// <summary>The fulfilment grain's news: recorded once per version, with the events it calls for.</summary>
     [Alias("Track")]
     Task<OrderView?> Track(Oms.Contracts.Fulfilments.FulfilmentSummary summary);
+
+    /// <summary>The returns grain's news: its returns and refunds, recorded once per version, with their events.</summary>
+    [Alias("Aftercare")]
+    Task Aftercare(Oms.Contracts.Returns.AftercareSummary summary);
 }
 
 /// <param name="Channel">Null for orders listed before channels were recorded: shown only to roles that see every channel.</param>

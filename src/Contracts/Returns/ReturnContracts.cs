@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Oms.Contracts.Returns;
 
 /// <summary>Why the customer sends units back; the retailer's fault (damaged, wrong item, not as described) refunds the shipping too.</summary>
@@ -41,4 +43,223 @@ public enum ReturnCondition
     Resellable = 0,
     /// <summary>Kept on hand, quarantined: not sellable.</summary>
     Damaged = 1,
+}
+
+[GenerateSerializer, Alias("oms.RefundStatus")]
+public enum RefundStatus { Requested = 0, Succeeded = 1, Failed = 2 }
+
+/// <summary>What a refund is for.</summary>
+[GenerateSerializer, Alias("oms.RefundReason")]
+public enum RefundReason
+{
+    /// <summary>Units of a return arrived.</summary>
+    Return = 0,
+    /// <summary>Units of a captured order were cancelled before they left.</summary>
+    Cancellation = 1,
+    /// <summary>A click-and-collect parcel was not collected in time.</summary>
+    PickupExpired = 2,
+}
+
+[GenerateSerializer, Alias("oms.RefundReportType")]
+public enum RefundReportType { Succeeded = 0, Failed = 1 }
+
+[GenerateSerializer, Immutable, Alias("oms.ReturnLineRequest")]
+public sealed record ReturnLineRequest([property: Id(0)] string LineId, [property: Id(1)] int Quantity, [property: Id(2)] ReturnReason Reason);
+
+/// <param name="Key">The caller's idempotency key: the same key and body authorise one return, however often sent.</param>
+[GenerateSerializer, Immutable, Alias("oms.AuthoriseReturn")]
+public sealed record AuthoriseReturn(
+    [property: Id(0)] string Key,
+    [property: Id(1)] IReadOnlyList<ReturnLineRequest> Lines,
+    [property: Id(2)] ReturnMethod Method,
+    [property: Id(3)] string LocationId,
+    [property: Id(4)] string? Note);
+
+[GenerateSerializer, Immutable, Alias("oms.ReceiveLine")]
+public sealed record ReceiveLine([property: Id(0)] string LineId, [property: Id(1)] int Quantity, [property: Id(2)] ReturnCondition Condition);
+
+[GenerateSerializer, Immutable, Alias("oms.ReceiveReturn")]
+public sealed record ReceiveReturn([property: Id(0)] string EventId, [property: Id(1)] string LocationId, [property: Id(2)] IReadOnlyList<ReceiveLine> Lines);
+
+[GenerateSerializer, Immutable, Alias("oms.ReturnLineView")]
+public sealed record ReturnLineView(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] string Sku,
+    [property: Id(2)] int Quantity,
+    [property: Id(3)] ReturnReason Reason,
+    [property: Id(4)] decimal UnitPrice,
+    [property: Id(5)] int Received,
+    [property: Id(6)] int Damaged);
+
+[GenerateSerializer, Immutable, Alias("oms.ReturnReceipt")]
+public sealed record ReturnReceipt(
+    [property: Id(0)] string EventId,
+    [property: Id(1)] DateTimeOffset At,
+    [property: Id(2)] string LocationId,
+    [property: Id(3)] IReadOnlyList<ReceiveLine> Lines,
+    [property: Id(4)] string Actor,
+    [property: Id(5)] string? RefundId);
+
+[GenerateSerializer, Immutable, Alias("oms.RefundEstimate")]
+public sealed record RefundEstimate([property: Id(0)] decimal Estimated, [property: Id(1)] string Currency);
+
+/// <param name="FulfilmentId">For an intercept, the parcel stopped on its way.</param>
+[GenerateSerializer, Immutable, Alias("oms.ReturnView")]
+public sealed record ReturnView(
+    [property: Id(0)] string ReturnId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] ReturnStatus Status,
+    [property: Id(3)] ReturnMethod Method,
+    [property: Id(4)] string LocationId,
+    [property: Id(5)] IReadOnlyList<ReturnLineView> Lines,
+    [property: Id(6)] DateTimeOffset AuthorisedAt,
+    [property: Id(7)] DateTimeOffset ExpiresAt,
+    [property: Id(8)] RefundEstimate Refund,
+    [property: Id(9)] string? Note,
+    [property: Id(10)] IReadOnlyList<ReturnReceipt> Receipts,
+    [property: Id(11)] string Actor,
+    [property: Id(12)] string? FulfilmentId = null);
+
+[GenerateSerializer, Immutable, Alias("oms.RefundLineView")]
+public sealed record RefundLineView([property: Id(0)] string LineId, [property: Id(1)] int Quantity, [property: Id(2)] decimal UnitPrice);
+
+[GenerateSerializer, Immutable, Alias("oms.RefundView")]
+public sealed record RefundView(
+    [property: Id(0)] string RefundId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] decimal Amount,
+    [property: Id(3)] string Currency,
+    [property: Id(4)] RefundReason Reason,
+    [property: Id(5)] IReadOnlyList<RefundLineView> Lines,
+    [property: Id(6)] RefundStatus Status,
+    [property: Id(7)] DateTimeOffset RequestedAt,
+    [property: Id(8)] string? ReturnId,
+    [property: Id(9)] decimal Shipping,
+    [property: Id(10)] decimal RestockingFee,
+    [property: Id(11)] string? Reference = null,
+    [property: Id(12)] DateTimeOffset? SettledAt = null);
+
+[GenerateSerializer, Immutable, Alias("oms.RefundReport")]
+public sealed record RefundReport([property: Id(0)] string EventId, [property: Id(1)] RefundReportType Type, [property: Id(2)] string? Reference);
+
+/// <summary>
+/// The after-care side of an order as of <see cref="Version"/>, with what happened since the order last heard;
+/// like the fulfilment's summary, a retried or late one changes nothing.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("oms.AftercareSummary")]
+public sealed record AftercareSummary(
+    [property: Id(0)] long Version,
+    [property: Id(1)] IReadOnlyList<ReturnView> Returns,
+    [property: Id(2)] IReadOnlyList<RefundView> Refunds,
+    [property: Id(3)] IReadOnlyList<Oms.Contracts.Fulfilments.FulfilmentHappening> Happenings);
+
+/// <summary>Units of one line that reached the customer together (a delivery, a collection).</summary>
+[GenerateSerializer, Immutable, Alias("oms.HandedUnits")]
+public sealed record HandedUnits([property: Id(0)] string LineId, [property: Id(1)] int Quantity, [property: Id(2)] DateTimeOffset At);
+
+/// <summary>A parcel the customer cancelled after it left: the carrier is asked to bring it back.</summary>
+/// <param name="Status">requested, failed (delivered anyway) or returned (received back).</param>
+[GenerateSerializer, Immutable, Alias("oms.InterceptFact")]
+public sealed record InterceptFact(
+    [property: Id(0)] string InterceptId,
+    [property: Id(1)] string FulfilmentId,
+    [property: Id(2)] string LocationId,
+    [property: Id(3)] IReadOnlyList<Oms.Contracts.Orders.CancelLine> Lines,
+    [property: Id(4)] DateTimeOffset At,
+    [property: Id(5)] bool Failed,
+    [property: Id(6)] string Reason);
+
+/// <summary>What after-care needs to know of an order's fulfilment: the order, who has what, and what was undone.</summary>
+/// <param name="Cancelled">Units per line cancelled before they left.</param>
+/// <param name="Expired">Units per line of pickups not collected in time.</param>
+[GenerateSerializer, Immutable, Alias("oms.AftercareFacts")]
+public sealed record AftercareFacts(
+    [property: Id(0)] Oms.Contracts.Orders.PlaceOrder Request,
+    [property: Id(1)] IReadOnlyList<HandedUnits> Handed,
+    [property: Id(2)] IReadOnlyDictionary<string, int> Cancelled,
+    [property: Id(3)] IReadOnlyDictionary<string, int> Expired,
+    [property: Id(4)] IReadOnlyList<InterceptFact> Intercepts);
+
+[GenerateSerializer, Alias("oms.ReturnOutcome")]
+public enum ReturnOutcome
+{
+    Authorised = 0,
+    /// <summary>The same key and body again: the return as it stands.</summary>
+    Replayed = 1,
+    /// <summary>The policy refuses; the result names the field and the rule.</summary>
+    Refused = 2,
+    KeyConflict = 3,
+    NotFound = 4,
+    /// <summary>The receiving or return location cannot take it.</summary>
+    Invalid = 5,
+    Received = 6,
+    /// <summary>A store key acting for another location.</summary>
+    Forbidden = 7,
+    /// <summary>The return is closed, or the receipt asks for more than expected.</summary>
+    Impossible = 8,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.ReturnResult")]
+public sealed record ReturnResult(
+    [property: Id(0)] ReturnOutcome Outcome,
+    [property: Id(1)] ReturnView? Return,
+    [property: Id(2)] string? Field = null,
+    [property: Id(3)] string? Rule = null,
+    [property: Id(4)] string? Message = null);
+
+[GenerateSerializer, Alias("oms.RefundReportOutcome")]
+public enum RefundReportOutcome { Applied = 0, Replayed = 1, NotFound = 2, KeyConflict = 3, AlreadySettled = 4 }
+
+[GenerateSerializer, Immutable, Alias("oms.RefundReportResult")]
+public sealed record RefundReportResult([property: Id(0)] RefundReportOutcome Outcome, [property: Id(1)] RefundView? Refund, [property: Id(2)] string? Message = null);
+
+/// <summary>
+/// After-care of one order, keyed by order id: its returns, their receipts and its refunds. Returns and refunds
+/// are named <c>{orderId}~R{n}</c> and <c>{orderId}~F{n}</c> ('~' is outside the id alphabet), so an id leads here.
+/// </summary>
+[Alias("oms.IReturnsGrain")]
+public interface IReturnsGrain : IGrainWithStringKey
+{
+    [Alias("Authorise")]
+    Task<ReturnResult> Authorise(AuthoriseReturn request);
+
+    /// <param name="locations">The locations the caller acts for; null for every location.</param>
+    [Alias("Receive")]
+    Task<ReturnResult> Receive(string returnId, ReceiveReturn receipt, IReadOnlyList<string>? locations);
+
+    [ReadOnly, Alias("Get")]
+    Task<ReturnView?> Get(string returnId);
+
+    [Alias("ReportRefund")]
+    Task<RefundReportResult> ReportRefund(string refundId, RefundReport report);
+
+    /// <summary>The fulfilment's news that may call for money back or an intercept's return: idempotent, as it is state, not a delta.</summary>
+    [Alias("Settle")]
+    Task Settle(AftercareFacts facts);
+}
+
+/// <summary>One open return in a location's receiving queue.</summary>
+[GenerateSerializer, Immutable, Alias("oms.ReturnTask")]
+public sealed record ReturnTask(
+    [property: Id(0)] string ReturnId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] ReturnStatus Status,
+    [property: Id(3)] ReturnMethod Method,
+    [property: Id(4)] IReadOnlyList<ReturnLineView> Lines,
+    [property: Id(5)] DateTimeOffset AuthorisedAt,
+    [property: Id(6)] DateTimeOffset ExpiresAt,
+    [property: Id(7)] string? CustomerName);
+
+[GenerateSerializer, Immutable, Alias("oms.ReturnTaskPage")]
+public sealed record ReturnTaskPage([property: Id(0)] IReadOnlyList<ReturnTask> Items, [property: Id(1)] string? Next);
+
+/// <summary>A location's returns still expected, keyed by location id, kept by the orders' returns grains.</summary>
+[Alias("oms.IReturnQueueGrain")]
+public interface IReturnQueueGrain : IGrainWithStringKey
+{
+    [Alias("Put")]
+    Task Put(string orderId, long version, IReadOnlyList<ReturnTask> tasks);
+
+    [ReadOnly, Alias("List")]
+    Task<ReturnTaskPage> List(ReturnStatus? status, int limit, string? cursor);
 }

@@ -27,6 +27,10 @@ public enum PhysicalMovement
     Quarantined = 3,
     /// <summary>A transfer's units arrived, still allocated to their order.</summary>
     TransferReceived = 4,
+    /// <summary>A customer's return arrived in sellable condition: back on hand, sellable at once. The key names the return.</summary>
+    Returned = 5,
+    /// <summary>A customer's return arrived damaged: on hand, quarantined. The key names the return.</summary>
+    ReturnedDamaged = 6,
 }
 
 [GenerateSerializer, Alias("oms.PhysicalMovementOutcome")]

@@ -199,6 +199,8 @@ public sealed class StockItemGrain(
             PhysicalMovement.Collected => MovementKind.Collected,
             PhysicalMovement.WrittenOff => MovementKind.WrittenOff,
             PhysicalMovement.Quarantined => MovementKind.Quarantined,
+            PhysicalMovement.Returned => MovementKind.Returned,
+            PhysicalMovement.ReturnedDamaged => MovementKind.ReturnedDamaged,
             _ => MovementKind.TransferReceived,
         };
         var decision = await _journal.Submit((p, now, m) => p.ApplyFulfilment(operationId, kind, allocationKey, quantity, now, m, reclaim));

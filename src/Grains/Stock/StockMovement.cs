@@ -25,6 +25,10 @@ public enum MovementKind
     WrittenOff,
     /// <summary>Allocated units found damaged: no longer allocated, kept on hand but not sellable.</summary>
     Quarantined,
+    /// <summary>A customer's return arrived sellable: on hand rises, nothing allocated. The reference is the return.</summary>
+    Returned,
+    /// <summary>A customer's return arrived damaged: on hand and quarantined rise. The reference is the return.</summary>
+    ReturnedDamaged,
 }
 
 /// <summary>

@@ -294,8 +294,9 @@ public sealed class StockPosition
 
     /// <summary>
     /// Records what physically happened to an order line's allocated units here: shipped, collected, written off,
-    /// quarantined (each taking units out of the allocation), or a transfer received (adding units, still
-    /// allocated to the line). Idempotent per <paramref name="operationId"/>, so a retried report moves nothing twice.
+    /// quarantined (each taking units out of the allocation), a transfer received (adding units, still
+    /// allocated to the line), or a customer's return received (adding units to no one: sellable, or quarantined
+    /// when damaged; the key is then the return's). Idempotent per <paramref name="operationId"/>, so a retried report moves nothing twice.
     /// </summary>
     /// <param name="reclaim">The units were released by a cancellation the physical world overtook (the parcel
     /// left anyway): what the allocation lacks is allocated again from what is available, in the same append.</param>
@@ -304,7 +305,8 @@ public sealed class StockPosition
         bool reclaim = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(quantity);
-        if (kind is not (MovementKind.Shipped or MovementKind.Collected or MovementKind.WrittenOff or MovementKind.Quarantined or MovementKind.TransferReceived))
+        if (kind is not (MovementKind.Shipped or MovementKind.Collected or MovementKind.WrittenOff or MovementKind.Quarantined
+            or MovementKind.TransferReceived or MovementKind.Returned or MovementKind.ReturnedDamaged))
         {
             throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a fulfilment movement");
         }
@@ -316,7 +318,7 @@ public sealed class StockPosition
         }
 
         ExpireHolds(now, movements);
-        if (kind == MovementKind.TransferReceived)
+        if (kind is MovementKind.TransferReceived or MovementKind.Returned or MovementKind.ReturnedDamaged)
         {
             if ((long)OnHand + quantity > MaxOnHand)
             {
@@ -416,8 +418,12 @@ public sealed class StockPosition
                 Allocated += movement.Quantity;
                 AddAllocation(movement.Reference, movement.Quantity);
                 break;
-            case MovementKind.Restocked:
+            case MovementKind.Restocked or MovementKind.Returned:
                 OnHand += movement.Quantity;
+                break;
+            case MovementKind.ReturnedDamaged:
+                OnHand += movement.Quantity;
+                Quarantined += movement.Quantity;
                 break;
             default:
                 throw new InvalidOperationException($"Unknown movement kind {movement.Kind}.");
