@@ -1,3 +1,4 @@
+using Oms.Api.Returns;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Oms.Api.Availability;
@@ -98,6 +99,7 @@ app.MapReservations();
 app.MapClickAndCollect();
 app.MapOrders();
 app.MapFulfilments();
+app.MapReturns();
 app.MapSourcing();
 app.MapApiKeys();
 app.MapAudit();

@@ -71,6 +71,15 @@ public static class ApiReference
             "Report what happened to a fulfilment: accepted, rejected, packed, shipped, delivered, received, ready for pickup, collected"),
         ["GET /api/v1/orders/{orderId}/fulfilments/{fulfilmentId}"] = new("getFulfilment", "Read one fulfilment: status, units, shipment, deadlines and history"),
         ["POST /api/v1/orders/{orderId}/resource"] = new("resourceOrder", "Source the order's unfulfillable lines again"),
+        ["POST /api/v1/orders/{orderId}/returns"] = new("authoriseReturn", "Authorise the return of delivered or collected units, by carrier or at a boutique"),
+        ["POST /api/v1/returns/{returnId}/receive"] = new("receiveReturn", "Receive some or all units of a return: resellable ones back on hand at once, damaged ones quarantined"),
+        ["GET /api/v1/returns/{returnId}"] = new("getReturn", "Read one return: its lines, what arrived, and its refund estimate"),
+        ["GET /api/v1/returns"] = new("listReturns", "A location's receiving queue: the returns still expected there, oldest first",
+            new Query("locationId", JsonSchemaType.String, "The warehouse or boutique receiving.", Required: true, Pattern: IdPattern),
+            new Query("status", JsonSchemaType.String, "Only returns in this status; every open one by default.", Pattern: Oms.Api.Returns.ReturnEndpoints.StatusPattern),
+            new Query("limit", JsonSchemaType.Integer, $"Returns per page; {Oms.Grains.Fulfilments.FulfilmentQueue.DefaultLimit} by default.", 1, Oms.Grains.Fulfilments.FulfilmentQueue.MaxLimit),
+            new Query("cursor", JsonSchemaType.String, "The previous page's next.")),
+        ["POST /api/v1/refunds/{refundId}/events"] = new("reportRefundEvent", "Accounting's answer to a refund request: succeeded or failed, with its reference"),
         ["GET /api/v1/customers/{customerId}/orders"] = new("listCustomerOrders", "A customer's orders, newest first",
             new Query("limit", JsonSchemaType.Integer, "Orders returned.", 1, 500)),
         ["PUT /api/v1/sourcing/profiles/{profileId}"] = new("putSourcingProfile", "Replace the sourcing profile of a channel and delivery method"),
@@ -96,7 +105,7 @@ public static class ApiReference
     };
 
     /// <summary>Operations that take an Idempotency-Key, so a retried call is answered, not repeated.</summary>
-    private static readonly HashSet<string> Idempotent = ["POST /api/v1/orders", "POST /api/v1/orders/{orderId}/cancel"];
+    private static readonly HashSet<string> Idempotent = ["POST /api/v1/orders", "POST /api/v1/orders/{orderId}/cancel", "POST /api/v1/orders/{orderId}/returns"];
 
     public static IServiceCollection AddApiReference(this IServiceCollection services) =>
         services.AddOpenApi(options =>

@@ -12,11 +12,17 @@ public sealed record CustomerDto(string CustomerId, string? Email = null, string
 
 public sealed record LineHoldDto(string LocationId, string HoldId);
 
-public sealed record OrderLineDto(string LineId, string Sku, int Quantity, decimal UnitPrice, string Currency, LineHoldDto? Hold = null);
+/// <param name="FinalSale">Sold on the terms that it cannot be returned.</param>
+public sealed record OrderLineDto(string LineId, string Sku, int Quantity, decimal UnitPrice, string Currency, LineHoldDto? Hold = null, bool FinalSale = false);
 
 public sealed record DeliveryAddressDto(string Line1, string City, string CountryCode, string? PostalCode = null, double? Latitude = null, double? Longitude = null);
 
 public sealed record DeliveryDto(DeliveryMethod Method, DeliveryAddressDto? Address = null, string? PickupLocationId = null);
+
+/// <summary>Whether the payment was taken at checkout (<c>captured</c>) or only authorised (<c>authorised</c>, the default).</summary>
+public sealed record PaymentDto(PaymentStatus Status);
+
+public enum PaymentStatus { Authorised, Captured }
 
 /// <summary>The checkout body, shared by POST /orders and POST /sourcing/simulate.</summary>
 public sealed record OrderRequest(
@@ -26,7 +32,9 @@ public sealed record OrderRequest(
     DeliveryDto Delivery,
     string? OrderId = null,
     string? ReservationId = null,
-    string? StoreLocationId = null);
+    string? StoreLocationId = null,
+    decimal ShippingAmount = 0m,
+    PaymentDto? Payment = null);
 
 public static class OrderRequests
 {
@@ -70,6 +78,16 @@ public static class OrderRequests
             return new($"lines[{held.i}].hold", "cannot be combined with reservationId; use one or the other.");
         }
 
+        if (r.ShippingAmount < 0 || r.ShippingAmount > MaxUnitPrice || r.ShippingAmount.Scale > 4)
+        {
+            return new("shippingAmount", $"must be between 0 and {MaxUnitPrice}, with at most 4 decimals, in the lines' currency.");
+        }
+
+        if (r.Payment is { } payment && !Enum.IsDefined(payment.Status))
+        {
+            return new("payment.status", "must be authorised or captured.");
+        }
+
         return ValidateLines(r.Lines) ?? ValidateDelivery(r.Delivery);
     }
 
@@ -77,12 +95,14 @@ public static class OrderRequests
         r.Channel,
         new Customer(r.Customer.CustomerId, r.Customer.Email, r.Customer.Name),
         [.. r.Lines.Select(l => new OrderLine(l.LineId, l.Sku, l.Quantity, l.UnitPrice, l.Currency.ToUpperInvariant(),
-            l.Hold is { } h ? new LineHold(h.LocationId, h.HoldId) : null))],
+            l.Hold is { } h ? new LineHold(h.LocationId, h.HoldId) : null, l.FinalSale))],
         new Delivery(r.Delivery.Method,
             r.Delivery.Address is { } a ? new DeliveryAddress(a.Line1, a.City, a.PostalCode, a.CountryCode.ToUpperInvariant(), a.Latitude, a.Longitude) : null,
             r.Delivery.PickupLocationId),
         r.ReservationId,
-        r.StoreLocationId);
+        r.StoreLocationId,
+        r.ShippingAmount,
+        r.Payment?.Status == PaymentStatus.Captured);
 
     /// <summary>
     /// What an idempotency key is bound to: the whole request as sent, its order id included, so a reuse of the key

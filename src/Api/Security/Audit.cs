@@ -15,7 +15,7 @@ public sealed class ReadOnlyEndpoint
 /// </summary>
 public sealed class AuditMiddleware(RequestDelegate next, AuditWriter writer, TimeProvider clock)
 {
-    private static readonly string[] ResourceKeys = ["locationId", "sku", "holdId", "reservationId", "orderId", "customerId", "profileId", "keyId", "webhookId", "deliveryId", "fulfilmentId"];
+    private static readonly string[] ResourceKeys = ["locationId", "sku", "holdId", "reservationId", "orderId", "customerId", "profileId", "keyId", "webhookId", "deliveryId", "fulfilmentId", "returnId", "refundId"];
 
     public async Task InvokeAsync(HttpContext http)
     {

@@ -35,6 +35,11 @@ public static class Policies
     public const string FulfilmentRead = "fulfilment:read";
     public const string FulfilmentQueue = "fulfilment:queue";
     public const string OrdersResource = "orders:resource";
+    public const string ReturnsAuthorise = "returns:authorise";
+    public const string ReturnsReceive = "returns:receive";
+    public const string ReturnsRead = "returns:read";
+    public const string ReturnsQueue = "returns:queue";
+    public const string RefundEvents = "refunds:events";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -65,6 +70,11 @@ public static class Policies
         [FulfilmentRead] = Set(Storefront, Care, Store, Integration, Admin),
         [FulfilmentQueue] = Set(Store, Integration, Admin),
         [OrdersResource] = Set(Care, Admin),
+        [ReturnsAuthorise] = Set(Storefront, Care, Store, Admin),
+        [ReturnsReceive] = Set(Store, Integration, Admin),
+        [ReturnsRead] = Set(Storefront, Care, Store, Integration, Admin),
+        [ReturnsQueue] = Set(Care, Store, Integration, Admin),
+        [RefundEvents] = Set(Integration, Admin),
     };
 
     public static void Add(AuthorizationOptions options)

@@ -220,6 +220,16 @@ public interface IFulfilmentGrain : IGrainWithStringKey
     [ReadOnly, Alias("Get")]
     Task<FulfilmentView?> Get(string fulfilmentId);
 
+    /// <summary>What after-care needs of this order; null for an order that does not exist.</summary>
+    /// <remarks>Interleaved and read-only: the returns grain asks while this grain may be telling it something.</remarks>
+    [AlwaysInterleave, ReadOnly, Alias("Aftercare")]
+    Task<Oms.Contracts.Returns.AftercareFacts?> Aftercare();
+
+    /// <summary>Intercepted parcels received back where they came from: their units are cancelled. One-way, as the
+    /// returns grain sends it while this grain may be waiting on it; the returns grain repeats it until the facts say so.</summary>
+    [OneWay, Alias("InterceptsReturned")]
+    Task InterceptsReturned(IReadOnlyList<string> fulfilmentIds);
+
     /// <summary>Enforces what is due, finishes what a crash left and retells news. One-way, so the order's
     /// reminder can send it without waiting on a grain that may be telling the order something.</summary>
     [OneWay, Alias("Wake")]

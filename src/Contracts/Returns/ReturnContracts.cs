@@ -157,17 +157,20 @@ public sealed record AftercareSummary(
 [GenerateSerializer, Immutable, Alias("oms.HandedUnits")]
 public sealed record HandedUnits([property: Id(0)] string LineId, [property: Id(1)] int Quantity, [property: Id(2)] DateTimeOffset At);
 
-/// <summary>A parcel the customer cancelled after it left: the carrier is asked to bring it back.</summary>
-/// <param name="Status">requested, failed (delivered anyway) or returned (received back).</param>
+/// <summary>A parcel the customer cancelled after it left: the carrier is asked to bring it back to where it came from.</summary>
+/// <param name="Failed">It was delivered before the carrier could stop it.</param>
+/// <param name="Returned">The fulfilment knows it came back: its units are cancelled.</param>
+/// <param name="Actor">Who cancelled.</param>
 [GenerateSerializer, Immutable, Alias("oms.InterceptFact")]
 public sealed record InterceptFact(
-    [property: Id(0)] string InterceptId,
-    [property: Id(1)] string FulfilmentId,
-    [property: Id(2)] string LocationId,
-    [property: Id(3)] IReadOnlyList<Oms.Contracts.Orders.CancelLine> Lines,
-    [property: Id(4)] DateTimeOffset At,
-    [property: Id(5)] bool Failed,
-    [property: Id(6)] string Reason);
+    [property: Id(0)] string FulfilmentId,
+    [property: Id(1)] string LocationId,
+    [property: Id(2)] IReadOnlyList<Oms.Contracts.Orders.CancelLine> Lines,
+    [property: Id(3)] DateTimeOffset At,
+    [property: Id(4)] bool Failed,
+    [property: Id(5)] bool Returned,
+    [property: Id(6)] string Reason,
+    [property: Id(7)] string Actor);
 
 /// <summary>What after-care needs to know of an order's fulfilment: the order, who has what, and what was undone.</summary>
 /// <param name="Cancelled">Units per line cancelled before they left.</param>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Oms.Contracts.Events;
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
+using Oms.Contracts.Returns;
 using Oms.Contracts.Stock;
 using Oms.Grains.Events;
 
@@ -12,6 +13,19 @@ namespace Oms.Grains.Fulfilments;
 /// physical movement (idempotent by its operation id). Recorded before it is made, so a crash replays it.
 /// </summary>
 public sealed record StockStep(string LocationId, string Sku, string LineId, int Quantity, PhysicalMovement? Movement = null, string? OperationId = null, bool Reclaim = false);
+
+/// <summary>A parcel a cancellation asked the carrier to bring back; it comes back, or is delivered anyway.</summary>
+public sealed class Intercept
+{
+    public string FulfilmentId { get; set; } = "";
+    public string LocationId { get; set; } = "";
+    public List<FulfilmentLine> Lines { get; set; } = [];
+    public DateTimeOffset At { get; set; }
+    public bool Failed { get; set; }
+    public bool Returned { get; set; }
+    public string Reason { get; set; } = "";
+    public string Actor { get; set; } = "";
+}
 
 /// <summary>Who did it, as the timeline and history show it.</summary>
 public readonly record struct Doer(string Actor, string? Name);
@@ -95,6 +109,12 @@ public sealed class FulfilmentBook
 
     /// <summary>Locations whose work queue lists this order, so one that no longer does is emptied.</summary>
     public List<string> Queued { get; set; } = [];
+
+    /// <summary>Parcels a cancellation asked the carrier to bring back, one per parcel.</summary>
+    public List<Intercept> Intercepts { get; set; } = [];
+
+    /// <summary>The after-care facts the returns grain last acknowledged, as <see cref="AftercareSignature"/>.</summary>
+    public string? ToldReturns { get; set; }
 
     public bool Exists => Request is not null;
 
@@ -363,6 +383,12 @@ public sealed class FulfilmentBook
                     break;
                 case FulfilmentStatus.Collected:
                     movements.AddRange(Physical(target, PhysicalMovement.Collected, target.CounterLocation!, report.EventId, releasedAt == target.CounterLocation));
+                    break;
+                case FulfilmentStatus.Delivered when Intercepts.FirstOrDefault(i => i.FulfilmentId == f.Id && !i.Failed && !i.Returned) is { } intercept:
+                    intercept.Failed = true;
+                    target.History.Add(new FulfilmentHistoryEntry(now, "interceptFailed", doer.Actor, "delivered before the carrier could stop it", report.EventId, doer.Name));
+                    Happen(now, EventTypes.FulfilmentInterceptFailed, doer, $"{f.Id} could not be intercepted: delivered; the customer may return it",
+                        new { orderId = OrderId, fulfilment = target.View(), lines = target.Open() });
                     break;
                 case FulfilmentStatus.ReadyForPickup:
                     target.PickupCode = newCode();
@@ -712,6 +738,7 @@ public sealed class FulfilmentBook
         }
 
         var wanted = new Dictionary<string, int>(StringComparer.Ordinal);
+        var onTheirWay = new Dictionary<string, int>(StringComparer.Ordinal);
         if (request.Lines is null)
         {
             foreach (var line in Request!.Lines)
@@ -719,7 +746,7 @@ public sealed class FulfilmentBook
                 wanted[line.LineId] = Cancellable(line.LineId);
             }
 
-            if (wanted.Values.Sum() == 0)
+            if (wanted.Values.Sum() == 0 && !Interceptable().Any())
             {
                 var message = Units().All(u => u.Cancelled == Line(u.LineId).Quantity)
                     ? "The order is already cancelled."
@@ -737,27 +764,43 @@ public sealed class FulfilmentBook
                     return (Invalid($"lines[{i}].lineId", $"the order has no line '{line.LineId}'."), CancelOutcome.Invalid);
                 }
 
-                if (!wanted.TryAdd(line.LineId, line.Quantity))
+                if (wanted.ContainsKey(line.LineId))
                 {
                     return (Invalid($"lines[{i}].lineId", "appears more than once."), CancelOutcome.Invalid);
                 }
 
                 var cancellable = Cancellable(line.LineId);
+                var stoppable = cancellable + Interceptable().Sum(f => f.OpenUnits(line.LineId));
                 var units = UnitsOf(line.LineId);
                 var notCancelled = Line(line.LineId).Quantity - units.Cancelled;
-                if (line.Quantity > cancellable && line.Quantity <= notCancelled)
+                if (line.Quantity > stoppable && line.Quantity <= notCancelled)
                 {
-                    var gone = notCancelled - cancellable;
+                    var gone = notCancelled - stoppable;
                     return (BookChange.Refused(FulfilmentReportOutcome.Impossible,
-                        $"Line {line.LineId}: only {cancellable} of its units can still be cancelled; {gone} shipped or were collected. Return them instead.",
+                        $"Line {line.LineId}: only {stoppable} of its units can still be cancelled; {gone} were delivered, collected or are already being intercepted. Return them instead.",
                         $"lines[{i}].quantity"), CancelOutcome.NotCancellable);
                 }
 
-                if (line.Quantity < 1 || line.Quantity > cancellable)
+                if (line.Quantity < 1 || line.Quantity > stoppable)
                 {
-                    return (Invalid($"lines[{i}].quantity", $"must be between 1 and {cancellable}, what can still be cancelled on that line."), CancelOutcome.Invalid);
+                    return (Invalid($"lines[{i}].quantity", $"must be between 1 and {stoppable}, what can still be cancelled on that line."), CancelOutcome.Invalid);
+                }
+
+                wanted[line.LineId] = Math.Min(line.Quantity, cancellable);
+                if (line.Quantity > cancellable)
+                {
+                    onTheirWay[line.LineId] = line.Quantity - cancellable;
                 }
             }
+        }
+
+        List<LiveFulfilment>? parcels = request.Lines is null ? [.. Interceptable()] : Parcels(onTheirWay);
+        if (parcels is null)
+        {
+            var parcel = Interceptable().First(f => onTheirWay.Keys.Any(l => f.OpenUnits(l) > 0));
+            return (BookChange.Refused(FulfilmentReportOutcome.Impossible,
+                $"Those units are on their way in parcels that carry more: the carrier stops a whole parcel, and {parcel.Id} carries {Describe(parcel.Open())}. Cancel exactly what the parcels carry, or return the rest once delivered.",
+                "lines"), CancelOutcome.NotCancellable);
         }
 
         Version++;
@@ -813,12 +856,133 @@ public sealed class FulfilmentBook
                 new { orderId = OrderId, fulfilment = f.View(), lines, reason = request.Reason });
         }
 
+        foreach (var parcel in parcels)
+        {
+            var lines = parcel.Open();
+            Intercepts.Add(new Intercept
+            {
+                FulfilmentId = parcel.Id, LocationId = parcel.LocationId, Lines = lines, At = now, Reason = request.Reason, Actor = doer.Actor,
+            });
+            parcel.History.Add(new FulfilmentHistoryEntry(now, "interceptRequested", doer.Actor, $"{request.Reason}: {Describe(lines)}", null, doer.Name));
+            Happen(now, EventTypes.FulfilmentInterceptRequested, doer,
+                $"{parcel.Id} to be intercepted: {Describe(lines)} on their way with {parcel.Shipment?.Carrier} {parcel.Shipment?.TrackingNumber}".TrimEnd(),
+                new { orderId = OrderId, fulfilment = parcel.View(), lines, shipment = parcel.Shipment, reason = request.Reason });
+        }
+
         Cancellations[request.CancellationId] = fingerprint;
-        RaiseCancellation(now, doer, request.Reason, cancelledLines);
+        if (cancelledLines.Count > 0)
+        {
+            RaiseCancellation(now, doer, request.Reason, cancelledLines);
+        }
+
         return (new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), []), CancelOutcome.Cancelled);
     }
 
     private static BookChange Invalid(string field, string message) => BookChange.Refused(FulfilmentReportOutcome.Invalid, message, field);
+
+    // ---- Intercepts -----------------------------------------------------------------------------------------
+
+    /// <summary>Parcels on their way to the customer that no intercept has been asked for yet.</summary>
+    private IEnumerable<LiveFulfilment> Interceptable() => Fulfilments.Where(f =>
+        f.Mode == FulfilmentMode.Ship && f.Status == FulfilmentStatus.Shipped && f.Open().Count > 0 && Intercepts.All(i => i.FulfilmentId != f.Id));
+
+    /// <summary>
+    /// The parcels (newest first) that carry exactly <paramref name="units"/>; null when they carry more, since a
+    /// carrier stops a whole parcel, never part of one.
+    /// </summary>
+    private List<LiveFulfilment>? Parcels(Dictionary<string, int> units)
+    {
+        var chosen = new List<LiveFulfilment>();
+        foreach (var (lineId, wanted) in units)
+        {
+            var covered = chosen.Sum(f => f.OpenUnits(lineId));
+            foreach (var f in Enumerable.Reverse(Interceptable().ToList()).Where(f => f.OpenUnits(lineId) > 0 && !chosen.Contains(f)))
+            {
+                if (covered >= wanted)
+                {
+                    break;
+                }
+
+                chosen.Add(f);
+                covered += f.OpenUnits(lineId);
+            }
+        }
+
+        var carried = chosen.SelectMany(f => f.Open()).GroupBy(l => l.LineId).ToDictionary(g => g.Key, g => g.Sum(l => l.Quantity));
+        return carried.Count == units.Count && carried.All(c => units.GetValueOrDefault(c.Key) == c.Value) ? chosen : null;
+    }
+
+    /// <summary>Parcels the carrier brought back to where they came from: their units are cancelled, as the customer asked.</summary>
+    public BookChange InterceptsReturned(IReadOnlyList<string> fulfilmentIds, DateTimeOffset now)
+    {
+        var doer = new Doer("system", null);
+        var before = HeldMap();
+        var back = Intercepts.Where(i => fulfilmentIds.Contains(i.FulfilmentId) && !i.Returned && !i.Failed).ToList();
+        if (back.Count == 0)
+        {
+            return new BookChange(FulfilmentReportOutcome.AlreadyPast, null, [], []);
+        }
+
+        Version++;
+        var lines = new List<FulfilmentLine>();
+        foreach (var intercept in back)
+        {
+            intercept.Returned = true;
+            var f = Find(intercept.FulfilmentId)!;
+            var open = f.Open();
+            foreach (var line in open)
+            {
+                f.Cancelled = LiveFulfilment.Add(f.Cancelled, line.LineId, line.Quantity);
+                lines = LiveFulfilment.Add(lines, line.LineId, line.Quantity);
+            }
+
+            f.CancelledFrom = f.Status;
+            f.Status = FulfilmentStatus.Cancelled;
+            f.History.Add(new FulfilmentHistoryEntry(now, "cancelled", doer.Actor, $"intercepted and received back at {f.LocationId}: {Describe(open)}"));
+        }
+
+        RaiseCancellation(now, doer, "intercepted parcel received back", lines);
+        return new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), []);
+    }
+
+    /// <summary>What after-care needs: the order, the units that reached the customer and when, and what was undone.</summary>
+    public AftercareFacts Aftercare()
+    {
+        var handed = Fulfilments.Where(f => f.Status is FulfilmentStatus.Delivered or FulfilmentStatus.Collected)
+            .SelectMany(f =>
+            {
+                var at = f.History.LastOrDefault(h => h.Status is "delivered" or "collected")?.At ?? PlacedAt;
+                return f.Open().Select(l => new HandedUnits(l.LineId, l.Quantity, at));
+            });
+        var expired = new Dictionary<string, int>(StringComparer.Ordinal);
+        var cancelled = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var line in Request!.Lines)
+        {
+            var gone = Fulfilments.Where(f => f.Status == FulfilmentStatus.Expired).Sum(f => f.OpenUnits(line.LineId));
+            var intercepted = Intercepts.Where(i => i.Returned).Sum(i => LiveFulfilment.Units(i.Lines, line.LineId));
+            expired[line.LineId] = gone;
+            cancelled[line.LineId] = UnitsOf(line.LineId).Cancelled - gone - intercepted;
+        }
+
+        return new AftercareFacts(Request, [.. handed], cancelled, expired,
+            [.. Intercepts.Select(i => new InterceptFact(i.FulfilmentId, i.LocationId, [.. i.Lines.Select(l => new CancelLine(l.LineId, l.Quantity))],
+                i.At, i.Failed, i.Returned, i.Reason, i.Actor))]);
+    }
+
+    /// <summary>
+    /// What the returns grain must hear again when it changes: what was undone of a captured order, and the intercepts.
+    /// Empty when nothing concerns it, so an uncaptured order's reports cost no call.
+    /// </summary>
+    public string AftercareSignature()
+    {
+        if (!Request!.PaymentCaptured && Intercepts.Count == 0)
+        {
+            return "";
+        }
+
+        var facts = Aftercare();
+        return JsonSerializer.Serialize(new { facts.Cancelled, facts.Expired, facts.Intercepts }, EventJson.Options);
+    }
 
     /// <summary>Boutiques whose ship-from-store slot this order no longer uses: nothing of it ships from there.</summary>
     public List<string> UnusedShipSlots() => [.. ShipSlots.Where(b => !Fulfilments.Any(f => f.LocationId == b && f.Mode == FulfilmentMode.Ship

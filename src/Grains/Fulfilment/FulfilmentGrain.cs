@@ -6,6 +6,7 @@ using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
+using Oms.Contracts.Returns;
 using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
 using Oms.Grains.Orders;
@@ -133,6 +134,28 @@ public sealed class FulfilmentGrain(
 
     public Task<FulfilmentView?> Get(string fulfilmentId) => Task.FromResult(S.Find(fulfilmentId)?.View());
 
+    public async Task<AftercareFacts?> Aftercare() => await EnsureOpened(null) ? S.Aftercare() : null;
+
+    public async Task InterceptsReturned(IReadOnlyList<string> fulfilmentIds)
+    {
+        if (!await EnsureOpened(null))
+        {
+            return;
+        }
+
+        var change = S.InterceptsReturned(fulfilmentIds, clock.GetUtcNow());
+        if (change.Outcome == FulfilmentReportOutcome.Applied)
+        {
+            await Commit(change);
+        }
+        else
+        {
+            // Already known: the returns grain asks again only because it has not heard, so tell it.
+            S.ToldReturns = null;
+            await Tell();
+        }
+    }
+
     public async Task Wake()
     {
         if (await EnsureOpened(null))
@@ -161,7 +184,9 @@ public sealed class FulfilmentGrain(
     private Task Watched()
     {
         // The work queues keep their entries lazily; each watch puts this order's again, so one a crash lost returns.
+        // The returns grain's acknowledgement is not persisted by it either way, so it hears the facts again too.
         S.ToldQueues = 0;
+        S.ToldReturns = null;
         return Recover();
     }
 
@@ -381,7 +406,7 @@ public sealed class FulfilmentGrain(
             return;
         }
 
-        if (!await TellQueues())
+        if (!await TellQueues() || !await TellReturns())
         {
             await Watch();
             return;
@@ -412,6 +437,28 @@ public sealed class FulfilmentGrain(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Order {Order}: work queues not told of version {Version} yet; the reminder retries", OrderId, version);
+            return false;
+        }
+    }
+
+    /// <summary>What was undone of a captured order, and intercepts, go to the returns grain, which refunds and authorises returns.</summary>
+    private async Task<bool> TellReturns()
+    {
+        var signature = S.AftercareSignature();
+        if (signature.Length == 0 || signature == S.ToldReturns)
+        {
+            return true;
+        }
+
+        try
+        {
+            await GrainFactory.GetGrain<IReturnsGrain>(OrderId).Settle(S.Aftercare());
+            S.ToldReturns = signature;
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Order {Order}: after-care not told of version {Version} yet; the reminder retries", OrderId, S.Version);
             return false;
         }
     }

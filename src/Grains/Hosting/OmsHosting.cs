@@ -103,6 +103,7 @@ public static class OmsHosting
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
         silo.Services.AddOptions<ClickAndCollectOptions>().Bind(configuration.GetSection("Oms:ClickAndCollect"));
         silo.Services.AddOptions<FulfilmentOptions>().Bind(configuration.GetSection("Oms:Fulfilment"));
+        silo.Services.AddOptions<Returns.ReturnOptions>().Bind(configuration.GetSection("Oms:Returns"));
 
         // An order's fulfilment reminder may be set shorter than Orleans' one-minute floor (tests, demos).
         var watch = configuration.GetValue<TimeSpan?>("Oms:Fulfilment:WatchPeriod");

@@ -9,6 +9,7 @@ using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
+using Oms.Contracts.Returns;
 using Oms.Contracts.Stock;
 using Oms.Grains.Events;
 using Oms.Grains.Faults;
@@ -242,11 +243,40 @@ public sealed class OrderGrain(
         var fresh = summary.Happenings.Where(h => h.Version > (S.Tracked?.Version ?? 0)).ToList();
         S.Tracked = summary with { Happenings = [] };
         S.HandedOff = true;
+
+        // The location hears of a cancellation through its event; the order's own entry already says it.
+        Record(fresh, h => h.Type != EventTypes.FulfilmentCancelled);
+        if (S.Derive() == OrderStatus.Completed && was != OrderStatus.Completed)
+        {
+            var at = fresh.LastOrDefault()?.At ?? clock.GetUtcNow();
+            S.Timeline.Add(new TimelineEvent(at, "completed", "system", "every unit delivered or collected"));
+            S.Events.Raise(EventTypes.OrderCompleted, Subject, new { order = S.View(OrderId) }, at);
+        }
+
+        await Persist();
+        return S.View(OrderId);
+    }
+
+    public async Task Aftercare(AftercareSummary summary)
+    {
+        if (!S.Exists || S.Status is OrderStatus.Failed or OrderStatus.Pending || summary.Version <= (S.Aftercare?.Version ?? 0))
+        {
+            return;
+        }
+
+        var fresh = summary.Happenings.Where(h => h.Version > (S.Aftercare?.Version ?? 0)).ToList();
+        S.Aftercare = summary with { Happenings = [] };
+        Record(fresh, _ => true);
+        await Persist();
+    }
+
+    /// <summary>Puts news from the order's rooms on its timeline and raises its events, each with the order as it now stands.</summary>
+    private void Record(IReadOnlyList<FulfilmentHappening> fresh, Func<FulfilmentHappening, bool> onTimeline)
+    {
         var view = S.View(OrderId);
         foreach (var h in fresh)
         {
-            // The location hears of a cancellation through its event; the order's own entry already says it.
-            if (h.Type != EventTypes.FulfilmentCancelled)
+            if (onTimeline(h))
             {
                 S.Timeline.Add(new TimelineEvent(h.At, TimelineType(h.Type), h.Actor, h.Details, h.ActorName));
             }
@@ -255,23 +285,19 @@ public sealed class OrderGrain(
             data["order"] = JsonSerializer.SerializeToNode(view, EventJson.Options);
             S.Events.Raise(h.Type, Subject, data, h.At);
         }
+    }
 
-        if (view.Status == OrderStatus.Completed && was != OrderStatus.Completed)
-        {
-            var at = fresh.LastOrDefault()?.At ?? clock.GetUtcNow();
-            S.Timeline.Add(new TimelineEvent(at, "completed", "system", "every unit delivered or collected"));
-            S.Events.Raise(EventTypes.OrderCompleted, Subject, new { order = S.View(OrderId) }, at);
-        }
-
-        // No watchdog of its own: if this silo dies before the events are in the feed, the fulfilment grain's call
-        // fails and is retried, and this order's next activation publishes what it wrote.
+    /// <summary>
+    /// No watchdog of its own: if this silo dies before the events are in the feed, the room's call fails and is
+    /// retried, and this order's next activation publishes what it wrote.
+    /// </summary>
+    private async Task Persist()
+    {
         await state.WriteStateAsync();
         if (!await TryPublish())
         {
             await Watch();
         }
-
-        return S.View(OrderId);
     }
 
     private static string TimelineType(string eventType) => eventType switch

@@ -1,6 +1,7 @@
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Security;
 using Oms.Contracts.Orders;
+using Oms.Contracts.Returns;
 using Oms.Grains.Events;
 
 namespace Oms.Grains.Orders;
@@ -61,6 +62,9 @@ public sealed class OrderState
     /// <summary>The newest news from the fulfilment grain: its fulfilments, the units of each line, the flag.</summary>
     public FulfilmentSummary? Tracked { get; set; }
 
+    /// <summary>The newest news from the returns grain: the order's returns and refunds.</summary>
+    public AftercareSummary? Aftercare { get; set; }
+
     /// <summary>This order's events, durable with the change that raised them until the feed has them.</summary>
     public EventOutbox Events { get; set; } = new();
 
@@ -96,7 +100,9 @@ public sealed class OrderState
         [.. Request.Lines.Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
         Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId,
         Tracked?.Fulfilments ?? [.. Fulfilments.Select(f => PlannedView(f))],
-        Tracked?.NeedsAttention);
+        Tracked?.NeedsAttention,
+        Aftercare?.Returns ?? [],
+        Aftercare?.Refunds ?? []);
 
     private OrderLineView PlacedLine(OrderLine l, List<AllocationSlice> slices)
     {

@@ -13,6 +13,13 @@ public sealed class ReturnOptions
 
     /// <summary>Per reason, the share of the units' price kept back (0.1 is ten per cent); none by default.</summary>
     public Dictionary<ReturnReason, decimal> RestockingFees { get; set; } = [];
+
+    /// <summary>The length of one of <see cref="WindowDays"/> and <see cref="AuthorisationDays"/>; tests and demos shorten it.</summary>
+    public TimeSpan Day { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>How often an order with open returns is woken by its reminder: after a crash, this bounds how late
+    /// an authorisation expires and how long news waits to reach the order.</summary>
+    public TimeSpan WatchPeriod { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Units of one line that reached the customer at one moment (a delivery, a collection).</summary>
@@ -71,7 +78,7 @@ public static class ReturnPolicy
             }
 
             // The oldest units are the first counted as returned: the customer keeps the newest window open longest.
-            var closes = TimeSpan.FromDays(options.WindowDays);
+            var closes = options.Day * options.WindowDays;
             var open = facts.Handed.Where(h => now - h.At <= closes).Sum(h => h.Units);
             var returnable = Math.Max(0, Math.Min(open, handed - facts.Returning));
             if (returnable == 0 && handed - facts.Returning > 0)
@@ -92,5 +99,5 @@ public static class ReturnPolicy
     }
 
     /// <summary>When an authorisation made at <paramref name="at"/> expires if nothing arrives.</summary>
-    public static DateTimeOffset ExpiresAt(DateTimeOffset at, ReturnOptions options) => at + TimeSpan.FromDays(options.AuthorisationDays);
+    public static DateTimeOffset ExpiresAt(DateTimeOffset at, ReturnOptions options) => at + options.Day * options.AuthorisationDays;
 }
