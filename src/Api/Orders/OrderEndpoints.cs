@@ -160,7 +160,9 @@ public static class OrderEndpoints
             {
                 CancelOutcome.Cancelled or CancelOutcome.Replayed => TypedResults.Ok(result.Order),
                 CancelOutcome.NotFound => Problems.NotFound("orderId", result.Message!),
-                CancelOutcome.NotCancellable => Problems.Conflict("The order cannot be cancelled.", result.Message!),
+                CancelOutcome.NotCancellable => result.Field is { } field
+                    ? Problems.Conflict("The order cannot be cancelled.", result.Message!, field, result.Message!)
+                    : Problems.Conflict("The order cannot be cancelled.", result.Message!),
                 CancelOutcome.KeyConflict => Problems.Invalid("Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
                 _ => Problems.Invalid(result.Field!, result.Message!),
             };

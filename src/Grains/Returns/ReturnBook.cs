@@ -422,7 +422,7 @@ public sealed class ReturnBook
                 };
                 r.Estimated = Refund([.. r.Lines.Select(l => new RefundLine(l.LineId, l.Quantity, l.UnitPrice, null))], options).Amount;
                 Returns.Add(r);
-                Happen(now, EventTypes.ReturnAuthorised, system,
+                Happen(now, EventTypes.ReturnAuthorised, new Doer(intercept.Actor, null),
                     $"{r.Id} authorised: parcel {intercept.FulfilmentId} intercepted on its way, back to {r.LocationId}",
                     new { orderId = OrderId, @return = r.View(OrderId, Currency) });
             }

@@ -216,8 +216,15 @@ public sealed class ReturnApiTests(ReturnsFixture fixture)
         var f1 = (string)(await _f.Place(FulfilmentKit.ShipBody(orderId, (sku, 2))))["fulfilments"]![0]!["fulfilmentId"]!;
         await _f.Reported(orderId, f1, new { eventId = Network.Unique("E"), type = "shipped", carrier = "DHL", trackingNumber = "JD9" });
 
-        var cancel = await _f.Post($"/api/v1/orders/{orderId}/cancel", """{ "reason": "no longer needed" }""", Network.Unique("CK"));
+        // A carrier stops a whole parcel: cancelling one of its two units is refused, and nothing changes.
+        await ReturnsKit.Problem(await _f.Post($"/api/v1/orders/{orderId}/cancel", """{ "reason": "one only", "lines": [ { "lineId": "1", "quantity": 1 } ] }""", Network.Unique("CK")),
+            HttpStatusCode.Conflict, "lines");
+        Assert.Empty((await _f.Order(orderId))["returns"]!.AsArray());
+
+        var key = Network.Unique("CK");
+        var cancel = await _f.Post($"/api/v1/orders/{orderId}/cancel", """{ "reason": "no longer needed" }""", key);
         Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _f.Post($"/api/v1/orders/{orderId}/cancel", """{ "reason": "no longer needed" }""", key)).StatusCode);
         var order = await _f.Order(orderId);
         var intercept = Assert.Single(order["returns"]!.AsArray())!;
         Assert.Equal(("intercept", "authorised", f1, warehouse), ((string?)intercept["method"], (string?)intercept["status"], (string?)intercept["fulfilmentId"], (string?)intercept["locationId"]));
