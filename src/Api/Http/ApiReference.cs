@@ -72,6 +72,7 @@ public static class ApiReference
         ["GET /api/v1/orders/{orderId}/fulfilments/{fulfilmentId}"] = new("getFulfilment", "Read one fulfilment: status, units, shipment, deadlines and history"),
         ["POST /api/v1/orders/{orderId}/resource"] = new("resourceOrder", "Source the order's unfulfillable lines again"),
         ["POST /api/v1/orders/{orderId}/returns"] = new("authoriseReturn", "Authorise the return of delivered or collected units, by carrier or at a boutique"),
+        ["POST /api/v1/orders/{orderId}/exchanges"] = new("createExchange", "Exchange delivered units for others: the return authorised and the replacement allocated at once, all or nothing"),
         ["POST /api/v1/returns/{returnId}/receive"] = new("receiveReturn", "Receive some or all units of a return: resellable ones back on hand at once, damaged ones quarantined"),
         ["GET /api/v1/returns/{returnId}"] = new("getReturn", "Read one return: its lines, what arrived, and its refund estimate"),
         ["GET /api/v1/returns"] = new("listReturns", "A location's receiving queue: the returns still expected there, oldest first",
@@ -105,7 +106,7 @@ public static class ApiReference
     };
 
     /// <summary>Operations that take an Idempotency-Key, so a retried call is answered, not repeated.</summary>
-    private static readonly HashSet<string> Idempotent = ["POST /api/v1/orders", "POST /api/v1/orders/{orderId}/cancel", "POST /api/v1/orders/{orderId}/returns"];
+    private static readonly HashSet<string> Idempotent = ["POST /api/v1/orders", "POST /api/v1/orders/{orderId}/cancel", "POST /api/v1/orders/{orderId}/returns", "POST /api/v1/orders/{orderId}/exchanges"];
 
     public static IServiceCollection AddApiReference(this IServiceCollection services) =>
         services.AddOpenApi(options =>

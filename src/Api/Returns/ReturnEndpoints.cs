@@ -19,6 +19,10 @@ public sealed record ReceiveLineDto(string LineId, int Quantity, ReturnCondition
 
 public sealed record ReceiveRequest(string EventId, string LocationId, IReadOnlyList<ReceiveLineDto> Lines);
 
+public sealed record ExchangeLineDto(string LineId, int Quantity, string NewSku, decimal UnitPrice, ReturnReason Reason);
+
+public sealed record ExchangeRequest(IReadOnlyList<ExchangeLineDto> Lines, ExchangeMode Mode, ReturnMethod Method, string LocationId);
+
 public sealed record RefundEventRequest(string EventId, RefundReportType Type, string? Reference = null);
 
 public static class ReturnEndpoints
@@ -82,6 +86,56 @@ public static class ReturnEndpoints
         .Produces<ReturnView>()
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        orders.MapPost("/{orderId}/exchanges", async (string orderId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            var key = http.Request.Headers["Idempotency-Key"].FirstOrDefault();
+            if ((Problems.InvalidId("orderId", orderId) ?? (OrderRequests.ValidateIdempotencyKey(key) is { } badKey ? Problems.Invalid(badKey) : null)) is { } bad)
+            {
+                return (IResult)bad;
+            }
+
+            if (key is null)
+            {
+                return Problems.Invalid("Idempotency-Key", "is required, so a retried request cannot create a second exchange.");
+            }
+
+            var body = await JsonBody.ReadAsync<ExchangeRequest>(http, Validate, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+
+            if (await OrderScopes.Visible(http, grains, orderId) is null)
+            {
+                return OrderScopes.NotFound(orderId);
+            }
+
+            var r = body.Value!;
+            var result = await grains.GetGrain<Oms.Contracts.Fulfilments.IFulfilmentGrain>(orderId).Exchange(new CreateExchange(
+                $"{http.Credential().Actor}|{key}", [.. r.Lines.Select(l => new ExchangeLineRequest(l.LineId, l.Quantity, l.NewSku, l.UnitPrice, l.Reason))],
+                r.Mode, r.Method, r.LocationId));
+            return result.Outcome switch
+            {
+                ExchangeOutcome.Created => TypedResults.Created($"/api/v1/orders/{orderId}", result.Exchange),
+                ExchangeOutcome.Replayed => TypedResults.Ok(result.Exchange),
+                ExchangeOutcome.NotFound => OrderScopes.NotFound(orderId),
+                ExchangeOutcome.KeyConflict => Problems.Invalid("Idempotency-Key", result.Message!, StatusCodes.Status422UnprocessableEntity),
+                ExchangeOutcome.NoStock => Problems.Conflict("The replacement cannot be allocated; nothing was created.", result.Message!, result.Field!, result.Message!),
+                ExchangeOutcome.Refused => Refused(new ReturnResult(ReturnOutcome.Refused, null, result.Field, result.Rule, result.Message)),
+                _ => result.Rule == "location"
+                    ? Problems.Invalid(result.Field!, result.Message!, StatusCodes.Status422UnprocessableEntity)
+                    : Problems.Invalid(result.Field!, result.Message!),
+            };
+        })
+        .RequireAuthorization(Policies.OrdersExchange)
+        .Accepts<ExchangeRequest>("application/json")
+        .Produces<ExchangeView>(StatusCodes.Status201Created)
+        .Produces<ExchangeView>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
         var returns = app.MapGroup("/api/v1/returns").WithTags("Returns");
@@ -277,6 +331,52 @@ public static class ReturnEndpoints
         }
 
         return FieldError.ForId("locationId", r.LocationId) ?? FieldError.ForText("note", r.Note, MaxNoteLength, required: false);
+    }
+
+    public static FieldError? Validate(ExchangeRequest r)
+    {
+        if (r.Lines is not { Count: > 0 and <= MaxLines })
+        {
+            return new FieldError("lines", $"must list 1 to {MaxLines} lines.");
+        }
+
+        for (var i = 0; i < r.Lines.Count; i++)
+        {
+            var line = r.Lines[i];
+            if (line is null)
+            {
+                return new FieldError($"lines[{i}]", "must be an object with lineId, quantity, newSku, unitPrice and reason.");
+            }
+
+            if ((FieldError.ForId($"lines[{i}].lineId", line.LineId) ?? FieldError.ForId($"lines[{i}].newSku", line.NewSku)) is { } badId)
+            {
+                return badId;
+            }
+
+            if (line.Quantity is < 1 or > OrderRequests.MaxQuantity)
+            {
+                return new FieldError($"lines[{i}].quantity", $"must be between 1 and {OrderRequests.MaxQuantity}.");
+            }
+
+            if (line.UnitPrice < 0 || line.UnitPrice > OrderRequests.MaxUnitPrice || line.UnitPrice.Scale > 4)
+            {
+                return new FieldError($"lines[{i}].unitPrice", $"must be between 0 and {OrderRequests.MaxUnitPrice}, with at most 4 decimals, in the order's currency.");
+            }
+
+            if (!Enum.IsDefined(line.Reason))
+            {
+                return new FieldError($"lines[{i}].reason", "must be doesNotFit, notAsDescribed, damaged, wrongItem, changedMind or other.");
+            }
+        }
+
+        if (!Enum.IsDefined(r.Mode))
+        {
+            return new FieldError("mode", "must be advance or afterReturn.");
+        }
+
+        return r.Method is not (ReturnMethod.ShipBack or ReturnMethod.DropOff)
+            ? new FieldError("method", "must be shipBack or dropOff.")
+            : FieldError.ForId("locationId", r.LocationId);
     }
 
     public static FieldError? Validate(ReceiveRequest r)

@@ -40,6 +40,7 @@ public static class Policies
     public const string ReturnsRead = "returns:read";
     public const string ReturnsQueue = "returns:queue";
     public const string RefundEvents = "refunds:events";
+    public const string OrdersExchange = "orders:exchange";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -75,6 +76,7 @@ public static class Policies
         [ReturnsRead] = Set(Storefront, Care, Store, Integration, Admin),
         [ReturnsQueue] = Set(Care, Store, Integration, Admin),
         [RefundEvents] = Set(Integration, Admin),
+        [OrdersExchange] = Set(Storefront, Care, Store, Admin),
     };
 
     public static void Add(AuthorizationOptions options)

@@ -35,6 +35,8 @@ public static class EventTypes
     public const string RefundRequested = "refund.requested";
     public const string RefundSucceeded = "refund.succeeded";
     public const string RefundFailed = "refund.failed";
+    public const string ExchangeCreated = "exchange.created";
+    public const string ChargeRequested = "charge.requested";
     public const string ReservationExpired = "reservation.expired";
     public const string StockOutOfStock = "stock.outOfStock";
     public const string StockBackInStock = "stock.backInStock";
@@ -52,6 +54,7 @@ public static class EventTypes
         FulfilmentReceived, FulfilmentReadyForPickup, FulfilmentCollected, FulfilmentExpired, FulfilmentCancelled,
         FulfilmentInterceptRequested, FulfilmentInterceptFailed,
         ReturnAuthorised, ReturnReceived, ReturnExpired, ReturnCancelled, RefundRequested, RefundSucceeded, RefundFailed,
+        ExchangeCreated, ChargeRequested,
         ReservationExpired,
         StockOutOfStock, StockBackInStock, StockLow, AvailabilityOutOfStock, AvailabilityBackInStock,
     ];

@@ -20,6 +20,8 @@ public enum FulfilmentStatus
     Expired = 8,
     Rejected = 9,
     Cancelled = 10,
+    /// <summary>An exchange's replacement, allocated and held until the return arrives; in no work queue.</summary>
+    OnHold = 11,
 }
 
 /// <summary>What a warehouse, a boutique or a carrier reports about a fulfilment.</summary>
@@ -142,7 +144,9 @@ public sealed record FulfilmentSummary(
     [property: Id(2)] IReadOnlyList<LineUnits> Lines,
     [property: Id(3)] string? NeedsAttention,
     [property: Id(4)] IReadOnlyList<FulfilmentHappening> Happenings,
-    [property: Id(5)] IReadOnlyList<LineAllocationAt> Held);
+    [property: Id(5)] IReadOnlyList<LineAllocationAt> Held,
+    [property: Id(6)] IReadOnlyList<OrderLine>? Added = null,
+    [property: Id(7)] IReadOnlyList<Oms.Contracts.Returns.ExchangeView>? Exchanges = null);
 
 /// <summary>What an order hands over to its fulfilment once it is allocated.</summary>
 /// <param name="Allocated">Units allocated per line and location (the stock items' allocation keys hold these).</param>
@@ -225,10 +229,15 @@ public interface IFulfilmentGrain : IGrainWithStringKey
     [AlwaysInterleave, ReadOnly, Alias("Aftercare")]
     Task<Oms.Contracts.Returns.AftercareFacts?> Aftercare();
 
-    /// <summary>Intercepted parcels received back where they came from: their units are cancelled. One-way, as the
-    /// returns grain sends it while this grain may be waiting on it; the returns grain repeats it until the facts say so.</summary>
-    [OneWay, Alias("InterceptsReturned")]
-    Task InterceptsReturned(IReadOnlyList<string> fulfilmentIds);
+    /// <summary>After-care's asks: intercepted parcels received back (their units are cancelled), exchanges' held
+    /// replacements to release or drop. One-way, as the returns grain sends it while this grain may be waiting on it;
+    /// the returns grain repeats it until the facts say it is done.</summary>
+    [OneWay, Alias("Instruct")]
+    Task Instruct(Oms.Contracts.Returns.AftercareInstructions instructions);
+
+    /// <summary>Authorises the return of old units and adds their replacements, sourced and allocated, all or nothing.</summary>
+    [Alias("Exchange")]
+    Task<Oms.Contracts.Returns.ExchangeResult> Exchange(Oms.Contracts.Returns.CreateExchange request);
 
     /// <summary>Enforces what is due, finishes what a crash left and retells news. One-way, so the order's
     /// reminder can send it without waiting on a grain that may be telling the order something.</summary>

@@ -133,7 +133,9 @@ public sealed record OrderView(
     [property: Id(11)] IReadOnlyList<Oms.Contracts.Fulfilments.FulfilmentView> Fulfilments,
     [property: Id(12)] string? NeedsAttention,
     [property: Id(13)] IReadOnlyList<Oms.Contracts.Returns.ReturnView>? Returns = null,
-    [property: Id(14)] IReadOnlyList<Oms.Contracts.Returns.RefundView>? Refunds = null);
+    [property: Id(14)] IReadOnlyList<Oms.Contracts.Returns.RefundView>? Refunds = null,
+    [property: Id(15)] IReadOnlyList<Oms.Contracts.Returns.ExchangeView>? Exchanges = null,
+    [property: Id(16)] IReadOnlyList<Oms.Contracts.Returns.ChargeView>? Charges = null);
 
 [GenerateSerializer, Alias("oms.PlaceOrderOutcome")]
 public enum PlaceOrderOutcome

@@ -58,6 +58,8 @@ public enum RefundReason
     Cancellation = 1,
     /// <summary>A click-and-collect parcel was not collected in time.</summary>
     PickupExpired = 2,
+    /// <summary>An exchange's replacement cost less than the units returned.</summary>
+    ExchangeDifference = 3,
 }
 
 [GenerateSerializer, Alias("oms.RefundReportType")]
@@ -118,7 +120,8 @@ public sealed record ReturnView(
     [property: Id(9)] string? Note,
     [property: Id(10)] IReadOnlyList<ReturnReceipt> Receipts,
     [property: Id(11)] string Actor,
-    [property: Id(12)] string? FulfilmentId = null);
+    [property: Id(12)] string? FulfilmentId = null,
+    [property: Id(13)] string? ExchangeId = null);
 
 [GenerateSerializer, Immutable, Alias("oms.RefundLineView")]
 public sealed record RefundLineView([property: Id(0)] string LineId, [property: Id(1)] int Quantity, [property: Id(2)] decimal UnitPrice);
@@ -151,7 +154,8 @@ public sealed record AftercareSummary(
     [property: Id(0)] long Version,
     [property: Id(1)] IReadOnlyList<ReturnView> Returns,
     [property: Id(2)] IReadOnlyList<RefundView> Refunds,
-    [property: Id(3)] IReadOnlyList<Oms.Contracts.Fulfilments.FulfilmentHappening> Happenings);
+    [property: Id(3)] IReadOnlyList<Oms.Contracts.Fulfilments.FulfilmentHappening> Happenings,
+    [property: Id(4)] IReadOnlyList<ChargeView>? Charges = null);
 
 /// <summary>Units of one line that reached the customer together (a delivery, a collection).</summary>
 [GenerateSerializer, Immutable, Alias("oms.HandedUnits")]
@@ -181,7 +185,8 @@ public sealed record AftercareFacts(
     [property: Id(1)] IReadOnlyList<HandedUnits> Handed,
     [property: Id(2)] IReadOnlyDictionary<string, int> Cancelled,
     [property: Id(3)] IReadOnlyDictionary<string, int> Expired,
-    [property: Id(4)] IReadOnlyList<InterceptFact> Intercepts);
+    [property: Id(4)] IReadOnlyList<InterceptFact> Intercepts,
+    [property: Id(5)] IReadOnlyList<ExchangeFact>? Exchanges = null);
 
 [GenerateSerializer, Alias("oms.ReturnOutcome")]
 public enum ReturnOutcome
@@ -239,7 +244,117 @@ public interface IReturnsGrain : IGrainWithStringKey
     /// <summary>The fulfilment's news that may call for money back or an intercept's return: idempotent, as it is state, not a delta.</summary>
     [Alias("Settle")]
     Task Settle(AftercareFacts facts);
+
+    /// <summary>
+    /// Holds the exchange's return against the policy, unseen until the fulfilment's facts show the replacement
+    /// committed (then it is announced) or the fulfilment withdraws it; idempotent per key.
+    /// </summary>
+    [Alias("AuthoriseExchange")]
+    Task<ReturnResult> AuthoriseExchange(ExchangeReturn request, AftercareFacts facts);
+
+    /// <summary>The replacement could not be committed: the held return goes as if never asked for.</summary>
+    [Alias("WithdrawExchange")]
+    Task WithdrawExchange(string exchangeId);
 }
+
+[GenerateSerializer, Alias("oms.ExchangeMode")]
+public enum ExchangeMode
+{
+    /// <summary>The replacement leaves now; if the return does not arrive in time, the customer is charged.</summary>
+    Advance = 0,
+    /// <summary>The replacement is allocated and held until the return arrives.</summary>
+    AfterReturn = 1,
+}
+
+[GenerateSerializer, Alias("oms.ExchangeStatus")]
+public enum ExchangeStatus
+{
+    Created = 0,
+    /// <summary>A held replacement was released to its location, the return having arrived.</summary>
+    Released = 1,
+    /// <summary>A held replacement was cancelled, the return not having arrived.</summary>
+    Dropped = 2,
+}
+
+[GenerateSerializer, Immutable, Alias("oms.ExchangeLineRequest")]
+public sealed record ExchangeLineRequest(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string NewSku,
+    [property: Id(3)] decimal UnitPrice,
+    [property: Id(4)] ReturnReason Reason);
+
+[GenerateSerializer, Immutable, Alias("oms.CreateExchange")]
+public sealed record CreateExchange(
+    [property: Id(0)] string Key,
+    [property: Id(1)] IReadOnlyList<ExchangeLineRequest> Lines,
+    [property: Id(2)] ExchangeMode Mode,
+    [property: Id(3)] ReturnMethod Method,
+    [property: Id(4)] string LocationId);
+
+[GenerateSerializer, Immutable, Alias("oms.ExchangeLineView")]
+public sealed record ExchangeLineView(
+    [property: Id(0)] string LineId,
+    [property: Id(1)] int Quantity,
+    [property: Id(2)] string NewLineId,
+    [property: Id(3)] string NewSku,
+    [property: Id(4)] decimal UnitPrice,
+    [property: Id(5)] ReturnReason Reason);
+
+/// <param name="Difference">What the replacement costs more (positive: charged) or less (negative: refunded once the return arrives).</param>
+[GenerateSerializer, Immutable, Alias("oms.ExchangeView")]
+public sealed record ExchangeView(
+    [property: Id(0)] string ExchangeId,
+    [property: Id(1)] string OrderId,
+    [property: Id(2)] ExchangeMode Mode,
+    [property: Id(3)] ExchangeStatus Status,
+    [property: Id(4)] IReadOnlyList<ExchangeLineView> Lines,
+    [property: Id(5)] IReadOnlyList<string> FulfilmentIds,
+    [property: Id(6)] decimal Difference,
+    [property: Id(7)] DateTimeOffset CreatedAt,
+    [property: Id(8)] string? ReturnId);
+
+[GenerateSerializer, Immutable, Alias("oms.ExchangeFact")]
+public sealed record ExchangeFact([property: Id(0)] string ExchangeId, [property: Id(1)] ExchangeMode Mode, [property: Id(2)] ExchangeStatus Status);
+
+/// <summary>What the fulfilment asks after-care to hold for an exchange: the old units' return, and what replaces them.</summary>
+[GenerateSerializer, Immutable, Alias("oms.ExchangeReturn")]
+public sealed record ExchangeReturn(
+    [property: Id(0)] string Key,
+    [property: Id(1)] string ExchangeId,
+    [property: Id(2)] ExchangeMode Mode,
+    [property: Id(3)] IReadOnlyList<ReturnLineRequest> Lines,
+    [property: Id(4)] ReturnMethod Method,
+    [property: Id(5)] string LocationId,
+    [property: Id(6)] IReadOnlyList<Oms.Contracts.Orders.OrderLine> Replacement);
+
+/// <summary>What after-care asks the fulfilment to do; it repeats until the fulfilment's facts show it done.</summary>
+[GenerateSerializer, Immutable, Alias("oms.AftercareInstructions")]
+public sealed record AftercareInstructions(
+    [property: Id(0)] IReadOnlyList<string> InterceptsReturned,
+    [property: Id(1)] IReadOnlyList<string> ExchangesReleased,
+    [property: Id(2)] IReadOnlyList<string> ExchangesDropped);
+
+[GenerateSerializer, Alias("oms.ExchangeOutcome")]
+public enum ExchangeOutcome { Created = 0, Replayed = 1, Refused = 2, NoStock = 3, KeyConflict = 4, NotFound = 5, Invalid = 6 }
+
+[GenerateSerializer, Immutable, Alias("oms.ExchangeResult")]
+public sealed record ExchangeResult(
+    [property: Id(0)] ExchangeOutcome Outcome,
+    [property: Id(1)] ExchangeView? Exchange,
+    [property: Id(2)] string? Field = null,
+    [property: Id(3)] string? Rule = null,
+    [property: Id(4)] string? Message = null);
+
+/// <summary>Money the OMS asks accounting to take: an exchange's balance, or an advance replacement whose return never came.</summary>
+[GenerateSerializer, Immutable, Alias("oms.ChargeView")]
+public sealed record ChargeView(
+    [property: Id(0)] string ChargeId,
+    [property: Id(1)] decimal Amount,
+    [property: Id(2)] string Currency,
+    [property: Id(3)] string Reason,
+    [property: Id(4)] string ExchangeId,
+    [property: Id(5)] DateTimeOffset RequestedAt);
 
 /// <summary>One open return in a location's receiving queue.</summary>
 [GenerateSerializer, Immutable, Alias("oms.ReturnTask")]

@@ -27,6 +27,33 @@ public sealed class Intercept
     public string Actor { get; set; } = "";
 }
 
+/// <summary>Units of an order line swapped for replacement units on a new line.</summary>
+public sealed class ExchangedLine
+{
+    public string LineId { get; set; } = "";
+    public int Quantity { get; set; }
+    public string NewLineId { get; set; } = "";
+    public string NewSku { get; set; } = "";
+    public decimal UnitPrice { get; set; }
+    public ReturnReason Reason { get; set; }
+}
+
+public sealed class Exchange
+{
+    public string Id { get; set; } = "";
+    public string Key { get; set; } = "";
+    public string Fingerprint { get; set; } = "";
+    public ExchangeMode Mode { get; set; }
+    public ExchangeStatus Status { get; set; }
+    public List<ExchangedLine> Lines { get; set; } = [];
+    public List<string> FulfilmentIds { get; set; } = [];
+    public DateTimeOffset CreatedAt { get; set; }
+    public string? ReturnId { get; set; }
+
+    /// <summary>What the replacement costs more (or, negative, less) than the units it replaces.</summary>
+    public decimal Difference(Func<string, decimal> oldPrice) => Lines.Sum(l => (l.UnitPrice - oldPrice(l.LineId)) * l.Quantity);
+}
+
 /// <summary>Who did it, as the timeline and history show it.</summary>
 public readonly record struct Doer(string Actor, string? Name);
 
@@ -112,6 +139,15 @@ public sealed class FulfilmentBook
 
     /// <summary>Parcels a cancellation asked the carrier to bring back, one per parcel.</summary>
     public List<Intercept> Intercepts { get; set; } = [];
+
+    /// <summary>Exchanges committed: each added replacement lines, and its fulfilments.</summary>
+    public List<Exchange> Exchanges { get; set; } = [];
+
+    /// <summary>An exchange being placed: its lines are in the request and its fulfilments tentative until it commits.</summary>
+    public Exchange? PendingExchange { get; set; }
+
+    /// <summary>Exchanges a dead activation began and did not commit: the returns grain must let go of their returns.</summary>
+    public List<string> Abandoned { get; set; } = [];
 
     /// <summary>The after-care facts the returns grain last acknowledged, as <see cref="AftercareSignature"/>.</summary>
     public string? ToldReturns { get; set; }
@@ -219,14 +255,17 @@ public sealed class FulfilmentBook
 
     public FulfilmentSummary Summary() => new(
         Version, [.. Fulfilments.Select(f => f.View())], Units(), NeedsAttention, [.. Untold],
-        [.. HeldMap().Where(h => h.Value > 0).Select(h => new LineAllocationAt(h.Key.LineId, Line(h.Key.LineId).Sku, h.Key.LocationId, h.Value))]);
+        [.. HeldMap().Where(h => h.Value > 0).Select(h => new LineAllocationAt(h.Key.LineId, Line(h.Key.LineId).Sku, h.Key.LocationId, h.Value))],
+        Exchanges.Count == 0 ? null : [.. Exchanges.SelectMany(x => x.Lines).Select(l => Line(l.NewLineId))],
+        Exchanges.Count == 0 ? null : [.. Exchanges.Select(View)]);
 
     /// <summary>Every location whose queue shows a fulfilment of this order, with the tasks it shows.</summary>
     public Dictionary<string, List<FulfilmentTask>> Tasks()
     {
         var tasks = Queued.ToDictionary(l => l, _ => new List<FulfilmentTask>(), StringComparer.Ordinal);
         // A parcel on its way to the customer is the carrier's now, not the location's work.
-        foreach (var f in Fulfilments.Where(f => f.IsOpen && !(f.Mode == FulfilmentMode.Ship && f.Status == FulfilmentStatus.Shipped)))
+        // A replacement held for an exchange is nobody's work until the return arrives.
+        foreach (var f in Fulfilments.Where(f => f.IsOpen && f.Status != FulfilmentStatus.OnHold && !(f.Mode == FulfilmentMode.Ship && f.Status == FulfilmentStatus.Shipped)))
         {
             var lines = f.Open().Select(l => new FulfilmentTaskLine(l.LineId, Line(l.LineId).Sku, l.Quantity)).ToList();
             var task = new FulfilmentTask(OrderId, f.Id, f.Mode, f.Status, lines, f.RequestedAt,
@@ -880,6 +919,180 @@ public sealed class FulfilmentBook
 
     private static BookChange Invalid(string field, string message) => BookChange.Refused(FulfilmentReportOutcome.Invalid, message, field);
 
+    // ---- Exchanges ------------------------------------------------------------------------------------------
+
+    /// <summary>Exchanges per order: a customer swaps a size a few times at most; a loop must not grow the order.</summary>
+    public const int MaxExchanges = 20;
+
+    /// <summary>
+    /// Begins an exchange: its replacement lines join the request (so they can be sourced and allocated like any
+    /// line), under new line ids; nothing is committed until <see cref="CommitExchange"/>.
+    /// </summary>
+    /// <returns>The field and why the exchange is refused, or null.</returns>
+    public (string Field, string Message)? StartExchange(CreateExchange request, string fingerprint, DateTimeOffset now)
+    {
+        if (Exchanges.Count >= MaxExchanges)
+        {
+            return ("orderId", $"this order has had {MaxExchanges} exchanges; no more are taken.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < request.Lines.Count; i++)
+        {
+            var line = request.Lines[i];
+            if (Request!.Lines.All(l => l.LineId != line.LineId))
+            {
+                return ($"lines[{i}].lineId", $"the order has no line '{line.LineId}'.");
+            }
+
+            if (!seen.Add(line.LineId))
+            {
+                return ($"lines[{i}].lineId", "appears more than once.");
+            }
+        }
+
+        var exchange = new Exchange
+        {
+            Id = $"X{Exchanges.Count + 1}", Key = request.Key, Fingerprint = fingerprint, Mode = request.Mode, CreatedAt = now,
+        };
+        var added = new List<OrderLine>();
+        foreach (var line in request.Lines)
+        {
+            var newId = NewLineId(exchange.Id, line.LineId);
+            exchange.Lines.Add(new ExchangedLine
+            {
+                LineId = line.LineId, Quantity = line.Quantity, NewLineId = newId, NewSku = line.NewSku, UnitPrice = line.UnitPrice, Reason = line.Reason,
+            });
+            added.Add(new OrderLine(newId, line.NewSku, line.Quantity, line.UnitPrice, Line(line.LineId).Currency));
+        }
+
+        Request = Request! with { Lines = [.. Request.Lines, .. added] };
+        PendingExchange = exchange;
+        return null;
+    }
+
+    /// <summary>A line id for the replacement that no line of the order has, within the id rule's length.</summary>
+    private string NewLineId(string exchangeId, string lineId)
+    {
+        var suffix = $"-{exchangeId.ToLowerInvariant()}";
+        var id = (lineId.Length + suffix.Length > Oms.Contracts.Ids.MaxLength ? lineId[..(Oms.Contracts.Ids.MaxLength - suffix.Length)] : lineId) + suffix;
+        for (var n = 2; Request!.Lines.Any(l => l.LineId == id); n++)
+        {
+            id = $"{exchangeId}-{n}";
+        }
+
+        return id;
+    }
+
+    /// <summary>The exchange could not be placed: its lines leave the request as if never added.</summary>
+    public void AbandonExchange()
+    {
+        if (PendingExchange is { } exchange)
+        {
+            var added = exchange.Lines.Select(l => l.NewLineId).ToHashSet(StringComparer.Ordinal);
+            Request = Request! with { Lines = [.. Request.Lines.Where(l => !added.Contains(l.LineId))] };
+        }
+
+        PendingExchange = null;
+        Tentative = null;
+    }
+
+    /// <summary>The replacement is allocated and its return held: its fulfilments go live, released or on hold.</summary>
+    public void CommitExchange(DateTimeOffset now, Doer doer, string? returnId)
+    {
+        var exchange = PendingExchange!;
+        Version++;
+        exchange.ReturnId = returnId;
+        foreach (var f in Tentative!)
+        {
+            if (exchange.Mode == ExchangeMode.AfterReturn)
+            {
+                f.Status = FulfilmentStatus.OnHold;
+                f.AcceptBy = null;
+                f.History = [new FulfilmentHistoryEntry(now, "onHold", doer.Actor, $"exchange {exchange.Id}: held until the return arrives", null, doer.Name)];
+            }
+
+            exchange.FulfilmentIds.Add(f.Id);
+            Fulfilments.Add(f);
+        }
+
+        Exchanges.Add(exchange);
+        PendingExchange = null;
+        Tentative = null;
+        var view = View(exchange);
+        Happen(now, EventTypes.ExchangeCreated, doer,
+            $"exchange {exchange.Id}: {string.Join(", ", exchange.Lines.Select(l => $"line {l.LineId} x{l.Quantity} for {l.NewSku} (line {l.NewLineId})"))}, {Name(exchange.Mode)}",
+            new { orderId = OrderId, exchange = view });
+        if (exchange.Mode == ExchangeMode.Advance)
+        {
+            foreach (var f in Fulfilments.Where(f => exchange.FulfilmentIds.Contains(f.Id)))
+            {
+                Happen(now, EventTypes.FulfilmentRequested, doer, $"{f.Id} {Name(f.Mode)} from {f.LocationId}: {Describe(f.Lines)}; exchange {exchange.Id}",
+                    new { orderId = OrderId, fulfilment = f.View(), lines = f.Lines, exchangeId = exchange.Id });
+            }
+        }
+    }
+
+    public ExchangeView View(Exchange exchange) => new(
+        exchange.Id, OrderId, exchange.Mode, exchange.Status,
+        [.. exchange.Lines.Select(l => new ExchangeLineView(l.LineId, l.Quantity, l.NewLineId, l.NewSku, l.UnitPrice, l.Reason))],
+        exchange.FulfilmentIds, exchange.Difference(id => Line(id).UnitPrice), exchange.CreatedAt, exchange.ReturnId);
+
+    /// <summary>The exchange's return arrived (release the held replacement) or never will (cancel it).</summary>
+    public BookChange Settle(IReadOnlyList<string> released, IReadOnlyList<string> dropped, DateTimeOffset now, Func<string, TimeSpan> acceptWithin)
+    {
+        var doer = new Doer("system", null);
+        var before = HeldMap();
+        var changed = false;
+        foreach (var exchange in Exchanges.Where(x => x.Status == ExchangeStatus.Created && x.Mode == ExchangeMode.AfterReturn))
+        {
+            var release = released.Contains(exchange.Id);
+            if (!release && !dropped.Contains(exchange.Id))
+            {
+                continue;
+            }
+
+            if (!changed)
+            {
+                Version++;
+                changed = true;
+            }
+
+            exchange.Status = release ? ExchangeStatus.Released : ExchangeStatus.Dropped;
+            var lines = new List<FulfilmentLine>();
+            foreach (var f in Fulfilments.Where(f => exchange.FulfilmentIds.Contains(f.Id) && f.Status == FulfilmentStatus.OnHold))
+            {
+                if (release)
+                {
+                    f.Status = FulfilmentStatus.Requested;
+                    f.RequestedAt = now;
+                    f.AcceptBy = now + acceptWithin(f.LocationId);
+                    f.History.Add(new FulfilmentHistoryEntry(now, "requested", "system", $"exchange {exchange.Id}: the return arrived"));
+                    Happen(now, EventTypes.FulfilmentRequested, doer, $"{f.Id} {Name(f.Mode)} from {f.LocationId}: {Describe(f.Open())}; exchange {exchange.Id}'s return arrived",
+                        new { orderId = OrderId, fulfilment = f.View(), lines = f.Open(), exchangeId = exchange.Id });
+                    continue;
+                }
+
+                foreach (var line in f.Open())
+                {
+                    f.Cancelled = LiveFulfilment.Add(f.Cancelled, line.LineId, line.Quantity);
+                    lines = LiveFulfilment.Add(lines, line.LineId, line.Quantity);
+                }
+
+                f.CancelledFrom = FulfilmentStatus.OnHold;
+                f.Status = FulfilmentStatus.Cancelled;
+                f.History.Add(new FulfilmentHistoryEntry(now, "cancelled", "system", $"exchange {exchange.Id}: the return did not arrive in time"));
+            }
+
+            if (lines.Count > 0)
+            {
+                RaiseCancellation(now, doer, $"exchange {exchange.Id}: the return did not arrive in time", lines);
+            }
+        }
+
+        return changed ? new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), []) : new BookChange(FulfilmentReportOutcome.AlreadyPast, null, [], []);
+    }
+
     // ---- Intercepts -----------------------------------------------------------------------------------------
 
     /// <summary>Parcels on their way to the customer that no intercept has been asked for yet.</summary>
@@ -966,7 +1179,8 @@ public sealed class FulfilmentBook
 
         return new AftercareFacts(Request, [.. handed], cancelled, expired,
             [.. Intercepts.Select(i => new InterceptFact(i.FulfilmentId, i.LocationId, [.. i.Lines.Select(l => new CancelLine(l.LineId, l.Quantity))],
-                i.At, i.Failed, i.Returned, i.Reason, i.Actor))]);
+                i.At, i.Failed, i.Returned, i.Reason, i.Actor))],
+            [.. Exchanges.Select(x => new ExchangeFact(x.Id, x.Mode, x.Status))]);
     }
 
     /// <summary>
@@ -975,13 +1189,13 @@ public sealed class FulfilmentBook
     /// </summary>
     public string AftercareSignature()
     {
-        if (!Request!.PaymentCaptured && Intercepts.Count == 0)
+        if (!Request!.PaymentCaptured && Intercepts.Count == 0 && Exchanges.Count == 0)
         {
             return "";
         }
 
         var facts = Aftercare();
-        return JsonSerializer.Serialize(new { facts.Cancelled, facts.Expired, facts.Intercepts }, EventJson.Options);
+        return JsonSerializer.Serialize(new { facts.Cancelled, facts.Expired, facts.Intercepts, facts.Exchanges }, EventJson.Options);
     }
 
     /// <summary>Boutiques whose ship-from-store slot this order no longer uses: nothing of it ships from there.</summary>

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ using Oms.Contracts.Reservations;
 using Oms.Contracts.Returns;
 using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
+using Oms.Grains.Hosting;
 using Oms.Grains.Orders;
 
 namespace Oms.Grains.Fulfilments;
@@ -136,23 +138,105 @@ public sealed class FulfilmentGrain(
 
     public async Task<AftercareFacts?> Aftercare() => await EnsureOpened(null) ? S.Aftercare() : null;
 
-    public async Task InterceptsReturned(IReadOnlyList<string> fulfilmentIds)
+    public async Task Instruct(AftercareInstructions instructions)
     {
         if (!await EnsureOpened(null))
         {
             return;
         }
 
-        var change = S.InterceptsReturned(fulfilmentIds, clock.GetUtcNow());
-        if (change.Outcome == FulfilmentReportOutcome.Applied)
+        var now = clock.GetUtcNow();
+        var back = S.InterceptsReturned(instructions.InterceptsReturned, now);
+        var acceptWithin = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        foreach (var f in S.Fulfilments.Where(f => f.Status == FulfilmentStatus.OnHold))
         {
-            await Commit(change);
+            acceptWithin[f.LocationId] = Options.AcceptWithin(await GrainFactory.GetGrain<ILocationGrain>(f.LocationId).Get());
+        }
+
+        var held = S.Settle(instructions.ExchangesReleased, instructions.ExchangesDropped, now, l => acceptWithin.GetValueOrDefault(l, Options.AcceptWithin(null)));
+        if (back.Outcome == FulfilmentReportOutcome.Applied || held.Outcome == FulfilmentReportOutcome.Applied)
+        {
+            await Commit(new BookChange(FulfilmentReportOutcome.Applied, null, [.. back.Steps, .. held.Steps], []));
         }
         else
         {
-            // Already known: the returns grain asks again only because it has not heard, so tell it.
+            // Already done: the returns grain asks again only because it has not heard, so tell it.
             S.ToldReturns = null;
             await Tell();
+        }
+    }
+
+    public async Task<ExchangeResult> Exchange(CreateExchange request)
+    {
+        if (!await EnsureOpened(null))
+        {
+            return new(ExchangeOutcome.NotFound, null, "orderId", null, $"Order '{OrderId}' does not exist.");
+        }
+
+        await WithdrawAbandoned();
+        var fingerprint = JsonSerializer.Serialize(request, JsonGrainStateSerializer.Options);
+        if (S.Exchanges.FirstOrDefault(x => x.Key == request.Key) is { } known)
+        {
+            return known.Fingerprint == fingerprint
+                ? new(ExchangeOutcome.Replayed, S.View(known))
+                : new(ExchangeOutcome.KeyConflict, null, "Idempotency-Key", null, "This idempotency key was already used for a different exchange.");
+        }
+
+        var now = clock.GetUtcNow();
+        if (S.StartExchange(request, fingerprint, now) is { } invalid)
+        {
+            return new(ExchangeOutcome.Invalid, null, invalid.Field, null, invalid.Message);
+        }
+
+        var exchange = S.PendingExchange!;
+        var replacement = exchange.Lines.Select(l => S.Line(l.NewLineId)).ToList();
+        var (plan, locations) = await new CheckoutSourcing(GrainFactory).Source(S.Request! with { ReservationId = null, Lines = replacement },
+            new Dictionary<string, ReservationLine>(), new Dictionary<string, string>(StringComparer.Ordinal));
+        if (!plan.Complete)
+        {
+            S.AbandonExchange();
+            var shortLine = plan.Unsourced.FirstOrDefault();
+            var index = shortLine is null ? 0 : exchange.Lines.FindIndex(l => l.NewLineId == shortLine.LineId);
+            return new(ExchangeOutcome.NoStock, null, $"lines[{Math.Max(0, index)}].newSku", null,
+                shortLine is null ? "No location can supply the replacement." : $"{exchange.Lines[Math.Max(0, index)].NewSku}: {shortLine.Reason} (requested {shortLine.Requested}, available {shortLine.Available})");
+        }
+
+        // The intent is durable before any unit is allocated: a crash rolls the allocation back and lets go of the return.
+        var proposed = S.Propose(plan.Fulfilments, now,
+            plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
+        await Task.WhenAll(state.WriteStateAsync(), Watch());
+        var (placed, _, taken) = await Place(proposed, locations);
+        if (!placed)
+        {
+            S.AbandonExchange();
+            await state.WriteStateAsync();
+            return new(ExchangeOutcome.NoStock, null, "lines[0].newSku", null, "Other orders took the replacement's units; nothing was created. Retry.");
+        }
+
+        var held = await GrainFactory.GetGrain<IReturnsGrain>(OrderId).AuthoriseExchange(new ExchangeReturn(
+            request.Key, exchange.Id, request.Mode, [.. request.Lines.Select(l => new ReturnLineRequest(l.LineId, l.Quantity, l.Reason))],
+            request.Method, request.LocationId, replacement), S.Aftercare());
+        if (held.Outcome is not (ReturnOutcome.Authorised or ReturnOutcome.Replayed))
+        {
+            await Unplace(proposed, taken);
+            S.AbandonExchange();
+            await state.WriteStateAsync();
+            return new(held.Outcome == ReturnOutcome.KeyConflict ? ExchangeOutcome.KeyConflict : held.Outcome == ReturnOutcome.Refused ? ExchangeOutcome.Refused : ExchangeOutcome.Invalid,
+                null, held.Field, held.Rule, held.Message);
+        }
+
+        S.CommitExchange(now, Doer, held.Return!.ReturnId);
+        await Commit(new BookChange(FulfilmentReportOutcome.Applied, null, [], []));
+        return new(ExchangeOutcome.Created, S.View(S.Exchanges[^1]));
+    }
+
+    /// <summary>Exchanges a dead activation began: the returns grain lets go of their held returns.</summary>
+    private async Task WithdrawAbandoned()
+    {
+        foreach (var exchangeId in S.Abandoned.ToList())
+        {
+            await GrainFactory.GetGrain<IReturnsGrain>(OrderId).WithdrawExchange(exchangeId);
+            S.Abandoned.Remove(exchangeId);
         }
     }
 
@@ -194,6 +278,7 @@ public sealed class FulfilmentGrain(
     private async Task Recover()
     {
         await FinishStockWork();
+        await WithdrawAbandoned();
         if (S.ResourceDue)
         {
             await ResourceWaiting();
@@ -225,6 +310,12 @@ public sealed class FulfilmentGrain(
             // Its allocations may be half made; undo them all, then source again on fresh figures.
             var steps = tentative.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId)))).ToList();
             await Apply(steps);
+            if (S.PendingExchange is { } exchange)
+            {
+                S.Abandoned.Add(exchange.Id);
+                S.AbandonExchange();
+            }
+
             S.Tentative = null;
             S.ResourceDue = true;
         }
@@ -329,12 +420,9 @@ public sealed class FulfilmentGrain(
                 plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
             await state.WriteStateAsync();
 
-            var boutiques = proposed.Where(f => f.Mode == FulfilmentMode.Ship && locations.GetValueOrDefault(f.LocationId)?.Type == LocationType.Boutique)
-                .Select(f => f.LocationId).Distinct().ToList();
-            var slotless = await FirstFull(boutiques);
-            if (slotless is null && await AllocateProposed(proposed))
+            var (placed, slotless, _) = await Place(proposed, locations);
+            if (placed)
             {
-                S.ShipSlots.AddRange(boutiques.Except(S.ShipSlots));
                 S.Commit(now, new Doer("system", null));
                 await state.WriteStateAsync();
                 return ResourceOutcome.Resourced;
@@ -345,15 +433,38 @@ public sealed class FulfilmentGrain(
                 full[slotless] = "ship-from-store capacity used up today";
             }
 
-            await Apply([.. proposed.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId))))]);
-            await Task.WhenAll(boutiques.Except(S.ShipSlots).Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
-            S.Tentative = null;
             await Task.Delay(TimeSpan.FromMilliseconds(20 * attempt));
         }
 
         S.Unresolved(clock.GetUtcNow(), "other orders kept taking the same units");
         await state.WriteStateAsync();
         return ResourceOutcome.Contended;
+    }
+
+    /// <summary>Takes the proposal's ship-from-store slots and allocates its units, or undoes both.</summary>
+    /// <returns>Whether it is placed, the boutique whose capacity was used up when that is why not, and the slots it took.</returns>
+    private async Task<(bool Placed, string? Slotless, IReadOnlyList<string> Taken)> Place(IReadOnlyList<LiveFulfilment> proposed, IReadOnlyDictionary<string, LocationInfo> locations)
+    {
+        var taken = proposed.Where(f => f.Mode == FulfilmentMode.Ship && locations.GetValueOrDefault(f.LocationId)?.Type == LocationType.Boutique)
+            .Select(f => f.LocationId).Distinct().Except(S.ShipSlots).ToList();
+        var slotless = await FirstFull(taken);
+        if (slotless is null && await AllocateProposed(proposed))
+        {
+            S.ShipSlots.AddRange(taken);
+            return (true, null, taken);
+        }
+
+        await Unplace(proposed, taken);
+        return (false, slotless, []);
+    }
+
+    /// <summary>Sets the proposal's stock back to what the book holds and frees the slots it took.</summary>
+    private async Task Unplace(IReadOnlyList<LiveFulfilment> proposed, IReadOnlyList<string> taken)
+    {
+        S.Tentative = null;
+        await Apply([.. proposed.SelectMany(f => f.Lines.Select(l => new StockStep(f.LocationId, S.Line(l.LineId).Sku, l.LineId, S.Held(l.LineId, f.LocationId))))]);
+        await Task.WhenAll(taken.Select(b => GrainFactory.GetGrain<ILocationGrain>(b).ReleaseShipment(OrderId)));
+        S.ShipSlots.RemoveAll(taken.Contains);
     }
 
     private async Task<string?> FirstFull(IEnumerable<string> boutiques)

@@ -45,6 +45,7 @@ public sealed record StepDecision(StepOutcome Outcome, FulfilmentStatus From, Fu
 /// pickup <c>requested → accepted → readyForPickup → collected | expired</c>;
 /// transfer <c>requested → accepted → packed → shipped → received → readyForPickup → collected | expired</c>;
 /// and <c>rejected</c> or <c>cancelled</c> before the units leave (or, for a pickup, before they are collected).
+/// An exchange's replacement may start <c>onHold</c>: allocated, cancellable, and otherwise untouchable until released.
 /// </summary>
 /// <remarks>
 /// Locations report what happened, and reports arrive late, twice or out of order. So a report further along the
@@ -80,7 +81,7 @@ public static class FulfilmentLifecycle
 
     /// <summary>Whether the customer may still cancel these units: before they ship, or for a pickup before they are collected.</summary>
     public static bool IsCancellable(FulfilmentMode mode, FulfilmentStatus status) =>
-        !IsTerminal(status) && (mode != FulfilmentMode.Ship || Before(mode, status, FulfilmentStatus.Shipped));
+        status == FulfilmentStatus.OnHold || (!IsTerminal(status) && (mode != FulfilmentMode.Ship || Before(mode, status, FulfilmentStatus.Shipped)));
 
     /// <summary>Whether the location may still refuse the units: before they leave (or, for a pickup, before they are set aside).</summary>
     public static bool IsRejectable(FulfilmentMode mode, FulfilmentStatus status) =>
@@ -93,6 +94,11 @@ public static class FulfilmentLifecycle
         if (!Reachable(mode, current))
         {
             return No(current, $"a {Name(mode)} fulfilment is never {Name(current)}");
+        }
+
+        if (current == FulfilmentStatus.OnHold && step is not (FulfilmentStep.Cancel or FulfilmentStep.TimeOut or FulfilmentStep.Expire))
+        {
+            return No(current, "it is an exchange's replacement, held until the return arrives");
         }
 
         switch (step)
@@ -146,7 +152,7 @@ public static class FulfilmentLifecycle
     }
 
     private static bool Reachable(FulfilmentMode mode, FulfilmentStatus status) =>
-        status is FulfilmentStatus.Rejected or FulfilmentStatus.Cancelled
+        status is FulfilmentStatus.Rejected or FulfilmentStatus.Cancelled or FulfilmentStatus.OnHold
         || (status == FulfilmentStatus.Expired && mode != FulfilmentMode.Ship)
         || Path(mode).Contains(status);
 

@@ -56,7 +56,7 @@ public sealed class LiveFulfilment
     /// <summary>The location whose stock item holds the open units now, or null while they are in transit or gone.</summary>
     public string? Holder => Status switch
     {
-        FulfilmentStatus.Requested or FulfilmentStatus.Accepted or FulfilmentStatus.Packed => LocationId,
+        FulfilmentStatus.Requested or FulfilmentStatus.Accepted or FulfilmentStatus.Packed or FulfilmentStatus.OnHold => LocationId,
         FulfilmentStatus.ReadyForPickup when Mode == FulfilmentMode.Pickup => LocationId,
         FulfilmentStatus.Received or FulfilmentStatus.ReadyForPickup when Mode == FulfilmentMode.Transfer => PickupLocationId,
         _ => null,

@@ -84,7 +84,7 @@ public sealed class OrderState
             return Status;
         }
 
-        var lines = Request!.Lines;
+        var lines = Lines().ToList();
         var ordered = lines.Sum(l => l.Quantity);
         if (Tracked is null)
         {
@@ -97,12 +97,17 @@ public sealed class OrderState
     /// <param name="slices">The allocation to show, when it is not yet <see cref="Slices"/> (a cancellation being applied).</param>
     public OrderView View(string orderId, List<AllocationSlice>? slices = null) => new(
         orderId, Derive(), Request!.Channel, Request.Customer, Request.Delivery,
-        [.. Request.Lines.Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
+        [.. Lines().Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
         Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId,
         Tracked?.Fulfilments ?? [.. Fulfilments.Select(f => PlannedView(f))],
         Tracked?.NeedsAttention,
         Aftercare?.Returns ?? [],
-        Aftercare?.Refunds ?? []);
+        Aftercare?.Refunds ?? [],
+        Tracked?.Exchanges ?? [],
+        Aftercare?.Charges ?? []);
+
+    /// <summary>The lines placed at checkout, and the replacements exchanges added since.</summary>
+    public IEnumerable<OrderLine> Lines() => Tracked?.Added is { } added ? Request!.Lines.Concat(added) : Request!.Lines;
 
     private OrderLineView PlacedLine(OrderLine l, List<AllocationSlice> slices)
     {

@@ -42,6 +42,12 @@ public sealed class LiveReturn
     /// <summary>For an intercept, the parcel the carrier was asked to bring back.</summary>
     public string? FulfilmentId { get; set; }
 
+    /// <summary>For an exchange, the exchange whose replacement these units pay for.</summary>
+    public string? ExchangeId { get; set; }
+
+    /// <summary>An exchange's return held against the policy, not yet shown: its replacement is still being placed.</summary>
+    public bool Pending { get; set; }
+
     public bool IsOpen => ReturnLifecycle.IsOpen(Status);
 
     public int Units(string lineId) => Lines.Where(l => l.LineId == lineId).Sum(l => l.Quantity);
@@ -49,7 +55,33 @@ public sealed class LiveReturn
     public ReturnView View(string orderId, string currency) => new(
         Id, orderId, Status, Method, LocationId,
         [.. Lines.Select(l => new ReturnLineView(l.LineId, l.Sku, l.Quantity, l.Reason, l.UnitPrice, l.Received, l.Damaged))],
-        AuthorisedAt, ExpiresAt, new RefundEstimate(Estimated, currency), Note, Receipts, Actor, FulfilmentId);
+        AuthorisedAt, ExpiresAt, new RefundEstimate(Estimated, currency), Note, Receipts, Actor, FulfilmentId, ExchangeId);
+}
+
+public sealed class LiveExchange
+{
+    public string Id { get; set; } = "";
+    public ExchangeMode Mode { get; set; }
+    public string ReturnId { get; set; } = "";
+
+    /// <summary>What the replacement costs more (positive) or less (negative) than the units it replaces.</summary>
+    public decimal Difference { get; set; }
+
+    public List<string> ReplacementLineIds { get; set; } = [];
+
+    /// <summary>The fulfilment committed the replacement: the return is shown and the balance charged.</summary>
+    public bool Confirmed { get; set; }
+}
+
+public sealed class LiveCharge
+{
+    public string Id { get; set; } = "";
+    public decimal Amount { get; set; }
+    public string Reason { get; set; } = "";
+    public string ExchangeId { get; set; } = "";
+    public DateTimeOffset RequestedAt { get; set; }
+
+    public ChargeView View(string currency) => new(Id, Amount, currency, Reason, ExchangeId, RequestedAt);
 }
 
 public sealed class LiveRefund
@@ -122,6 +154,13 @@ public sealed class ReturnBook
     /// <summary>Intercepted parcels received back that the fulfilment has not yet confirmed it knows of.</summary>
     public List<string> InterceptsBack { get; set; } = [];
 
+    /// <summary>Exchanges whose held replacement the fulfilment is to release (the return arrived) or drop (it never will).</summary>
+    public List<string> ToRelease { get; set; } = [];
+    public List<string> ToDrop { get; set; } = [];
+
+    public List<LiveExchange> Exchanges { get; set; } = [];
+    public List<LiveCharge> Charges { get; set; } = [];
+
     public int Created { get; set; }
     public int RefundsCreated { get; set; }
 
@@ -152,7 +191,16 @@ public sealed class ReturnBook
 
     public LiveRefund? FindRefund(string refundId) => Refunds.FirstOrDefault(r => r.Id == refundId);
 
-    public AftercareSummary Summary() => new(Version, [.. Returns.Select(r => r.View(OrderId, Currency))], [.. Refunds.Select(r => r.View(OrderId, Currency))], [.. Untold]);
+    public AftercareSummary Summary() => new(
+        Version, [.. Shown().Select(r => r.View(OrderId, Currency))], [.. Refunds.Select(r => r.View(OrderId, Currency))], [.. Untold],
+        Charges.Count == 0 ? null : [.. Charges.Select(c => c.View(Currency))]);
+
+    /// <summary>Every return but those held for an exchange still being placed.</summary>
+    public IEnumerable<LiveReturn> Shown() => Returns.Where(r => !r.Pending);
+
+    /// <summary>What after-care is waiting for the fulfilment to do.</summary>
+    public AftercareInstructions? Instructions() =>
+        InterceptsBack.Count + ToRelease.Count + ToDrop.Count == 0 ? null : new([.. InterceptsBack], [.. ToRelease], [.. ToDrop]);
 
     public void Acknowledge(long version)
     {
@@ -164,13 +212,65 @@ public sealed class ReturnBook
 
     public ReturnChange Authorise(AuthoriseReturn request, AftercareFacts facts, DateTimeOffset now, Doer doer, ReturnOptions options)
     {
+        if (Admit(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Lines, facts, now, options) is { } refused)
+        {
+            return refused;
+        }
+
+        Version++;
+        var r = NewReturn(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Method, request.LocationId, request.Lines, request.Note, now, doer, options);
+        r.Estimated = Refund([.. r.Lines.Select(l => new RefundLine(l.LineId, l.Quantity, l.UnitPrice, l.Reason))], options).Amount;
+        Announce(now, doer, r);
+        return new ReturnChange(ReturnOutcome.Authorised, r, []);
+    }
+
+    /// <summary>
+    /// Holds an exchange's return: the old units are counted as on their way back, so no other return can take them,
+    /// but nothing is shown until the fulfilment's facts say the replacement is committed.
+    /// </summary>
+    public ReturnChange AuthoriseExchange(ExchangeReturn request, AftercareFacts facts, DateTimeOffset now, Doer doer, ReturnOptions options)
+    {
+        if (Admit(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Lines, facts, now, options) is { } refused)
+        {
+            return refused;
+        }
+
+        var r = NewReturn(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Method, request.LocationId, request.Lines,
+            $"exchange {request.ExchangeId}", now, doer, options);
+        var difference = request.Replacement.Sum(l => l.UnitPrice * l.Quantity) - r.Lines.Sum(l => l.UnitPrice * l.Quantity);
+        r.ExchangeId = request.ExchangeId;
+        r.Pending = true;
+        r.Estimated = Math.Max(0m, -difference);
+        Exchanges.Add(new LiveExchange
+        {
+            Id = request.ExchangeId, Mode = request.Mode, ReturnId = r.Id, Difference = difference,
+            ReplacementLineIds = [.. request.Replacement.Select(l => l.LineId)],
+        });
+        return new ReturnChange(ReturnOutcome.Authorised, r, []);
+    }
+
+    /// <summary>The fulfilment could not place the replacement: its held return goes as if never asked for.</summary>
+    public bool WithdrawExchange(string exchangeId)
+    {
+        if (Exchanges.FirstOrDefault(x => x.Id == exchangeId) is not { Confirmed: false } exchange)
+        {
+            return false;
+        }
+
+        Exchanges.Remove(exchange);
+        Returns.RemoveAll(r => r.Id == exchange.ReturnId && r.Pending);
+        return true;
+    }
+
+    /// <returns>The answer when the request is a replay, a reused key or refused by the policy; null to go ahead.</returns>
+    private ReturnChange? Admit(string key, string fingerprint, IReadOnlyList<ReturnLineRequest> lines, AftercareFacts facts, DateTimeOffset now, ReturnOptions options)
+    {
         Facts = facts;
-        var fingerprint = JsonSerializer.Serialize(request, EventJson.Options);
-        if (Returns.FirstOrDefault(r => r.Key == request.Key) is { } known)
+        if (Returns.FirstOrDefault(r => r.Key == key) is { } known)
         {
             return known.Fingerprint == fingerprint
                 ? new ReturnChange(ReturnOutcome.Replayed, known, [])
-                : ReturnChange.Refused(ReturnOutcome.KeyConflict, "Idempotency-Key", "This idempotency key was already used for a different return.");
+                : ReturnChange.Refused(ReturnOutcome.KeyConflict, "Idempotency-Key", "This idempotency key was already used for a different request.");
         }
 
         if (Returns.Count >= MaxReturns)
@@ -178,34 +278,38 @@ public sealed class ReturnBook
             return ReturnChange.Refused(ReturnOutcome.Refused, "orderId", $"this order has had {MaxReturns} returns; no more can be authorised.", "tooManyReturns");
         }
 
-        var lines = request.Lines.Select(l => new ReturnRequestLine(l.LineId, l.Quantity, l.Reason)).ToList();
-        if (ReturnPolicy.Check(lines, Returnable(), now, options) is { } refusal)
-        {
-            return ReturnChange.Refused(ReturnOutcome.Refused, refusal.Field, refusal.Message, refusal.Rule);
-        }
+        var asked = lines.Select(l => new ReturnRequestLine(l.LineId, l.Quantity, l.Reason)).ToList();
+        return ReturnPolicy.Check(asked, Returnable(), now, options) is { } refusal
+            ? ReturnChange.Refused(ReturnOutcome.Refused, refusal.Field, refusal.Message, refusal.Rule)
+            : null;
+    }
 
-        Version++;
+    private LiveReturn NewReturn(string key, string fingerprint, ReturnMethod method, string locationId, IReadOnlyList<ReturnLineRequest> lines, string? note,
+        DateTimeOffset now, Doer doer, ReturnOptions options)
+    {
         var r = new LiveReturn
         {
             Id = ReturnId(OrderId, ++Created),
             Status = ReturnStatus.Authorised,
-            Method = request.Method,
-            LocationId = request.LocationId,
-            Lines = [.. request.Lines.Select(l => NewLine(l.LineId, l.Quantity, l.Reason))],
+            Method = method,
+            LocationId = locationId,
+            Lines = [.. lines.Select(l => NewLine(l.LineId, l.Quantity, l.Reason))],
             AuthorisedAt = now,
             ExpiresAt = ReturnPolicy.ExpiresAt(now, options),
-            Note = request.Note,
+            Note = note,
             Actor = doer.Actor,
-            Key = request.Key,
+            Key = key,
             Fingerprint = fingerprint,
         };
-        r.Estimated = Refund([.. r.Lines.Select(l => new RefundLine(l.LineId, l.Quantity, l.UnitPrice, l.Reason))], options).Amount;
         Returns.Add(r);
-        Happen(now, EventTypes.ReturnAuthorised, doer,
-            $"{r.Id} authorised: {Describe(r.Lines.Select(l => (l.LineId, l.Quantity)))} by {Name(r.Method)} to {r.LocationId}, refund about {r.Estimated} {Currency}",
-            new { orderId = OrderId, @return = r.View(OrderId, Currency) });
-        return new ReturnChange(ReturnOutcome.Authorised, r, []);
+        return r;
     }
+
+    private void Announce(DateTimeOffset now, Doer doer, LiveReturn r) =>
+        Happen(now, EventTypes.ReturnAuthorised, doer,
+            $"{r.Id} authorised: {Describe(r.Lines.Select(l => (l.LineId, l.Quantity)))} by {Name(r.Method)} to {r.LocationId}"
+            + (r.ExchangeId is { } exchange ? $" for exchange {exchange}" : $", refund about {r.Estimated} {Currency}"),
+            new { orderId = OrderId, @return = r.View(OrderId, Currency) });
 
     private LiveReturnLine NewLine(string lineId, int quantity, ReturnReason reason)
     {
@@ -257,8 +361,9 @@ public sealed class ReturnBook
         }
 
         Version++;
-        // The money first, on what had arrived before: these units are counted once, as the ones refunded.
-        var refund = NewRefund(now, RefundReason.Return, r.Id,
+        // The money first, on what had arrived before: these units are counted once, as the ones refunded. An
+        // exchange's units pay for their replacement instead.
+        var refund = r.ExchangeId is not null ? null : NewRefund(now, RefundReason.Return, r.Id,
             [.. receipt.Lines.GroupBy(l => l.LineId).Select(g =>
             {
                 var line = r.Lines.First(l => l.LineId == g.Key);
@@ -294,6 +399,19 @@ public sealed class ReturnBook
             Announce(now, doer, made.Refund, made.Capped);
         }
 
+        if (r.Status == ReturnStatus.Received && Exchanges.FirstOrDefault(x => x.Id == r.ExchangeId) is { } exchange)
+        {
+            if (exchange.Mode == ExchangeMode.AfterReturn)
+            {
+                ToRelease.Add(exchange.Id);
+            }
+
+            if (exchange.Difference < 0 && NewRefund(now, RefundReason.ExchangeDifference, r.Id, [], options, -exchange.Difference) is { } balance)
+            {
+                Announce(now, doer, balance.Refund, balance.Capped);
+            }
+        }
+
         return new ReturnChange(ReturnOutcome.Received, r, steps);
     }
 
@@ -301,7 +419,17 @@ public sealed class ReturnBook
 
     /// <summary>What these units would bring back now, under the rules and the cap.</summary>
     public RefundDecision Refund(IReadOnlyList<RefundLine> lines, ReturnOptions options) =>
-        RefundPolicy.Compute(lines, new RefundBasis(Request.Total, Refunded(), Request.ShippingAmount, WholeOrderWith(lines), ShippingRefunded), options);
+        RefundPolicy.Compute(lines, new RefundBasis(Paid(), Refunded(), Request.ShippingAmount, WholeOrderWith(lines), ShippingRefunded), options);
+
+    /// <summary>
+    /// What the customer paid: the order at checkout, and each balance charged since. An exchange's replacement was
+    /// paid for with the units it replaced, so its lines add nothing of their own.
+    /// </summary>
+    public decimal Paid()
+    {
+        var replacements = Exchanges.SelectMany(x => x.ReplacementLineIds).ToHashSet(StringComparer.Ordinal);
+        return Request.Lines.Where(l => !replacements.Contains(l.LineId)).Sum(l => l.UnitPrice * l.Quantity) + Request.ShippingAmount + Charges.Sum(c => c.Amount);
+    }
 
     /// <summary>What refunds requested or paid add up to; a failed one gave nothing back.</summary>
     public decimal Refunded() => Refunds.Where(r => r.Status != RefundStatus.Failed).Sum(r => r.Amount);
@@ -313,9 +441,13 @@ public sealed class ReturnBook
         + lines.Where(x => x.LineId == l.LineId).Sum(x => x.Quantity) >= l.Quantity);
 
     /// <summary>A refund of these units, on the units already back (the caller counts these only afterwards); none when nothing is due.</summary>
-    private (LiveRefund Refund, bool Capped)? NewRefund(DateTimeOffset now, RefundReason reason, string? returnId, IReadOnlyList<RefundLine> lines, ReturnOptions options)
+    /// <param name="amount">A sum of money rather than units (an exchange's balance), still capped at what is left.</param>
+    private (LiveRefund Refund, bool Capped)? NewRefund(DateTimeOffset now, RefundReason reason, string? returnId, IReadOnlyList<RefundLine> lines, ReturnOptions options,
+        decimal? amount = null)
     {
-        var decision = Refund(lines, options);
+        var decision = amount is { } sum
+            ? new RefundDecision(Math.Min(sum, Math.Max(0m, Paid() - Refunded())), 0m, 0m, 0m, sum > Paid() - Refunded())
+            : Refund(lines, options);
         if (decision.Amount <= 0)
         {
             return null;
@@ -394,6 +526,20 @@ public sealed class ReturnBook
         var system = new Doer("system", null);
         var version = Version;
         InterceptsBack.RemoveAll(parcel => facts.Intercepts.Any(i => i.FulfilmentId == parcel && i.Returned));
+        ToRelease.RemoveAll(id => facts.Exchanges?.Any(x => x.ExchangeId == id && x.Status != ExchangeStatus.Created) == true);
+        ToDrop.RemoveAll(id => facts.Exchanges?.Any(x => x.ExchangeId == id && x.Status != ExchangeStatus.Created) == true);
+        foreach (var exchange in Exchanges.Where(x => !x.Confirmed && facts.Exchanges?.Any(f => f.ExchangeId == x.Id) == true))
+        {
+            Bump(version);
+            exchange.Confirmed = true;
+            var r = Find(exchange.ReturnId)!;
+            r.Pending = false;
+            Announce(now, new Doer(r.Actor, null), r);
+            if (exchange.Difference > 0)
+            {
+                Charge(now, system, exchange.Difference, "exchangeDifference", exchange.Id);
+            }
+        }
 
         if (facts.Request.PaymentCaptured)
         {
@@ -462,21 +608,42 @@ public sealed class ReturnBook
         }
     }
 
+    private void Charge(DateTimeOffset now, Doer doer, decimal amount, string reason, string exchangeId)
+    {
+        var charge = new LiveCharge { Id = $"{OrderId}~C{Charges.Count + 1}", Amount = amount, Reason = reason, ExchangeId = exchangeId, RequestedAt = now };
+        Charges.Add(charge);
+        Happen(now, EventTypes.ChargeRequested, doer, $"{charge.Id} requested: {amount} {Currency} for exchange {exchangeId} ({reason})",
+            new { orderId = OrderId, charge = charge.View(Currency) });
+    }
+
     // ---- Expiry -------------------------------------------------------------------------------------------
 
-    public DateTimeOffset? NextExpiry() => Returns.Where(r => r.IsOpen).Select(r => (DateTimeOffset?)r.ExpiresAt).Min();
+    public DateTimeOffset? NextExpiry() => Returns.Where(r => r.IsOpen && !r.Pending).Select(r => (DateTimeOffset?)r.ExpiresAt).Min();
 
     /// <returns>Whether any authorisation ran out.</returns>
     public bool Expire(DateTimeOffset now)
     {
         var version = Version;
-        foreach (var r in Returns.Where(r => r.IsOpen && r.ExpiresAt <= now))
+        foreach (var r in Returns.Where(r => r.IsOpen && !r.Pending && r.ExpiresAt <= now))
         {
             Bump(version);
             r.Status = ReturnStatus.Expired;
-            Happen(now, EventTypes.ReturnExpired, new Doer("system", null),
+            var system = new Doer("system", null);
+            Happen(now, EventTypes.ReturnExpired, system,
                 $"{r.Id} expired: " + (r.Receipts.Count == 0 ? "nothing arrived" : "not everything arrived") + $" by {r.ExpiresAt:u}",
                 new { orderId = OrderId, @return = r.View(OrderId, Currency) });
+            if (Exchanges.FirstOrDefault(x => x.Id == r.ExchangeId) is { Confirmed: true } exchange)
+            {
+                // Held, the replacement is let go; sent ahead, the customer keeps both and pays for what never came back.
+                if (exchange.Mode == ExchangeMode.AfterReturn)
+                {
+                    ToDrop.Add(exchange.Id);
+                }
+                else if (r.Lines.Sum(l => (l.Quantity - l.Received) * l.UnitPrice) is > 0 and var kept)
+                {
+                    Charge(now, system, kept, "advanceExchangeNotReturned", exchange.Id);
+                }
+            }
         }
 
         return Version != version;
@@ -488,7 +655,7 @@ public sealed class ReturnBook
     public Dictionary<string, List<ReturnTask>> Tasks()
     {
         var tasks = Queued.ToDictionary(l => l, _ => new List<ReturnTask>(), StringComparer.Ordinal);
-        foreach (var r in Returns.Where(r => r.IsOpen))
+        foreach (var r in Shown().Where(r => r.IsOpen))
         {
             var view = r.View(OrderId, Currency);
             var task = new ReturnTask(r.Id, OrderId, r.Status, r.Method, view.Lines, r.AuthorisedAt, r.ExpiresAt, Request.Customer.Name);

@@ -110,8 +110,35 @@ public sealed class ReturnsGrain(
         return Result(change);
     }
 
+    public async Task<ReturnResult> AuthoriseExchange(ExchangeReturn request, AftercareFacts facts)
+    {
+        S.OrderId = OrderId;
+        var replay = S.Returns.Any(r => r.Key == request.Key);
+        if (!replay && await UnfitLocation(request.LocationId, request.Method, "locationId") is { } unfit)
+        {
+            return unfit;
+        }
+
+        var change = S.AuthoriseExchange(request, facts, clock.GetUtcNow(), Doer, Options);
+        if (change.Outcome == ReturnOutcome.Authorised)
+        {
+            // Held, not shown: nothing to tell until the fulfilment's facts confirm it.
+            await state.WriteStateAsync();
+        }
+
+        return Result(change);
+    }
+
+    public async Task WithdrawExchange(string exchangeId)
+    {
+        if (S.Exists && S.WithdrawExchange(exchangeId))
+        {
+            await state.WriteStateAsync();
+        }
+    }
+
     public Task<ReturnView?> Get(string returnId) =>
-        Task.FromResult(S.Exists && S.Find(returnId) is { } r ? r.View(OrderId, S.Currency) : null);
+        Task.FromResult(S.Exists && S.Find(returnId) is { Pending: false } r ? r.View(OrderId, S.Currency) : null);
 
     public async Task<RefundReportResult> ReportRefund(string refundId, RefundReport report)
     {
@@ -248,9 +275,9 @@ public sealed class ReturnsGrain(
                 S.ToldQueues = version;
             }
 
-            if (S.InterceptsBack.Count > 0)
+            if (S.Instructions() is { } instructions)
             {
-                await GrainFactory.GetGrain<IFulfilmentGrain>(OrderId).InterceptsReturned([.. S.InterceptsBack]);
+                await GrainFactory.GetGrain<IFulfilmentGrain>(OrderId).Instruct(instructions);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -261,7 +288,7 @@ public sealed class ReturnsGrain(
         }
 
         // Open returns keep the reminder: an authorisation must expire even if this silo dies.
-        if (S.InterceptsBack.Count > 0 || S.Returns.Any(r => r.IsOpen))
+        if (S.Instructions() is not null || S.Returns.Any(r => r.IsOpen))
         {
             await Watch();
         }

@@ -157,7 +157,7 @@ public sealed class FulfilmentApiTests(FulfilmentFixture fixture)
     }
 
     [Fact]
-    public async Task A_shipment_cannot_be_cancelled_and_a_shipment_reported_after_a_cancel_reverses_it()
+    public async Task A_delivered_order_cannot_be_cancelled_and_a_shipment_reported_after_a_cancel_reverses_it()
     {
         var warehouse = await _kit.Location("warehouse");
         var sku = Network.Unique("BAG");
@@ -167,6 +167,7 @@ public sealed class FulfilmentApiTests(FulfilmentFixture fixture)
         var shippedFirst = Network.Unique("ORD");
         var f1 = Id(await _kit.Place(FulfilmentKit.ShipBody(shippedFirst, (sku, 1))));
         await _kit.Reported(shippedFirst, f1, new { eventId = Network.Unique("E"), type = "shipped" });
+        await _kit.Reported(shippedFirst, f1, new { eventId = Network.Unique("E"), type = "delivered" });
         var refused = await _kit.Post($"/api/v1/orders/{shippedFirst}/cancel", """{ "reason": "changed mind" }""");
         await SecurityTestKit.AssertProblem(refused, HttpStatusCode.Conflict);
         Assert.Contains("shipped", (string?)(await FulfilmentKit.Json(refused))["detail"]);

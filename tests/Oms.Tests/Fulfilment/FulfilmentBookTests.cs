@@ -84,23 +84,51 @@ public sealed class FulfilmentBookTests
     }
 
     [Fact]
-    public void Units_that_shipped_cannot_be_cancelled_and_the_refusal_says_so()
+    public void Units_on_their_way_are_intercepted_by_whole_parcels_and_delivered_ones_cannot_be_cancelled()
     {
         var book = Book();
-        Apply(book, Report(FulfilmentReportType.Shipped, "e1", new FulfilmentLine("1", 1)));
-
-        var (refused, outcome) = book.Cancel(new CancelOrder("c1", "changed mind", [new CancelLine("1", 2)], ""), T0, Wms);
-        Assert.Equal((CancelOutcome.NotCancellable, "lines[0].quantity"), (outcome, refused.Field));
-        Assert.Contains("1 shipped", refused.Message);
+        var parcel = Apply(book, Report(FulfilmentReportType.Shipped, "e1", new FulfilmentLine("1", 1))).Target!.Id;
 
         var (invalid, tooMany) = book.Cancel(new CancelOrder("c2", "changed mind", [new CancelLine("1", 3)], ""), T0, Wms);
         Assert.Equal((CancelOutcome.Invalid, "lines[0].quantity"), (tooMany, invalid.Field));
 
-        // Cancelling the whole order cancels what has not left.
-        var (rest, whole) = book.Cancel(new CancelOrder("c3", "changed mind", null, ""), T0, Wms);
-        Assert.Equal(CancelOutcome.Cancelled, whole);
+        // One unit has not left and is cancelled; the other is in a parcel of its own, which the carrier is asked to stop.
+        var (cancel, outcome) = book.Cancel(new CancelOrder("c1", "changed mind", [new CancelLine("1", 2)], ""), T0, Wms);
+        Assert.Equal(CancelOutcome.Cancelled, outcome);
+        var intercept = Assert.Single(book.Intercepts);
+        Assert.Equal((parcel, 1, false), (intercept.FulfilmentId, intercept.Lines.Single().Quantity, intercept.Failed));
+        Assert.Contains(book.Untold, h => h.Type == EventTypes.FulfilmentInterceptRequested);
         Assert.Equal(new LineUnits("1", 0, 1, 0, 0, 1, 0), book.UnitsOf("1"));
-        Assert.Contains(book.Untold, h => h.Type == EventTypes.OrderLinesCancelled);
+        Assert.Equal(CancelOutcome.Replayed, book.Cancel(new CancelOrder("c1", "changed mind", [new CancelLine("1", 2)], ""), T0, Wms).Outcome);
+
+        // Delivered before the carrier could stop it: the intercept fails, and nothing is left to cancel.
+        Apply(book, Report(FulfilmentReportType.Delivered, "e2"), parcel);
+        Assert.True(intercept.Failed);
+        Assert.Contains(book.Untold, h => h.Type == EventTypes.FulfilmentInterceptFailed);
+        var (refused, none) = book.Cancel(new CancelOrder("c3", "changed mind", null, ""), T0, Wms);
+        Assert.Equal((CancelOutcome.NotCancellable, "orderId"), (none, refused.Field));
+        Assert.Equal(new LineUnits("1", 0, 0, 1, 0, 1, 0), book.UnitsOf("1"));
+        AssertUnitsAddUp(book);
+    }
+
+    [Fact]
+    public void A_parcel_carrying_more_than_the_cancel_asks_for_is_not_intercepted_and_a_returned_one_cancels_its_units()
+    {
+        var book = Book();
+        Apply(book, Report(FulfilmentReportType.Shipped, "e1"));
+        var (refused, outcome) = book.Cancel(new CancelOrder("c1", "changed mind", [new CancelLine("1", 1)], ""), T0, Wms);
+        Assert.Equal((CancelOutcome.NotCancellable, "lines"), (outcome, refused.Field));
+        Assert.Empty(book.Intercepts);
+
+        Assert.Equal(CancelOutcome.Cancelled, book.Cancel(new CancelOrder("c2", "changed mind", null, ""), T0, Wms).Outcome);
+        var back = book.InterceptsReturned(["F1"], T0);
+        Assert.Equal(FulfilmentReportOutcome.Applied, back.Outcome);
+        Assert.Empty(back.Steps);
+        Assert.Equal((FulfilmentStatus.Cancelled, new LineUnits("1", 0, 0, 0, 0, 2, 0)), (book.Find("F1")!.Status, book.UnitsOf("1")));
+        Assert.Equal(FulfilmentReportOutcome.AlreadyPast, book.InterceptsReturned(["F1"], T0).Outcome);
+
+        // Refunds follow what was cancelled before it left, never the intercepted units the return already refunds.
+        Assert.Equal(0, book.Aftercare().Cancelled["1"]);
         AssertUnitsAddUp(book);
     }
 

@@ -7,7 +7,8 @@ namespace Oms.Tests.Fulfilment;
 /// <summary>
 /// The fulfilment state machine as a table of every (status, step) pair, per mode. A cell is <c>x</c> (impossible:
 /// a 409 naming the current status), <c>.</c> (already past: acknowledged, nothing changes), <c>=status</c>
-/// (applied, to that status) or <c>!status</c> (a physical fact that reverses a cancellation).
+/// (applied, to that status) or <c>!status</c> (a physical fact that reverses a cancellation). A shipped parcel is
+/// not cancellable here: the book turns such a cancel into a carrier intercept, outside the state machine.
 /// </summary>
 public sealed class FulfilmentLifecycleTests
 {
@@ -30,6 +31,7 @@ public sealed class FulfilmentLifecycleTests
         expired        x          x          x        x         x           x          x                x           x         x          x
         rejected       x          .          x        x         x           x          x                x           x         .          x
         cancelled      x          x          x        !shipped  !delivered  x          x                x           x         .          .
+        onHold         x          x          x        x         x           x          x                x           x         .          =cancelled
         """;
 
     private const string Pickup = """
@@ -44,6 +46,7 @@ public sealed class FulfilmentLifecycleTests
         expired        x          x          x        x         x           x          x                x           .         .          x
         rejected       x          .          x        x         x           x          x                x           .         .          x
         cancelled      x          x          x        x         x           x          x                !collected  .         .          .
+        onHold         x          x          x        x         x           x          x                x           .         .          =cancelled
         """;
 
     private const string Transfer = """
@@ -58,6 +61,7 @@ public sealed class FulfilmentLifecycleTests
         expired        x          x          x        x         x           x          x                x           .         .          x
         rejected       x          .          x        x         x           x          x                x           .         .          x
         cancelled      x          x          x        !shipped  x           !received  x                !collected  .         .          .
+        onHold         x          x          x        x         x           x          x                x           .         .          =cancelled
         """;
 
     public static TheoryData<FulfilmentMode, FulfilmentStatus, FulfilmentStep, string> Cells()
