@@ -6,8 +6,8 @@ namespace Oms.Grains.Queues;
 /// <summary>
 /// A location's queue of work as a grain, keyed by location id. The orders' grains put what is open here; the
 /// location's staff or systems page through it. It holds no truth of its own, so it is written at most twice a second
-/// rather than on every change (a busy location's queue is thousands of entries): what a crash loses in that moment,
-/// the orders' grains put again on their next watch, and a version older than the one kept is ignored.
+/// rather than on every change (a busy location's queue is thousands of entries). So whatever puts here must put
+/// again on its next watch what a crash lost in that moment; a version older than the one kept is ignored.
 /// </summary>
 public abstract class WorkQueueGrain<TState, TTask, TStatus, TPage>(IPersistentState<TState> state, ILogger logger) : Grain
     where TState : WorkQueueState<TTask>
