@@ -78,7 +78,7 @@ public static class ApiReference
         ["GET /api/v1/returns"] = new("listReturns", "A location's receiving queue: the returns still expected there, oldest first",
             new Query("locationId", JsonSchemaType.String, "The warehouse or boutique receiving.", Required: true, Pattern: IdPattern),
             new Query("status", JsonSchemaType.String, "Only returns in this status; every open one by default.", Pattern: Oms.Api.Returns.ReturnEndpoints.StatusPattern),
-            new Query("limit", JsonSchemaType.Integer, $"Returns per page; {Oms.Grains.Fulfilments.FulfilmentQueue.DefaultLimit} by default.", 1, Oms.Grains.Fulfilments.FulfilmentQueue.MaxLimit),
+            new Query("limit", JsonSchemaType.Integer, $"Returns per page; {Oms.Grains.Returns.ReturnQueue.DefaultLimit} by default.", 1, Oms.Grains.Returns.ReturnQueue.MaxLimit),
             new Query("cursor", JsonSchemaType.String, "The previous page's next.")),
         ["POST /api/v1/refunds/{refundId}/events"] = new("reportRefundEvent", "Accounting's answer to a refund request: succeeded or failed, with its reference"),
         ["GET /api/v1/customers/{customerId}/orders"] = new("listCustomerOrders", "A customer's orders, newest first",

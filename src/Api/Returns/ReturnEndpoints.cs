@@ -230,13 +230,13 @@ public static class ReturnEndpoints
                 wanted = known;
             }
 
-            var pageSize = Oms.Grains.Fulfilments.FulfilmentQueue.DefaultLimit;
-            if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > Oms.Grains.Fulfilments.FulfilmentQueue.MaxLimit))
+            var pageSize = ReturnQueue.DefaultLimit;
+            if (limit is not null && (!int.TryParse(limit, NumberStyles.None, CultureInfo.InvariantCulture, out pageSize) || pageSize is < 1 or > ReturnQueue.MaxLimit))
             {
-                return Problems.Invalid("limit", $"must be a whole number between 1 and {Oms.Grains.Fulfilments.FulfilmentQueue.MaxLimit}.");
+                return Problems.Invalid("limit", $"must be a whole number between 1 and {ReturnQueue.MaxLimit}.");
             }
 
-            if (cursor is not null && !Oms.Grains.Fulfilments.FulfilmentQueue.TryReadCursor(cursor, out _))
+            if (cursor is not null && !Oms.Grains.Queues.WorkQueueCursor.TryRead(cursor, out _))
             {
                 return Problems.Invalid("cursor", "is not a cursor this list gave out; pass a page's next as it is.");
             }

@@ -1,6 +1,7 @@
 using Oms.Contracts.Events;
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
+using Oms.Contracts.Returns;
 using Oms.Contracts.Stock;
 using Oms.Grains.Fulfilments;
 using Oms.Grains.Orders;
@@ -129,6 +130,50 @@ public sealed class FulfilmentBookTests
 
         // Refunds follow what was cancelled before it left, never the intercepted units the return already refunds.
         Assert.Equal(0, book.Aftercare().Cancelled["1"]);
+        AssertUnitsAddUp(book);
+    }
+
+    [Fact]
+    public void An_exchange_adds_its_replacement_only_when_committed_and_a_held_one_is_released_or_dropped_by_after_care()
+    {
+        var book = Book();
+        var request = new CreateExchange("k1", [new ExchangeLineRequest("1", 1, "BAG-L", 110m, ReturnReason.DoesNotFit)], ExchangeMode.AfterReturn, ReturnMethod.ShipBack, "WH");
+        Assert.Null(book.StartExchange(request, "fp", T0));
+        Assert.Equal(["1", "1-x1"], book.Request!.Lines.Select(l => l.LineId));
+        book.AbandonExchange();
+        Assert.Equal(["1"], book.Request!.Lines.Select(l => l.LineId));
+        Assert.Equal("lines[0].lineId", book.StartExchange(request with { Lines = [request.Lines[0] with { LineId = "9" }] }, "fp", T0)?.Field);
+
+        book.StartExchange(request, "fp", T0);
+        book.Propose([new Oms.Contracts.Orders.Fulfilment("F9", "WH", FulfilmentMode.Ship, [new FulfilmentLine("1-x1", 1)], new SourcingExplanation("", "", []))], T0,
+            new Dictionary<string, TimeSpan>());
+        book.CommitExchange(T0, Wms, "O1~R1");
+        var held = book.Fulfilments[^1];
+        Assert.Equal((FulfilmentStatus.OnHold, (DateTimeOffset?)null), (held.Status, held.AcceptBy));
+        Assert.Equal(1, book.Held("1-x1", "WH"));
+        Assert.DoesNotContain(book.Tasks().Values.SelectMany(t => t), t => t.FulfilmentId == held.Id);
+        Assert.Equal(10m, book.Summary().Exchanges!.Single().Difference);
+        AssertUnitsAddUp(book);
+
+        var released = book.Settle(["X1"], [], T0.AddHours(1), _ => TimeSpan.FromMinutes(30));
+        Assert.Equal(FulfilmentReportOutcome.Applied, released.Outcome);
+        Assert.Equal((FulfilmentStatus.Requested, T0.AddHours(1).AddMinutes(30)), (held.Status, held.AcceptBy));
+        Assert.Equal(FulfilmentReportOutcome.AlreadyPast, book.Settle([], ["X1"], T0, _ => TimeSpan.Zero).Outcome);
+    }
+
+    [Fact]
+    public void A_held_replacement_whose_return_never_came_is_cancelled_and_its_units_released()
+    {
+        var book = Book();
+        book.StartExchange(new CreateExchange("k1", [new ExchangeLineRequest("1", 1, "BAG-L", 100m, ReturnReason.DoesNotFit)], ExchangeMode.AfterReturn, ReturnMethod.ShipBack, "WH"), "fp", T0);
+        book.Propose([new Oms.Contracts.Orders.Fulfilment("F9", "WH", FulfilmentMode.Ship, [new FulfilmentLine("1-x1", 1)], new SourcingExplanation("", "", []))], T0,
+            new Dictionary<string, TimeSpan>());
+        book.CommitExchange(T0, Wms, "O1~R1");
+        var dropped = book.Settle([], ["X1"], T0, _ => TimeSpan.Zero);
+        Assert.Equal([new StockStep("WH", "BAG-L", "1-x1", 0)], dropped.Steps);
+        Assert.Equal(FulfilmentStatus.Cancelled, book.Fulfilments[^1].Status);
+        Assert.Equal(ExchangeStatus.Dropped, book.Aftercare().Exchanges!.Single().Status);
+        Assert.Contains(book.Untold, h => h.Type == EventTypes.OrderLinesCancelled);
         AssertUnitsAddUp(book);
     }
 

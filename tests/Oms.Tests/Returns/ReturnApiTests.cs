@@ -334,3 +334,117 @@ public sealed class ReturnRaceTests(ReturnsFixture fixture)
         await f.AssertConsistent(orderId, (warehouse, sku));
     }
 }
+
+[Collection("returns")]
+public sealed class ExchangeApiTests(ReturnsFixture fixture)
+{
+    private readonly ReturnsKit _kit = fixture.Kit;
+    private readonly FulfilmentKit _f = fixture.Kit.Fulfilment;
+
+    private async Task<(string OrderId, string Warehouse, string Sku, string Size)> DeliveredWithAnotherSize(int spare)
+    {
+        var (orderId, warehouse, sku) = await _kit.Delivered(1);
+        var size = Network.Unique("BAG-L");
+        if (spare > 0)
+        {
+            await _f.Stock(warehouse, size, spare);
+            await _f.WaitForAvailability(size, spare);
+        }
+
+        return (orderId, warehouse, sku, size);
+    }
+
+    private Task<HttpResponseMessage> Exchange(string orderId, object body, string? key = null) =>
+        _f.Post($"/api/v1/orders/{orderId}/exchanges", System.Text.Json.JsonSerializer.Serialize(body), key ?? Network.Unique("XK"));
+
+    private static object Swap(string size, decimal price, string mode, string warehouse) => new
+    {
+        lines = new[] { new { lineId = "1", quantity = 1, newSku = size, unitPrice = price, reason = "doesNotFit" } },
+        mode, method = "shipBack", locationId = warehouse,
+    };
+
+    [Fact]
+    public async Task An_advance_exchange_ships_the_replacement_now_charges_the_balance_and_its_retry_is_the_same_exchange()
+    {
+        var (orderId, warehouse, sku, size) = await DeliveredWithAnotherSize(2);
+        var key = Network.Unique("XK");
+        var created = await Exchange(orderId, Swap(size, 1250m, "advance", warehouse), key);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var exchange = await ReturnsKit.Json(created);
+        Assert.Equal(("advance", 50m), ((string?)exchange["mode"], (decimal)exchange["difference"]!));
+        var replay = await Exchange(orderId, Swap(size, 1250m, "advance", warehouse), key);
+        Assert.Equal((HttpStatusCode.OK, (string?)exchange["exchangeId"]), (replay.StatusCode, (string?)(await ReturnsKit.Json(replay))["exchangeId"]));
+
+        var order = await _f.Order(orderId);
+        var newLine = (string)exchange["lines"]![0]!["newLineId"]!;
+        var added = order["lines"]!.AsArray().Single(l => (string?)l!["lineId"] == newLine)!;
+        Assert.Equal((size, 1), ((string?)added["sku"], (int)added["allocatedQuantity"]!));
+        var replacement = order["fulfilments"]!.AsArray().Single(f => (string?)f!["fulfilmentId"] == (string?)exchange["fulfilmentIds"]![0])!;
+        Assert.Equal("requested", (string?)replacement["status"]);
+        var held = Assert.Single(order["returns"]!.AsArray())!;
+        Assert.Equal(((string?)exchange["exchangeId"], "authorised"), ((string?)held["exchangeId"], (string?)held["status"]));
+        Assert.Equal(50m, (decimal)Assert.Single(order["charges"]!.AsArray())!["amount"]!);
+        Assert.Equal(1, (int)(await _f.Level(warehouse, size))["allocated"]!);
+
+        // The old unit comes back: no refund, the replacement paid for it.
+        await _kit.Received((string)held["returnId"]!, new { eventId = Network.Unique("E"), locationId = warehouse, lines = new[] { new { lineId = "1", quantity = 1, condition = "resellable" } } });
+        Assert.Empty((await _f.Order(orderId))["refunds"]!.AsArray());
+        var types = await _f.EventTypes(orderId, 10);
+        Assert.Equal(["exchange.created", "fulfilment.requested", "return.authorised", "charge.requested"],
+            types.SkipWhile(t => t != "exchange.created").Where(t => t is "exchange.created" or "fulfilment.requested" or "return.authorised" or "charge.requested"));
+        await _f.AssertConsistent(orderId, (warehouse, sku), (warehouse, size));
+    }
+
+    [Fact]
+    public async Task An_exchange_after_the_return_holds_the_replacement_out_of_every_queue_until_the_return_arrives_and_refunds_the_difference()
+    {
+        var (orderId, warehouse, sku, size) = await DeliveredWithAnotherSize(1);
+        var exchange = await ReturnsKit.Json(await Exchange(orderId, Swap(size, 1000m, "afterReturn", warehouse)));
+        var fulfilmentId = (string)exchange["fulfilmentIds"]![0]!;
+        var order = await _f.Order(orderId);
+        Assert.Equal("onHold", (string?)order["fulfilments"]!.AsArray().Single(f => (string?)f!["fulfilmentId"] == fulfilmentId)!["status"]);
+        var queue = await ReturnsKit.Json(await fixture.Admin.GetAsync($"/api/v1/locations/{warehouse}/fulfilments"));
+        Assert.DoesNotContain(queue["items"]!.AsArray(), t => (string?)t!["orderId"] == orderId);
+        await ReturnsKit.Problem(await _f.Report(orderId, fulfilmentId, new { eventId = Network.Unique("E"), type = "accepted" }), HttpStatusCode.Conflict, "type");
+        Assert.Equal((0, 1), ((int)(await _f.Level(warehouse, size))["available"]!, (int)(await _f.Level(warehouse, size))["allocated"]!));
+
+        var returnId = (string)Assert.Single(order["returns"]!.AsArray())!["returnId"]!;
+        await _kit.Received(returnId, new { eventId = Network.Unique("E"), locationId = warehouse, lines = new[] { new { lineId = "1", quantity = 1, condition = "resellable" } } });
+        var released = await _kit.OrderWith(orderId, o => (string?)o["fulfilments"]!.AsArray().Single(f => (string?)f!["fulfilmentId"] == fulfilmentId)!["status"] == "requested",
+            "the replacement is released");
+        Assert.Equal((200m, "exchangeDifference"), ((decimal)Assert.Single(released["refunds"]!.AsArray())!["amount"]!, (string?)released["refunds"]![0]!["reason"]));
+        await Eventually.Until(async () => await ReturnsKit.Json(await fixture.Admin.GetAsync($"/api/v1/locations/{warehouse}/fulfilments")),
+            q => q["items"]!.AsArray().Any(t => (string?)t!["fulfilmentId"] == fulfilmentId && (string?)t["orderId"] == orderId), TimeSpan.FromSeconds(10), "the replacement in the queue");
+        await _f.AssertConsistent(orderId, (warehouse, sku), (warehouse, size));
+    }
+
+    [Fact]
+    public async Task An_exchange_whose_replacement_is_out_of_stock_is_a_409_and_creates_nothing()
+    {
+        var (orderId, warehouse, _, size) = await DeliveredWithAnotherSize(0);
+        var before = await _f.Order(orderId);
+        await ReturnsKit.Problem(await Exchange(orderId, Swap(size, 1200m, "advance", warehouse)), HttpStatusCode.Conflict, "lines[0].newSku");
+        var after = await _f.Order(orderId);
+        Assert.Equal(before["lines"]!.ToJsonString(), after["lines"]!.ToJsonString());
+        Assert.Equal(before["fulfilments"]!.ToJsonString(), after["fulfilments"]!.ToJsonString());
+        Assert.Empty(after["returns"]!.AsArray());
+        Assert.Empty(after["exchanges"]!.AsArray());
+
+        // Nothing was held either: the delivered unit may still come back as an ordinary return.
+        await _kit.Authorised(orderId, new { lines = ReturnsKit.Lines(("1", 1, "doesNotFit")), method = "shipBack", locationId = warehouse });
+        await ReturnsKit.Problem(await Exchange(orderId, Swap(size, 1200m, "sideways", warehouse)), HttpStatusCode.BadRequest, "mode");
+        await ReturnsKit.Problem(await Exchange(orderId, Swap("bad sku", 1200m, "advance", warehouse)), HttpStatusCode.BadRequest, "lines[0].newSku");
+    }
+
+    [Fact]
+    public async Task An_exchange_the_policy_refuses_is_a_422_and_lets_go_of_the_replacement()
+    {
+        var (orderId, warehouse, _, size) = await DeliveredWithAnotherSize(1);
+        await _kit.Authorised(orderId, new { lines = ReturnsKit.Lines(("1", 1, "doesNotFit")), method = "shipBack", locationId = warehouse });
+        var refused = await ReturnsKit.Problem(await Exchange(orderId, Swap(size, 1200m, "advance", warehouse)), HttpStatusCode.UnprocessableEntity, "lines[0].quantity");
+        Assert.Equal("moreThanReturnable", (string?)refused["rule"]);
+        var level = await _f.Level(warehouse, size);
+        Assert.Equal((0, 1), ((int)level["allocated"]!, (int)level["available"]!));
+        Assert.Single((await _f.Order(orderId))["lines"]!.AsArray());
+    }
+}

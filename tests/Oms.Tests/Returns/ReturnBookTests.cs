@@ -1,4 +1,5 @@
 using CsCheck;
+using Oms.Contracts.Events;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Returns;
 using Oms.Grains.Fulfilments;
@@ -124,6 +125,64 @@ public sealed class ReturnBookTests
         late.Settle(Facts(order, intercepts: [requested with { Failed = true }]), Now, new ReturnOptions());
         Assert.Equal(ReturnStatus.Cancelled, Assert.Single(late.Returns).Status);
         Assert.Equal(ReturnOutcome.Authorised, late.Authorise(Request("k1", ("1", 2, ReturnReason.Other)), Facts(order), Now, Agent, new ReturnOptions()).Outcome);
+    }
+
+    private static ExchangeReturn Swap(string key, ExchangeMode mode, decimal price) =>
+        new(key, "X1", mode, [new ReturnLineRequest("1", 1, ReturnReason.DoesNotFit)], ReturnMethod.ShipBack, "WH1", [new OrderLine("1-x1", "SKU1-L", 1, price, "EUR")]);
+
+    private static AftercareFacts Committed(AftercareFacts facts, ExchangeStatus status = ExchangeStatus.Created, ExchangeMode mode = ExchangeMode.Advance) =>
+        facts with
+        {
+            Request = facts.Request with { Lines = [.. facts.Request.Lines, new OrderLine("1-x1", "SKU1-L", 1, 120m, "EUR")] },
+            Exchanges = [new ExchangeFact("X1", mode, status)],
+        };
+
+    [Fact]
+    public void An_exchange_return_is_held_unseen_until_the_replacement_commits_and_a_withdrawn_one_frees_its_units()
+    {
+        var book = Book();
+        var facts = Facts(Order(lines: (1, 100m)));
+        var held = book.AuthoriseExchange(Swap("k1", ExchangeMode.Advance, 120m), facts, Now, Agent, new ReturnOptions());
+        Assert.Equal(ReturnOutcome.Authorised, held.Outcome);
+        Assert.Empty(book.Summary().Returns);
+        Assert.Empty(book.Untold);
+        Assert.Equal(ReturnOutcome.Refused, book.Authorise(Request("k2", ("1", 1, ReturnReason.Other)), facts, Now, Agent, new ReturnOptions()).Outcome);
+
+        Assert.True(book.WithdrawExchange("X1"));
+        Assert.Equal(ReturnOutcome.Authorised, book.Authorise(Request("k2", ("1", 1, ReturnReason.Other)), facts, Now, Agent, new ReturnOptions()).Outcome);
+
+        var other = Book();
+        other.AuthoriseExchange(Swap("k1", ExchangeMode.Advance, 120m), facts, Now, Agent, new ReturnOptions());
+        other.Settle(Committed(facts), Now, new ReturnOptions());
+        Assert.Single(other.Summary().Returns);
+        Assert.Equal([EventTypes.ReturnAuthorised, EventTypes.ChargeRequested], other.Untold.Select(h => h.Type));
+        Assert.Equal(20m, Assert.Single(other.Charges).Amount);
+        Assert.False(other.WithdrawExchange("X1"));
+        Assert.Equal(120m, other.Paid());
+    }
+
+    [Fact]
+    public void An_advance_replacement_whose_return_never_comes_is_charged_and_a_held_one_is_dropped()
+    {
+        var options = new ReturnOptions { AuthorisationDays = 1 };
+        var facts = Facts(Order(lines: (1, 100m)));
+        var advance = Book();
+        advance.AuthoriseExchange(Swap("k1", ExchangeMode.Advance, 100m), facts, Now, Agent, options);
+        advance.Settle(Committed(facts), Now, options);
+        Assert.Empty(advance.Charges);
+        Assert.True(advance.Expire(Now.AddDays(2)));
+        var charge = Assert.Single(advance.Charges);
+        Assert.Equal((100m, "advanceExchangeNotReturned"), (charge.Amount, charge.Reason));
+
+        var held = Book();
+        held.AuthoriseExchange(Swap("k1", ExchangeMode.AfterReturn, 90m), facts, Now, Agent, options);
+        held.Settle(Committed(facts, mode: ExchangeMode.AfterReturn), Now, options);
+        held.Expire(Now.AddDays(2));
+        Assert.Equal(["X1"], held.Instructions()!.ExchangesDropped);
+        Assert.Empty(held.Charges);
+        Assert.Empty(held.Refunds);
+        held.Settle(Committed(facts, ExchangeStatus.Dropped, ExchangeMode.AfterReturn), Now, options);
+        Assert.Null(held.Instructions());
     }
 
     [Fact]
