@@ -659,6 +659,9 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "webhookId" => world.WebhookId,
         "deliveryId" => "1",
         "fulfilmentId" => "F1",
+        // The order's first return and refund, which need not exist: an allowed role then meets a 404.
+        "returnId" => $"{world.Order}~R1",
+        "refundId" => $"{world.Order}~F1",
         _ => throw new InvalidOperationException($"{operation.Id}: no valid value known for path parameter {name}"),
     };
 
@@ -690,6 +693,10 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "cancelOrder" => """{"reason":"customer changed mind","lines":[{"lineId":"1","quantity":1}]}""",
         "addOrderNote" => """{"text":"Customer asked for gift wrap.","author":"care:agent-7"}""",
         "reportFulfilmentEvent" => """{"eventId":"fuzz-1","type":"shipped","carrier":"DHL","service":"express","trackingNumber":"JD0001","trackingUrl":"https://dhl.example/JD0001","lines":[{"lineId":"1","quantity":1}]}""",
+        "authoriseReturn" => $$"""{"lines":[{"lineId":"1","quantity":1,"reason":"doesNotFit"}],"method":"shipBack","locationId":"{{world.Warehouse}}","note":"too small"}""",
+        "createExchange" => $$"""{"lines":[{"lineId":"1","quantity":1,"newSku":"{{world.Skus[0]}}","unitPrice":100,"reason":"doesNotFit"}],"mode":"advance","method":"shipBack","locationId":"{{world.Warehouse}}"}""",
+        "receiveReturn" => $$"""{"eventId":"fuzz-1","locationId":"{{world.Warehouse}}","lines":[{"lineId":"1","quantity":1,"condition":"resellable"}]}""",
+        "reportRefundEvent" => """{"eventId":"fuzz-1","type":"succeeded","reference":"psp-1"}""",
         "putSourcingProfile" => profile,
         "createApiKey" => """{"name":"fuzz storefront","role":"storefront","channels":["web"],"locationIds":[],"expiresAt":null}""",
         "rotateApiKey" => """{"graceSeconds":60}""",

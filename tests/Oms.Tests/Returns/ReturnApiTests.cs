@@ -206,6 +206,25 @@ public sealed class ReturnApiTests(ReturnsFixture fixture)
     }
 
     [Fact]
+    public async Task A_captured_pickup_not_collected_in_time_is_refunded_and_its_unit_is_back_on_sale()
+    {
+        // One profile day is two seconds here: the parcel waits two seconds at the counter.
+        var boutique = await _f.Location("boutique", holdForPickupDays: 1, offset: 0.04);
+        var sku = Network.Unique("BAG");
+        await _f.Stock(boutique, sku, 1);
+        await _f.WaitForAvailability(sku, 1);
+        var orderId = Network.Unique("ORD");
+        var placed = await _f.Place(ReturnsKit.With(FulfilmentKit.PickupBody(orderId, boutique, (sku, 1)), """ "payment": { "status": "captured" } """));
+        await _f.Reported(orderId, (string)placed["fulfilments"]![0]!["fulfilmentId"]!, new { eventId = Network.Unique("E"), type = "readyForPickup" });
+
+        var expired = await _kit.OrderWith(orderId, o => o["refunds"]!.AsArray().Count == 1, "the expired pickup refunded");
+        var refund = expired["refunds"]![0]!;
+        Assert.Equal((1200m, "pickupExpired", "requested"), ((decimal)refund["amount"]!, (string?)refund["reason"], (string?)refund["status"]));
+        Assert.Equal(1, (int)(await _f.Level(boutique, sku))["available"]!);
+        Assert.Contains("refund.requested", await _f.EventTypes(orderId, 6));
+    }
+
+    [Fact]
     public async Task A_cancel_after_shipment_intercepts_the_parcel_and_its_return_refunds_it()
     {
         var warehouse = await _f.Location("warehouse");

@@ -154,6 +154,9 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         "webhookId" => "wh_00000000deadbeef",
         "deliveryId" => "1",
         "fulfilmentId" => "F1",
+        // The order's first return and refund, which need not exist: an allowed role then meets a 404.
+        "returnId" => $"{world.Order}~R1",
+        "refundId" => $"{world.Order}~F1",
         _ => throw new InvalidOperationException($"{template}: no value known for route parameter {parameter}; add one here"),
     };
 
