@@ -116,6 +116,49 @@ public class ReturnBenchmarks
         }
     }
 
+    private const int WarmUpPairs = 5;
+
+    /// <summary>
+    /// The same cases interleaved (<see cref="Infrastructure.PairedBlocks"/>): BenchmarkDotNet runs each case in its own
+    /// process, one after another, so its Ratio column compares different minutes of a shared machine. Here every
+    /// block, of either side, first prepares its fresh orders untimed (as <see cref="PrepareBatch"/> does), then times
+    /// <see cref="Batch"/> reports or returns (or <see cref="DomainBatch"/> book returns); the ratio is per pair of
+    /// adjacent blocks.
+    /// </summary>
+    public static async Task RunPairedAsync(int pairs, TextWriter log)
+    {
+        var bench = new ReturnBenchmarks();
+        await bench.Setup();
+        try
+        {
+            log.WriteLine($"returns, in memory, one silo: {pairs} pairs of blocks per row, ABBA, after {WarmUpPairs} warm-up pairs; each block after {Batch} + {Batch} untimed orders");
+            log.WriteLine("| Path | Report median (us) | Path median (us) | Median ratio (per pair) | Ratio P25-P75 |");
+            log.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+            await Pair("grain: Authorise + Receive", () => bench.GrainAuthoriseAndReceive(), Batch);
+            await Pair("domain: ReturnBook.Authorise + Receive", () => { bench.DomainAuthoriseAndReceive(); return Task.CompletedTask; }, DomainBatch);
+        }
+        finally
+        {
+            await bench.Cleanup();
+        }
+
+        async Task Pair(string label, Func<Task> other, int operations)
+        {
+            var r = await Infrastructure.PairedBlocks.Run(pairs, WarmUpPairs,
+                () => Block(bench.FulfilmentReportAccepted, Batch), () => Block(other, operations));
+            log.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {label} | {r.BaselineMedian:0.0} | {r.OtherMedian:0.0} | {r.MedianRatio:0.000} | {r.RatioP25:0.000}-{r.RatioP75:0.000} |"));
+        }
+
+        async Task<double> Block(Func<Task> batch, int operations)
+        {
+            bench.PrepareBatch();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            await batch();
+            return clock.Elapsed.TotalMicroseconds / operations;
+        }
+    }
+
     /// <summary>A fresh book each time: a second return of the same unit would be refused, and so cost less.</summary>
     private void DomainReturn(int i)
     {
