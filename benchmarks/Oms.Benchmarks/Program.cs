@@ -9,7 +9,8 @@ public static class Program
     /// <c>feed-lag [samples] [postgres]</c> (see <see cref="Events.FeedLagBenchmark"/>), or
     /// <c>events-overhead [pairs] [calls per block]</c> (see <see cref="Events.SubscriptionOverheadBenchmark"/>), or
     /// <c>lifecycle-http [pairs] [orders per block] [kestrel]</c> (see <see cref="Fulfilment.LifecycleHttpBenchmark"/>), or
-    /// <c>fulfilment-paired [pairs] [calls per block]</c> (see <see cref="Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync"/>).</summary>
+    /// <c>fulfilment-paired [pairs] [calls per block]</c> (see <see cref="Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync"/>), or
+    /// <c>returns-paired [pairs]</c> (see <see cref="Returns.ReturnBenchmarks.RunPairedAsync"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -49,6 +50,13 @@ public static class Program
             var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
             var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 50;
             Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync(pairs, perBlock, Console.Out).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["returns-paired", ..])
+        {
+            var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
+            Returns.ReturnBenchmarks.RunPairedAsync(pairs, Console.Out).GetAwaiter().GetResult();
             return;
         }
 
