@@ -1036,7 +1036,7 @@ public sealed class FulfilmentBook
     public ExchangeView View(Exchange exchange) => new(
         exchange.Id, OrderId, exchange.Mode, exchange.Status,
         [.. exchange.Lines.Select(l => new ExchangeLineView(l.LineId, l.Quantity, l.NewLineId, l.NewSku, l.UnitPrice, l.Reason))],
-        exchange.FulfilmentIds, exchange.Difference(id => Line(id).UnitPrice), exchange.CreatedAt, exchange.ReturnId);
+        [.. exchange.FulfilmentIds], exchange.Difference(id => Line(id).UnitPrice), exchange.CreatedAt, exchange.ReturnId);
 
     /// <summary>The exchange's return arrived (release the held replacement) or never will (cancel it).</summary>
     public BookChange Settle(IReadOnlyList<string> released, IReadOnlyList<string> dropped, DateTimeOffset now, Func<string, TimeSpan> acceptWithin)

@@ -64,12 +64,16 @@ public sealed class LiveFulfilment
 
     public bool IsOpen => !FulfilmentLifecycle.IsTerminal(Status);
 
+    /// <remarks>
+    /// Copies of the lists: a view is immutable on the wire, so within a silo the order grain keeps the very object,
+    /// and serializes it while this grain may be adding to its history.
+    /// </remarks>
     public FulfilmentView View() => new(
-        Id, LocationId, Mode, Status, Lines, Cancelled, Explanation, PickupLocationId, RequestedAt,
+        Id, LocationId, Mode, Status, [.. Lines], [.. Cancelled], Explanation, PickupLocationId, RequestedAt,
         Status == FulfilmentStatus.Requested ? AcceptBy : null,
         Status == FulfilmentStatus.ReadyForPickup ? CollectBy : null,
         Status == FulfilmentStatus.ReadyForPickup ? PickupCode : null,
-        Shipment, RejectionReason, SplitFrom, History);
+        Shipment, RejectionReason, SplitFrom, [.. History]);
 
     public static int Units(IEnumerable<FulfilmentLine> lines, string lineId) => lines.Where(l => l.LineId == lineId).Sum(l => l.Quantity);
 

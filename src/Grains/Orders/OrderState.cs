@@ -95,10 +95,14 @@ public sealed class OrderState
         return OrderStatuses.Derive(ordered, Tracked);
     }
     /// <param name="slices">The allocation to show, when it is not yet <see cref="Slices"/> (a cancellation being applied).</param>
+    /// <remarks>
+    /// The lists are copies: a view is immutable on the wire, so it is serialized (or, in a silo, kept) as it is,
+    /// perhaps while the next request is adding to this order's timeline.
+    /// </remarks>
     public OrderView View(string orderId, List<AllocationSlice>? slices = null) => new(
         orderId, Derive(), Request!.Channel, Request.Customer, Request.Delivery,
         [.. Lines().Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
-        Fulfilments, Timeline, CreatedAt, Request.ReservationId, Request.StoreLocationId,
+        [.. Fulfilments], [.. Timeline], CreatedAt, Request.ReservationId, Request.StoreLocationId,
         Tracked?.Fulfilments ?? [.. Fulfilments.Select(f => PlannedView(f))],
         Tracked?.NeedsAttention,
         Aftercare?.Returns ?? [],

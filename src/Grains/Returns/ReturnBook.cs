@@ -52,10 +52,11 @@ public sealed class LiveReturn
 
     public int Units(string lineId) => Lines.Where(l => l.LineId == lineId).Sum(l => l.Quantity);
 
+    /// <remarks>Copies of the lists: the order grain keeps an immutable view as it is, and serializes it while this one changes.</remarks>
     public ReturnView View(string orderId, string currency) => new(
         Id, orderId, Status, Method, LocationId,
         [.. Lines.Select(l => new ReturnLineView(l.LineId, l.Sku, l.Quantity, l.Reason, l.UnitPrice, l.Received, l.Damaged))],
-        AuthorisedAt, ExpiresAt, new RefundEstimate(Estimated, currency), Note, Receipts, Actor, FulfilmentId, ExchangeId);
+        AuthorisedAt, ExpiresAt, new RefundEstimate(Estimated, currency), Note, [.. Receipts], Actor, FulfilmentId, ExchangeId);
 }
 
 public sealed class LiveExchange
@@ -102,7 +103,7 @@ public sealed class LiveRefund
     public Dictionary<string, string> Events { get; set; } = new(StringComparer.Ordinal);
 
     public RefundView View(string orderId, string currency) => new(
-        Id, orderId, Amount, currency, Reason, Lines, Status, RequestedAt, ReturnId, Shipping, RestockingFee, Reference, SettledAt);
+        Id, orderId, Amount, currency, Reason, [.. Lines], Status, RequestedAt, ReturnId, Shipping, RestockingFee, Reference, SettledAt);
 }
 
 /// <summary>What a change to the book asks its grain to do: stock movements first, then news.</summary>
