@@ -68,6 +68,20 @@ public sealed class ReturnBookTests
     }
 
     [Fact]
+    public void A_view_handed_out_does_not_change_when_the_book_does()
+    {
+        var book = Book();
+        var r = book.Authorise(Request("k1", ("1", 2, ReturnReason.DoesNotFit)), Facts(Order(lines: (2, 100m))), Now, Agent, new ReturnOptions()).Return!;
+        var view = r.View("O1", "EUR");
+        book.Receive(r.Id, Receipt("e1", ("1", 1, ReturnCondition.Resellable)), Now, Agent, new ReturnOptions());
+        var refund = book.Refunds[0].View("O1", "EUR");
+        book.Receive(r.Id, Receipt("e2", ("1", 1, ReturnCondition.Resellable)), Now, Agent, new ReturnOptions());
+        Assert.Empty(view.Receipts);
+        Assert.Single(refund.Lines);
+        Assert.Equal(2, r.View("O1", "EUR").Receipts.Count);
+    }
+
+    [Fact]
     public void Shipping_comes_back_once_with_the_last_unit_and_again_only_if_that_refund_failed()
     {
         var book = Book();
