@@ -34,7 +34,7 @@ public sealed class FulfilmentGrain(
     private Task<bool>? _opening;
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _recovery;
-    private bool _watching;
+    private ReminderWatch _watchdog = null!;
 
     private FulfilmentBook S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
@@ -42,6 +42,7 @@ public sealed class FulfilmentGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _watchdog = new ReminderWatch(this, WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
         if (!S.Exists)
         {
             return;
@@ -255,7 +256,7 @@ public sealed class FulfilmentGrain(
             return;
         }
 
-        _watching = true;
+        _watchdog.Ticked();
         if (!await EnsureOpened(null))
         {
             await StopWatching();
@@ -668,26 +669,9 @@ public sealed class FulfilmentGrain(
         }, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
     }
 
-    private async Task Watch()
-    {
-        if (_watching)
-        {
-            return;
-        }
+    private Task Watch() => _watchdog.Watch();
 
-        await this.RegisterOrUpdateReminder(WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
-        _watching = true;
-    }
-
-    private async Task StopWatching()
-    {
-        if (await this.GetReminder(WatchReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-
-        _watching = false;
-    }
+    private Task StopWatching() => _watchdog.Stop();
 
     private IOrderGrain Order => GrainFactory.GetGrain<IOrderGrain>(OrderId);
 

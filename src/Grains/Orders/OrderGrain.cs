@@ -42,8 +42,12 @@ public sealed class OrderGrain(
 
     private CheckoutSourcing _sourcing = null!;
 
-    /// <summary>This activation registered the recovery reminder and has not unregistered it since.</summary>
-    private bool _watching;
+    /// <summary>
+    /// The one reminder of an order watches a checkout's intent, events not yet in the feed, the hand-over, and the
+    /// fulfilment until it has news; it is registered with the write that needs it (in parallel, never after), and
+    /// goes when nothing is left to watch.
+    /// </summary>
+    private ReminderWatch _watchdog = null!;
 
     private IGrainTimer? _handingOff;
 
@@ -53,6 +57,8 @@ public sealed class OrderGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _sourcing = new CheckoutSourcing(GrainFactory);
+        var period = fulfilmentOptions.Value.WatchPeriod;
+        _watchdog = new ReminderWatch(this, RecoveryReminder, period < TimeSpan.FromSeconds(10) ? period : TimeSpan.FromSeconds(10), period);
         await Infrastructure.Guard(async () =>
         {
             if (S.Status == OrderStatus.Pending && S.Exists)
@@ -476,33 +482,9 @@ public sealed class OrderGrain(
 
     private bool IsBoutique(string locationId) => _locations.GetValueOrDefault(locationId)?.Type == LocationType.Boutique;
 
-    private async Task StopWatching()
-    {
-        var reminder = await this.GetReminder(RecoveryReminder);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
+    private Task StopWatching() => _watchdog.Stop();
 
-        _watching = false;
-    }
-
-    /// <summary>
-    /// The one reminder of an order watches a checkout's intent, events not yet in the feed, the hand-over, and the
-    /// fulfilment until it has news; it is registered with the write that needs it (in parallel, never after), and
-    /// goes when nothing is left to watch.
-    /// </summary>
-    private async Task Watch()
-    {
-        if (_watching)
-        {
-            return;
-        }
-
-        var period = fulfilmentOptions.Value.WatchPeriod;
-        await this.RegisterOrUpdateReminder(RecoveryReminder, period < TimeSpan.FromSeconds(10) ? period : TimeSpan.FromSeconds(10), period);
-        _watching = true;
-    }
+    private Task Watch() => _watchdog.Watch();
 
     private string Subject => Subjects.Order(OrderId);
 

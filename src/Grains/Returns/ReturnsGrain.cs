@@ -9,6 +9,7 @@ using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
 using Oms.Grains.Faults;
 using Oms.Grains.Fulfilments;
+using Oms.Grains.Hosting;
 
 namespace Oms.Grains.Returns;
 
@@ -28,7 +29,7 @@ public sealed class ReturnsGrain(
 
     private IGrainTimer? _expiryTimer;
     private IGrainTimer? _recovery;
-    private bool _watching;
+    private ReminderWatch _watchdog = null!;
 
     private ReturnBook S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
@@ -36,6 +37,7 @@ public sealed class ReturnsGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _watchdog = new ReminderWatch(this, WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
         if (!S.Exists)
         {
             return;
@@ -176,7 +178,7 @@ public sealed class ReturnsGrain(
             return;
         }
 
-        _watching = true;
+        _watchdog.Ticked();
         if (!S.Exists)
         {
             await StopWatching();
@@ -313,26 +315,9 @@ public sealed class ReturnsGrain(
         _expiryTimer = this.RegisterGrainTimer(Recover, due, Timeout.InfiniteTimeSpan);
     }
 
-    private async Task Watch()
-    {
-        if (_watching)
-        {
-            return;
-        }
+    private Task Watch() => _watchdog.Watch();
 
-        await this.RegisterOrUpdateReminder(WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
-        _watching = true;
-    }
-
-    private async Task StopWatching()
-    {
-        if (await this.GetReminder(WatchReminder) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-
-        _watching = false;
-    }
+    private Task StopWatching() => _watchdog.Stop();
 
     private ReturnResult Result(ReturnChange change) =>
         new(change.Outcome, change.Return?.View(OrderId, S.Currency), change.Field, change.Rule, change.Message);
