@@ -82,6 +82,9 @@ public sealed class FulfilmentGrain(
         switch (change.Outcome)
         {
             case FulfilmentReportOutcome.Replayed:
+                // A retry is often a client's answer to a failure after the change was written, perhaps before the
+                // order heard of it (and before a reminder could be registered): the retry tells it, as a cancel's does.
+                await Tell();
                 return new(change.Outcome, change.Target?.View());
             case FulfilmentReportOutcome.Applied or FulfilmentReportOutcome.AlreadyPast:
                 await Commit(change);
@@ -514,12 +517,14 @@ public sealed class FulfilmentGrain(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Order {Order}: fulfilment news of version {Version} not delivered yet; the reminder retries", OrderId, version);
+            _watchdog.RetrySoon(Tell);
             await Watch();
             return;
         }
 
         if (!await TellQueues() || !await TellReturns())
         {
+            _watchdog.RetrySoon(Tell);
             await Watch();
             return;
         }

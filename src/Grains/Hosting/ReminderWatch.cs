@@ -9,6 +9,7 @@ namespace Oms.Grains.Hosting;
 public sealed class ReminderWatch(Grain grain, string name, TimeSpan dueTime, TimeSpan period)
 {
     private bool _watching;
+    private IGrainTimer? _retry;
 
     public string Name => name;
 
@@ -25,6 +26,17 @@ public sealed class ReminderWatch(Grain grain, string name, TimeSpan dueTime, Ti
         await grain.RegisterOrUpdateReminder(name, dueTime, period);
         _watching = true;
     }
+
+    /// <summary>
+    /// Work that failed on a dependency (telling the order, the queues) is tried again in a second while this
+    /// activation lives, rather than only at the reminder's next tick; the reminder still covers a crash.
+    /// </summary>
+    public void RetrySoon(Func<Task> work) => _retry ??= grain.RegisterGrainTimer(async () =>
+    {
+        _retry?.Dispose();
+        _retry = null;
+        await work();
+    }, TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
 
     public async Task Stop()
     {

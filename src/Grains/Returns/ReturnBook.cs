@@ -335,7 +335,8 @@ public sealed class ReturnBook
 
     public ReturnChange Receive(string returnId, ReceiveReturn receipt, DateTimeOffset now, Doer doer, ReturnOptions options)
     {
-        if (Find(returnId) is not { } r)
+        // A return held for an exchange still being placed is not one yet: nothing may arrive for it.
+        if (Find(returnId) is not { Pending: false } r)
         {
             return ReturnChange.Refused(ReturnOutcome.NotFound, "returnId", $"order '{OrderId}' has no return '{returnId}'.");
         }

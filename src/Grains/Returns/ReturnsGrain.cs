@@ -83,7 +83,8 @@ public sealed class ReturnsGrain(
 
     public async Task<ReturnResult> Receive(string returnId, ReceiveReturn receipt, IReadOnlyList<string>? locations)
     {
-        if (!S.Exists || S.Find(returnId) is not { } target)
+        // A return held for an exchange still being placed does not exist yet for anyone, a receiving warehouse included.
+        if (!S.Exists || S.Find(returnId) is not { Pending: false } target)
         {
             return new(ReturnOutcome.NotFound, null, "returnId", null, $"Return '{returnId}' does not exist.");
         }
@@ -284,7 +285,8 @@ public sealed class ReturnsGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Returns of order {Order}: news of version {Version} not delivered yet; the reminder retries", OrderId, version);
+            logger.LogWarning(ex, "Returns of order {Order}: news of version {Version} not delivered yet; retried in a second, and by the reminder", OrderId, version);
+            _watchdog.RetrySoon(Tell);
             await Watch();
             return;
         }

@@ -160,6 +160,7 @@ public sealed class ReturnBookTests
         Assert.Equal(ReturnOutcome.Authorised, held.Outcome);
         Assert.Empty(book.Summary().Returns);
         Assert.Empty(book.Untold);
+        Assert.Equal(ReturnOutcome.NotFound, book.Receive(held.Return!.Id, Receipt("e1", ("1", 1, ReturnCondition.Resellable)), Now, Agent, new ReturnOptions()).Outcome);
         Assert.Equal(ReturnOutcome.Refused, book.Authorise(Request("k2", ("1", 1, ReturnReason.Other)), facts, Now, Agent, new ReturnOptions()).Outcome);
 
         Assert.True(book.WithdrawExchange("X1"));
