@@ -162,8 +162,8 @@ public sealed class ReturnBook
     public List<LiveExchange> Exchanges { get; set; } = [];
     public List<LiveCharge> Charges { get; set; } = [];
 
+    /// <summary>Returns ever numbered: a withdrawn exchange's return leaves the list, never its number.</summary>
     public int Created { get; set; }
-    public int RefundsCreated { get; set; }
 
     public bool Exists => Facts is not null;
 
@@ -457,7 +457,7 @@ public sealed class ReturnBook
 
         var refund = new LiveRefund
         {
-            Id = RefundId(OrderId, ++RefundsCreated),
+            Id = RefundId(OrderId, Refunds.Count + 1),
             Amount = decision.Amount,
             Reason = reason,
             Lines = [.. lines.Select(l => new RefundLineView(l.LineId, l.Quantity, l.UnitPrice))],
