@@ -100,6 +100,7 @@ app.MapClickAndCollect();
 app.MapOrders();
 app.MapFulfilments();
 app.MapReturns();
+app.MapOrderSearch();
 app.MapSourcing();
 app.MapApiKeys();
 app.MapAudit();

@@ -41,6 +41,8 @@ public static class Policies
     public const string ReturnsQueue = "returns:queue";
     public const string RefundEvents = "refunds:events";
     public const string OrdersExchange = "orders:exchange";
+    public const string OrdersSearch = "orders:search";
+    public const string OrderSearchRebuild = "orders:search:rebuild";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -77,6 +79,8 @@ public static class Policies
         [ReturnsQueue] = Set(Care, Store, Integration, Admin),
         [RefundEvents] = Set(Integration, Admin),
         [OrdersExchange] = Set(Storefront, Care, Store, Admin),
+        [OrdersSearch] = Set(Storefront, Care, Store, Admin),
+        [OrderSearchRebuild] = Set(Admin),
     };
 
     public static void Add(AuthorizationOptions options)

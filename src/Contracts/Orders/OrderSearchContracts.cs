@@ -1,3 +1,5 @@
+using Orleans.Concurrency;
+
 namespace Oms.Contracts.Orders;
 
 /// <summary>One order as care searches for it: who, where, how far along, and what it is worth.</summary>
@@ -43,3 +45,26 @@ public sealed record OrderQuery(
 
 [GenerateSerializer, Immutable, Alias("oms.OrderSearchPage")]
 public sealed record OrderSearchPage([property: Id(0)] IReadOnlyList<OrderSummary> Items, [property: Id(1)] string? Next);
+
+/// <summary>
+/// Order search's projection, one for the cluster (key 0): it follows the event feed and keeps a row per order,
+/// and answers searches from those rows, never by asking the order grains.
+/// </summary>
+[Alias("oms.IOrderIndexGrain")]
+public interface IOrderIndexGrain : IGrainWithIntegerKey
+{
+    [Alias("Search")]
+    Task<OrderSearchPage> Search(OrderQuery query);
+
+    /// <summary>The feed position the rows reflect.</summary>
+    [Alias("Checkpoint")]
+    Task<long> Checkpoint();
+
+    /// <summary>Forgets every row and projects the feed again from its start.</summary>
+    [Alias("Rebuild")]
+    Task Rebuild();
+
+    /// <summary>Keeps the projection running; every silo sends it now and then, so it comes back after its silo died.</summary>
+    [OneWay, Alias("Keep")]
+    Task Keep();
+}

@@ -105,14 +105,15 @@ public static class OmsHosting
         silo.Services.AddOptions<FulfilmentOptions>().Bind(configuration.GetSection("Oms:Fulfilment"));
         silo.Services.AddOptions<Returns.ReturnOptions>().Bind(configuration.GetSection("Oms:Returns"));
 
-        // An order's fulfilment reminder may be set shorter than Orleans' one-minute floor (tests, demos).
-        var watch = configuration.GetValue<TimeSpan?>("Oms:Fulfilment:WatchPeriod");
+        // An order's fulfilment or returns reminder may be set shorter than Orleans' one-minute floor (tests, demos).
+        var watch = new[] { configuration.GetValue<TimeSpan?>("Oms:Fulfilment:WatchPeriod"), configuration.GetValue<TimeSpan?>("Oms:Returns:WatchPeriod") }.Min();
         if (watch < TimeSpan.FromMinutes(1))
         {
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = watch.Value);
         }
 
         silo.Services.AddHostedService<HoldExpirySweep>();
+        silo.Services.AddHostedService<Orders.OrderIndexKeeper>();
         silo.AddOmsWebhooks(configuration);
 
         var connectionString = ConnectionString(configuration);
@@ -123,11 +124,13 @@ public static class OmsHosting
             silo.AddMemoryGrainStorage(OmsStorage.Name, o => o.GrainStorageSerializer = new JsonGrainStateSerializer());
             silo.UseInMemoryReminderService();
             silo.Services.AddSingleton<IStockLedger, MemoryStockLedger>();
+            silo.Services.AddSingleton<Orders.IOrderIndexStore, Orders.MemoryOrderIndexStore>();
         }
         else
         {
             silo.Services.AddSingleton(new OmsDatabase(connectionString));
             silo.Services.AddSingleton<IStockLedger, PostgresStockLedger>();
+            silo.Services.AddSingleton<Orders.IOrderIndexStore, Orders.MemoryOrderIndexStore>();
             silo.AddAdoNetGrainStorage(OmsStorage.Name, o =>
             {
                 o.Invariant = Invariant;
