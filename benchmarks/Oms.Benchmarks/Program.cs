@@ -10,7 +10,8 @@ public static class Program
     /// <c>events-overhead [pairs] [calls per block]</c> (see <see cref="Events.SubscriptionOverheadBenchmark"/>), or
     /// <c>lifecycle-http [pairs] [orders per block] [kestrel]</c> (see <see cref="Fulfilment.LifecycleHttpBenchmark"/>), or
     /// <c>fulfilment-paired [pairs] [calls per block]</c> (see <see cref="Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync"/>), or
-    /// <c>returns-paired [pairs]</c> (see <see cref="Returns.ReturnBenchmarks.RunPairedAsync"/>).</summary>
+    /// <c>returns-paired [pairs]</c> (see <see cref="Returns.ReturnBenchmarks.RunPairedAsync"/>), or
+    /// <c>search-lag [samples] [writers] [postgres]</c> (see <see cref="Orders.SearchLagBenchmark"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -57,6 +58,14 @@ public static class Program
         {
             var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 20;
             Returns.ReturnBenchmarks.RunPairedAsync(pairs, Console.Out).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["search-lag", ..])
+        {
+            var samples = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000;
+            var writers = args.Length > 2 && int.TryParse(args[2], System.Globalization.CultureInfo.InvariantCulture, out var w) ? w : 4;
+            Orders.SearchLagBenchmark.RunAsync(samples, writers, args.Contains("postgres"), Console.Out).GetAwaiter().GetResult();
             return;
         }
 
