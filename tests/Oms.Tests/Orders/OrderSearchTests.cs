@@ -7,13 +7,13 @@ namespace Oms.Tests.Orders;
 /// <summary>Order search's rules as tables, without Orleans: the row an order projects to, filters, scopes, order and pages.</summary>
 public sealed class OrderSearchTests
 {
-    private static readonly DateTimeOffset T0 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+    internal static readonly DateTimeOffset T0 = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
 
-    private static OrderSummary Row(string id, int minutes = 0, OrderChannel channel = OrderChannel.Web, string? email = "ada@example.com",
+    internal static OrderSummary Row(string id, int minutes = 0, OrderChannel channel = OrderChannel.Web, string? email = "ada@example.com",
         string? name = "Ada Lovelace", OrderStatus status = OrderStatus.Allocated, string[]? locations = null, string? attention = null, long position = 1) =>
         new(id, T0.AddMinutes(minutes), T0.AddMinutes(minutes), status, channel, $"C-{id}", email, name, locations ?? ["WH-1"], attention, 100m, "EUR", 1, position);
 
-    private static readonly OrderSummary[] Rows =
+    internal static readonly OrderSummary[] Rows =
     [
         Row("ORD-1", 0),
         Row("ORD-2", 1, OrderChannel.App, email: "grace@example.com", name: "Grace Hopper", status: OrderStatus.Shipped),
