@@ -130,7 +130,7 @@ public static class OmsHosting
         {
             silo.Services.AddSingleton(new OmsDatabase(connectionString));
             silo.Services.AddSingleton<IStockLedger, PostgresStockLedger>();
-            silo.Services.AddSingleton<Orders.IOrderIndexStore, Orders.MemoryOrderIndexStore>();
+            silo.Services.AddSingleton<Orders.IOrderIndexStore, Orders.PostgresOrderIndexStore>();
             silo.AddAdoNetGrainStorage(OmsStorage.Name, o =>
             {
                 o.Invariant = Invariant;
