@@ -155,29 +155,9 @@ public class FulfilmentEventBenchmarks
         }
     }
 
-    private async Task<(IFulfilmentGrain Grain, string FulfilmentId)> PlaceOne(string orderId)
-    {
-        // A fresh order each time: the same id would be a replay, answered without sourcing or allocating.
-        // And a customer of its own: the customer grain keeps its orders' list and writes it whole, so one customer
-        // for thousands of orders would time that list's growth instead of the checkout (seen in a first run).
-        var result = await _cluster.Grains.GetGrain<IOrderGrain>(orderId).Place(_order with { Customer = new Customer($"c-{orderId}", null, null) });
-        if (result.Outcome != PlaceOrderOutcome.Created || result.Order is not { Fulfilments: [var first, ..] })
-        {
-            throw new InvalidOperationException($"Checkout was {result.Outcome}: {result.Message}");
-        }
+    private Task<(IFulfilmentGrain Grain, string FulfilmentId)> PlaceOne(string orderId) => _cluster.PlaceFreshAsync(_order, orderId);
 
-        return (_cluster.Grains.GetGrain<IFulfilmentGrain>(orderId), first.FulfilmentId);
-    }
-
-    private static async Task Expect(Task<FulfilmentReportResult> report)
-    {
-        var result = await report;
-        if (result.Outcome != FulfilmentReportOutcome.Applied)
-        {
-            // A wrong answer stops the run rather than being timed.
-            throw new InvalidOperationException($"A report was {result.Outcome}: {result.Message}");
-        }
-    }
+    private static Task Expect(Task<FulfilmentReportResult> report) => BenchmarkCluster.ExpectApplied(report);
 
     private sealed class Config : ManualConfig
     {

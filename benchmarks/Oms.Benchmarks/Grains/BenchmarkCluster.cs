@@ -1,4 +1,5 @@
 using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
 using System.Collections.Immutable;
 using Microsoft.Extensions.Configuration;
@@ -163,6 +164,33 @@ public sealed class BenchmarkCluster : IAsyncDisposable
         return $"{key}: {position.Sequence} movements, {position.OpenHolds} open holds, " +
             $"{position.ReleasedHolds?.Count ?? 0} remembered released ids; silo ledger saw {counts.Appends} appends of " +
             $"{counts.Movements} movements ({counts.MovementsPerAppend:0.0} per append) and {counts.Snapshots} snapshots";
+    }
+
+    /// <summary>
+    /// Places <paramref name="order"/> under a fresh id, with a customer of its own: the same id would be a replay,
+    /// answered without sourcing or allocating, and the customer grain writes its whole order list on every checkout,
+    /// so one customer for thousands of orders would time that list's growth instead (seen in a first run).
+    /// </summary>
+    /// <returns>The order's fulfilment grain and its first fulfilment, for the benchmarks that report on it.</returns>
+    public async Task<(IFulfilmentGrain Grain, string FulfilmentId)> PlaceFreshAsync(PlaceOrder order, string orderId)
+    {
+        var result = await Grains.GetGrain<IOrderGrain>(orderId).Place(order with { Customer = new Customer($"c-{orderId}", null, null) });
+        if (result.Outcome != PlaceOrderOutcome.Created || result.Order is not { Fulfilments: [var first, ..] })
+        {
+            throw new InvalidOperationException($"Checkout was {result.Outcome}: {result.Message}");
+        }
+
+        return (Grains.GetGrain<IFulfilmentGrain>(orderId), first.FulfilmentId);
+    }
+
+    /// <summary>A report that did not apply stops the run rather than being timed.</summary>
+    public static async Task ExpectApplied(Task<FulfilmentReportResult> report)
+    {
+        var result = await report;
+        if (result.Outcome != FulfilmentReportOutcome.Applied)
+        {
+            throw new InvalidOperationException($"A report was {result.Outcome}: {result.Message}");
+        }
     }
 
     public IStockItemGrain StockItem(string locationId, string sku) =>

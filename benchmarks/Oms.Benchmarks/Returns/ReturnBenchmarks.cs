@@ -198,18 +198,7 @@ public class ReturnBenchmarks
         }
     }
 
-    private async Task<(IFulfilmentGrain Grain, string FulfilmentId)> PlaceRequested(string orderId)
-    {
-        // A fresh order each time, with a customer of its own: the customer grain writes its whole order list on
-        // every checkout, so one customer for thousands of orders would slow the setup down run by run.
-        var result = await _cluster.Grains.GetGrain<IOrderGrain>(orderId).Place(_order with { Customer = new Customer($"c-{orderId}", null, null) });
-        if (result.Outcome != PlaceOrderOutcome.Created || result.Order is not { Fulfilments: [var first, ..] })
-        {
-            throw new InvalidOperationException($"Checkout was {result.Outcome}: {result.Message}");
-        }
-
-        return (_cluster.Grains.GetGrain<IFulfilmentGrain>(orderId), first.FulfilmentId);
-    }
+    private Task<(IFulfilmentGrain Grain, string FulfilmentId)> PlaceRequested(string orderId) => _cluster.PlaceFreshAsync(_order, orderId);
 
     /// <summary>An order whose parcel reached the customer: shipped straight from requested (the steps between are implied), then delivered.</summary>
     private async Task<string> PlaceDelivered(string orderId)
@@ -220,15 +209,7 @@ public class ReturnBenchmarks
         return orderId;
     }
 
-    private static async Task Expect(Task<FulfilmentReportResult> report)
-    {
-        var result = await report;
-        if (result.Outcome != FulfilmentReportOutcome.Applied)
-        {
-            // A wrong answer stops the run rather than being timed.
-            throw new InvalidOperationException($"A report was {result.Outcome}: {result.Message}");
-        }
-    }
+    private static Task Expect(Task<FulfilmentReportResult> report) => BenchmarkCluster.ExpectApplied(report);
 
     private sealed class Config : ManualConfig
     {
