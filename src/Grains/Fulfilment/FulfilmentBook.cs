@@ -149,7 +149,7 @@ public sealed class FulfilmentBook
     /// <summary>Exchanges a dead activation began and did not commit: the returns grain must let go of their returns.</summary>
     public List<string> Abandoned { get; set; } = [];
 
-    /// <summary>The after-care facts the returns grain last acknowledged, as <see cref="AftercareSignature"/>.</summary>
+    /// <summary>The after-care facts the returns grain last acknowledged, as <see cref="AftercareNews"/> signs them.</summary>
     public string? ToldReturns { get; set; }
 
     public bool Exists => Request is not null;
@@ -1184,18 +1184,19 @@ public sealed class FulfilmentBook
     }
 
     /// <summary>
-    /// What the returns grain must hear again when it changes: what was undone of a captured order, and the intercepts.
-    /// Empty when nothing concerns it, so an uncaptured order's reports cost no call.
+    /// What the returns grain must hear again when it changes (what was undone of a captured order, the intercepts,
+    /// the exchanges), with the facts it is drawn from; null when nothing concerns it, so an uncaptured order's
+    /// reports cost no call.
     /// </summary>
-    public string AftercareSignature()
+    public (string Signature, AftercareFacts Facts)? AftercareNews()
     {
         if (!Request!.PaymentCaptured && Intercepts.Count == 0 && Exchanges.Count == 0)
         {
-            return "";
+            return null;
         }
 
         var facts = Aftercare();
-        return JsonSerializer.Serialize(new { facts.Cancelled, facts.Expired, facts.Intercepts, facts.Exchanges }, EventJson.Options);
+        return (JsonSerializer.Serialize(new { facts.Cancelled, facts.Expired, facts.Intercepts, facts.Exchanges }, EventJson.Options), facts);
     }
 
     /// <summary>Boutiques whose ship-from-store slot this order no longer uses: nothing of it ships from there.</summary>

@@ -561,15 +561,14 @@ public sealed class FulfilmentGrain(
     /// <summary>What was undone of a captured order, and intercepts, go to the returns grain, which refunds and authorises returns.</summary>
     private async Task<bool> TellReturns()
     {
-        var signature = S.AftercareSignature();
-        if (signature.Length == 0 || signature == S.ToldReturns)
+        if (S.AftercareNews() is not var (signature, facts) || signature == S.ToldReturns)
         {
             return true;
         }
 
         try
         {
-            await GrainFactory.GetGrain<IReturnsGrain>(OrderId).Settle(S.Aftercare());
+            await GrainFactory.GetGrain<IReturnsGrain>(OrderId).Settle(facts);
             S.ToldReturns = signature;
             return true;
         }

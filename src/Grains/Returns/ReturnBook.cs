@@ -213,13 +213,14 @@ public sealed class ReturnBook
 
     public ReturnChange Authorise(AuthoriseReturn request, AftercareFacts facts, DateTimeOffset now, Doer doer, ReturnOptions options)
     {
-        if (Admit(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Lines, facts, now, options) is { } refused)
+        var fingerprint = JsonSerializer.Serialize(request, EventJson.Options);
+        if (Admit(request.Key, fingerprint, request.Lines, facts, now, options) is { } refused)
         {
             return refused;
         }
 
         Version++;
-        var r = NewReturn(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Method, request.LocationId, request.Lines, request.Note, now, doer, options);
+        var r = NewReturn(request.Key, fingerprint, request.Method, request.LocationId, request.Lines, request.Note, now, doer, options);
         r.Estimated = Refund([.. r.Lines.Select(l => new RefundLine(l.LineId, l.Quantity, l.UnitPrice, l.Reason))], options).Amount;
         Announce(now, doer, r);
         return new ReturnChange(ReturnOutcome.Authorised, r, []);
@@ -231,12 +232,13 @@ public sealed class ReturnBook
     /// </summary>
     public ReturnChange AuthoriseExchange(ExchangeReturn request, AftercareFacts facts, DateTimeOffset now, Doer doer, ReturnOptions options)
     {
-        if (Admit(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Lines, facts, now, options) is { } refused)
+        var fingerprint = JsonSerializer.Serialize(request, EventJson.Options);
+        if (Admit(request.Key, fingerprint, request.Lines, facts, now, options) is { } refused)
         {
             return refused;
         }
 
-        var r = NewReturn(request.Key, JsonSerializer.Serialize(request, EventJson.Options), request.Method, request.LocationId, request.Lines,
+        var r = NewReturn(request.Key, fingerprint, request.Method, request.LocationId, request.Lines,
             $"exchange {request.ExchangeId}", now, doer, options);
         var difference = request.Replacement.Sum(l => l.UnitPrice * l.Quantity) - r.Lines.Sum(l => l.UnitPrice * l.Quantity);
         r.ExchangeId = request.ExchangeId;
