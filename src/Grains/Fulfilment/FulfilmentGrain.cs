@@ -152,15 +152,17 @@ public sealed class FulfilmentGrain(
         var now = clock.GetUtcNow();
         var back = S.InterceptsReturned(instructions.InterceptsReturned, now);
         var acceptWithin = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
-        foreach (var f in S.Fulfilments.Where(f => f.Status == FulfilmentStatus.OnHold))
+        // Only a release starts an acceptance clock, so only then are the locations' profiles needed.
+        var held = instructions.ExchangesReleased.Count > 0 ? S.Fulfilments.Where(f => f.Status == FulfilmentStatus.OnHold) : [];
+        foreach (var f in held)
         {
             acceptWithin[f.LocationId] = Options.AcceptWithin(await GrainFactory.GetGrain<ILocationGrain>(f.LocationId).Get());
         }
 
-        var held = S.Settle(instructions.ExchangesReleased, instructions.ExchangesDropped, now, l => acceptWithin.GetValueOrDefault(l, Options.AcceptWithin(null)));
-        if (back.Outcome == FulfilmentReportOutcome.Applied || held.Outcome == FulfilmentReportOutcome.Applied)
+        var settled = S.Settle(instructions.ExchangesReleased, instructions.ExchangesDropped, now, l => acceptWithin.GetValueOrDefault(l, Options.AcceptWithin(null)));
+        if (back.Outcome == FulfilmentReportOutcome.Applied || settled.Outcome == FulfilmentReportOutcome.Applied)
         {
-            await Commit(new BookChange(FulfilmentReportOutcome.Applied, null, [.. back.Steps, .. held.Steps], []));
+            await Commit(new BookChange(FulfilmentReportOutcome.Applied, null, [.. back.Steps, .. settled.Steps], []));
         }
         else
         {
