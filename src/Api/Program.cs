@@ -2,6 +2,7 @@ using Oms.Api.Returns;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Oms.Api.Availability;
+using Oms.Api.CareConsole;
 using Oms.Api.ClickAndCollect;
 using Oms.Api.Demo;
 using Oms.Api.Events;
@@ -66,6 +67,7 @@ builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddApiReference();
 builder.Services.AddOmsSecurity(configuration);
 builder.Services.AddWebhookApi(configuration);
+builder.Services.AddCareConsole(configuration);
 var health = builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
 if (configuration.GetValue<bool>("Oms:SeedDemo"))
 {
@@ -82,7 +84,9 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseProblemStatusCodePages();
 app.UseRequestTargetLimit();
+app.UseCareConsoleFiles();
 app.UseMiddleware<StartupGate>();
+app.UseCareConsoleSession();
 app.UseOmsSecurity();
 
 app.MapApiReference();
@@ -106,6 +110,7 @@ app.MapApiKeys();
 app.MapAudit();
 app.MapEvents();
 app.MapWebhookEndpoints();
+app.MapCareConsole();
 
 app.Run();
 

@@ -90,6 +90,7 @@ public static class SecurityHosting
     {
         app.UseCors();
         app.UseAuthentication();
+        app.UseMiddleware<Oms.Api.CareConsole.ConsoleCsrfMiddleware>();
         app.UseRateLimiter();
         app.UseRequestTimeouts();
         app.UseMiddleware<AuditMiddleware>();
@@ -109,7 +110,8 @@ public static class SecurityHosting
 
     private static RateLimitPartition<string> Partition(HttpContext http, SecurityOptions settings)
     {
-        if (!http.Request.Path.StartsWithSegments("/api"))
+        // The console's sign-in is a credential check like any API call: it is throttled like one.
+        if (!http.Request.Path.StartsWithSegments("/api") && !http.Request.Path.StartsWithSegments(Oms.Api.CareConsole.ConsoleHosting.Path + "/session"))
         {
             // Health probes and the API document: a load balancer polling must never be throttled.
             return RateLimitPartition.GetNoLimiter("open");
