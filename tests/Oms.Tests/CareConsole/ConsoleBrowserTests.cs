@@ -121,10 +121,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture console)
     }
 
     [Fact]
-    public async Task An_agent_authorises_the_return_of_a_delivered_order()
+    public async Task An_agent_authorises_the_return_of_one_delivered_unit_and_exchanges_the_other()
     {
         var (_, warehouse, sku) = await Network(atBoutique: 0, atWarehouse: 4);
-        var (orderId, _) = await Order(sku, 1, Home);
+        var replacement = Oms.Tests.Infrastructure.Network.Unique("BAG");
+        await console.Kit.Stock(warehouse, replacement, 2);
+        await console.Kit.WaitForAvailability(replacement, 2);
+        var (orderId, _) = await Order(sku, 2, Home);
         var fulfilmentId = (string)(await console.Kit.Order(orderId))["fulfilments"]![0]!["fulfilmentId"]!;
         foreach (var step in new object[]
         {
@@ -142,15 +145,29 @@ public sealed class ConsoleBrowserTests(ConsoleFixture console)
         await Assertions.Expect(page.GetByRole(AriaRole.Link, new() { Name = "DHL JD1" })).ToHaveAttributeAsync("href", "https://dhl.example/JD1");
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Authorise return" }).ClickAsync();
+        await Dialog(page).GetByLabel("Line 1").FillAsync("1");
         await Dialog(page).GetByLabel("Method").SelectOptionAsync("shipBack");
         await Assertions.Expect(Dialog(page).GetByLabel("Receiving location")).ToHaveValueAsync(warehouse);
         await Confirm(page, "Authorise return");
 
         await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("authorised.", new() { Timeout = 15_000 });
-        var returns = (await console.Kit.Order(orderId))["returns"]!.AsArray();
-        var authorised = Assert.Single(returns)!;
-        Assert.Equal("authorised", (string?)authorised["status"]);
+        var authorised = Assert.Single((await console.Kit.Order(orderId))["returns"]!.AsArray())!;
+        Assert.Equal(("authorised", 1), ((string?)authorised["status"], (int)authorised["lines"]![0]!["quantity"]!));
         await Assertions.Expect(page.GetByRole(AriaRole.Cell, new() { Name = (string)authorised["returnId"]! })).ToBeVisibleAsync();
+
+        // A SKU that does not exist is refused in the dialog, naming the field; the right one goes through.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start exchange" }).ClickAsync();
+        await Dialog(page).GetByLabel("New SKU").FillAsync("NO-SUCH-SKU");
+        await Dialog(page).GetByLabel("Return method").SelectOptionAsync("shipBack");
+        await Confirm(page, "Start exchange");
+        await Assertions.Expect(Dialog(page).GetByRole(AriaRole.Alert)).ToContainTextAsync("newSku");
+        await Dialog(page).GetByLabel("New SKU").FillAsync(replacement);
+        await Confirm(page, "Start exchange");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("started.", new() { Timeout = 15_000 });
+        var order = await console.Kit.Order(orderId);
+        Assert.Single(order["exchanges"]!.AsArray());
+        Assert.Equal(2, order["returns"]!.AsArray().Count);
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Exchanges" })).ToBeVisibleAsync();
         Assert.Empty(console.Errors);
     }
 
