@@ -121,6 +121,23 @@ public sealed class JwtTests(ApiFixture fixture)
     }
 
     [Fact]
+    public async Task An_agents_token_from_the_identity_provider_signs_in_to_the_console_and_the_session_carries_it()
+    {
+        await using var api = Api();
+        // The factory's client keeps cookies, as the browser does; it sends the token once, to sign in.
+        var browser = api.CreateClient();
+        var signIn = new HttpRequestMessage(HttpMethod.Post, "/care/session");
+        signIn.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(new Dictionary<string, object> { ["sub"] = "agent-7", ["name"] = "Marie", ["oms_role"] = "care" }));
+        var view = await Json(await browser.SendAsync(signIn));
+        Assert.Equal((true, "jwt:agent-7", "care", true), ((bool)view["signedIn"]!, (string?)view["actor"], (string?)view["role"], (bool)view["identityProvider"]!));
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/v1/orders?email=nobody@example.com")).StatusCode);
+
+        var shop = new HttpRequestMessage(HttpMethod.Post, "/care/session");
+        shop.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token(Storefront()));
+        await AssertProblem(await api.CreateClient().SendAsync(shop), HttpStatusCode.Forbidden, field: "key");
+    }
+
+    [Fact]
     public async Task A_token_whose_signature_was_tampered_with_is_a_401()
     {
         await using var api = Api();
