@@ -44,6 +44,13 @@ public sealed class ConsoleBrowserTests(ConsoleFixture console)
 
     private const string Home = """{ "method": "shipToHome", "address": { "line1": "1 Long St", "city": "Cape Town", "countryCode": "ZA", "latitude": -33.9, "longitude": 18.4 } }""";
 
+    /// <summary>Search follows the event feed a moment behind: the agent reloads, as an agent would, until the row is there.</summary>
+    private static Task Listed(IPage page, ILocator row, string because) => Eventually.Until(async () =>
+    {
+        await page.ReloadAsync();
+        return await row.CountAsync();
+    }, n => n == 1, TimeSpan.FromSeconds(10), because);
+
     private static ILocator Dialog(IPage page) => page.Locator("dialog[open]");
 
     private static Task Confirm(IPage page, string verb) =>
@@ -61,15 +68,10 @@ public sealed class ConsoleBrowserTests(ConsoleFixture console)
 
         await ConsoleFixture.SignIn(page, agent);
 
-        // The projection follows the feed: the agent searches again, as an agent would, until it shows.
         await page.GetByLabel("Email").FillAsync(email);
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         var link = page.GetByRole(AriaRole.Link, new() { Name = orderId });
-        await Eventually.Until(async () =>
-        {
-            await page.ReloadAsync();
-            return await link.CountAsync();
-        }, n => n == 1, TimeSpan.FromSeconds(10), "order search shows the order");
+        await Listed(page, link, "order search shows the order");
         await Assertions.Expect(page.Locator("tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("tbody")).ToContainTextAsync("Camille <b>Martin</b>");
         await ConsoleFixture.Screenshot(page, "search");
@@ -239,11 +241,7 @@ public sealed class ConsoleBrowserTests(ConsoleFixture console)
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Attention" }).ClickAsync();
         var row = page.GetByRole(AriaRole.Link, new() { Name = stuck });
-        await Eventually.Until(async () =>
-        {
-            await page.ReloadAsync();
-            return await row.CountAsync();
-        }, n => n == 1, TimeSpan.FromSeconds(10), "the attention queue lists the order");
+        await Listed(page, row, "the attention queue lists the order");
         await ConsoleFixture.Screenshot(page, "attention");
 
         // Stock turns up elsewhere; the agent re-sources from the order page, and the order no longer waits.

@@ -191,25 +191,38 @@ async function addNote(ctx, order) {
   });
 }
 
+/** The lines with units the customer has, or every line, so the OMS can say why it refuses. */
+function returnableLines(order) {
+  const lines = order.lines.filter((l) => returnable(order, l) > 0);
+  return lines.length ? lines : order.lines;
+}
+
+function reasonField(id) {
+  return html`<label for=${id}>Reason</label>
+    <select id=${id} name="reason">${reasons.map((r) => html`<option value=${r}>${spaced(r)}</option>`)}</select>`;
+}
+
+function methodField(id, label) {
+  return html`<label for=${id}>${label}</label>
+    <select id=${id} name="method"><option value="dropOff">drop off at a boutique</option><option value="shipBack">ship back by carrier</option></select>`;
+}
+
 function returnLocation(order) {
   return order.delivery.pickupLocationId ?? order.fulfilments.find((f) => f.mode === 'ship')?.locationId ?? '';
 }
 
 async function authoriseReturn(ctx, order) {
-  const lines = order.lines.filter((l) => returnable(order, l) > 0);
+  const lines = returnableLines(order);
   const attempt = newId('care-return');
   return ctx.ask({
     title: 'Authorise a return',
     confirm: 'Authorise return',
-    body: html`${lines.length ? nothing : html`<p>No unit of this order has reached the customer yet: the OMS will say why it refuses.</p>`}
-      <fieldset><legend>Units to return</legend>
-        ${(lines.length ? lines : order.lines).map((l) => html`<label for=${`r-${l.lineId}`}>Line ${l.lineId} · ${l.sku} (up to ${returnable(order, l)})</label>
+    body: html`<fieldset><legend>Units to return</legend>
+        ${lines.map((l) => html`<label for=${`r-${l.lineId}`}>Line ${l.lineId} · ${l.sku} (up to ${returnable(order, l)})</label>
           <input id=${`r-${l.lineId}`} name=${`qty:${l.lineId}`} type="number" min="0" max=${returnable(order, l) || 1} .value=${String(returnable(order, l))}>`)}
       </fieldset>
-      <label for="r-reason">Reason</label>
-      <select id="r-reason" name="reason">${reasons.map((r) => html`<option value=${r}>${spaced(r)}</option>`)}</select>
-      <label for="r-method">Method</label>
-      <select id="r-method" name="method"><option value="dropOff">drop off at a boutique</option><option value="shipBack">ship back by carrier</option></select>
+      ${reasonField('r-reason')}
+      ${methodField('r-method', 'Method')}
       <label for="r-location">Receiving location</label><input id="r-location" name="locationId" required maxlength="64" .value=${returnLocation(order)}>
       <label for="r-note">Note</label><input id="r-note" name="note" maxlength="500">`,
     action: async (form) => {
@@ -227,23 +240,21 @@ async function authoriseReturn(ctx, order) {
 }
 
 async function startExchange(ctx, order) {
-  const lines = order.lines.filter((l) => returnable(order, l) > 0);
+  const lines = returnableLines(order);
   const attempt = newId('care-exchange');
   return ctx.ask({
     title: 'Start an exchange',
     confirm: 'Start exchange',
     body: html`
       <label for="x-line">Line</label>
-      <select id="x-line" name="lineId">${(lines.length ? lines : order.lines).map((l) => html`<option value=${l.lineId}>line ${l.lineId} · ${l.sku}</option>`)}</select>
+      <select id="x-line" name="lineId">${lines.map((l) => html`<option value=${l.lineId}>line ${l.lineId} · ${l.sku}</option>`)}</select>
       <label for="x-qty">Quantity</label><input id="x-qty" name="quantity" type="number" min="1" max="100" value="1" required>
       <label for="x-sku">New SKU</label><input id="x-sku" name="newSku" required maxlength="64">
-      <label for="x-price">Unit price</label><input id="x-price" name="unitPrice" type="number" step="0.01" min="0" required .value=${String((lines[0] ?? order.lines[0])?.unitPrice ?? '')}>
-      <label for="x-reason">Reason</label>
-      <select id="x-reason" name="reason">${reasons.map((r) => html`<option value=${r}>${spaced(r)}</option>`)}</select>
+      <label for="x-price">Unit price</label><input id="x-price" name="unitPrice" type="number" step="0.01" min="0" required .value=${String(lines[0]?.unitPrice ?? '')}>
+      ${reasonField('x-reason')}
       <label for="x-mode">Replacement</label>
       <select id="x-mode" name="mode"><option value="afterReturn">after the return arrives</option><option value="advance">now, in advance</option></select>
-      <label for="x-method">Return method</label>
-      <select id="x-method" name="method"><option value="dropOff">drop off at a boutique</option><option value="shipBack">ship back by carrier</option></select>
+      ${methodField('x-method', 'Return method')}
       <label for="x-location">Receiving location</label><input id="x-location" name="locationId" required maxlength="64" .value=${returnLocation(order)}>`,
     action: async (form) => {
       const exchange = await post(`/api/v1/orders/${encodeURIComponent(order.orderId)}/exchanges`, {
