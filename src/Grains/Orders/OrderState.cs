@@ -100,7 +100,7 @@ public sealed class OrderState
     /// perhaps while the next request is adding to this order's timeline.
     /// </remarks>
     public OrderView View(string orderId, List<AllocationSlice>? slices = null) => new(
-        orderId, Derive(), Request!.Channel, Request.Customer, Request.Delivery,
+        orderId, Derive(), Request!.Channel, Request.Customer, Tracked?.Delivery ?? Request.Delivery,
         [.. Lines().Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
         [.. Fulfilments], [.. Timeline], CreatedAt, Request.ReservationId, Request.StoreLocationId,
         Tracked?.Fulfilments ?? [.. Fulfilments.Select(f => PlannedView(f))],
