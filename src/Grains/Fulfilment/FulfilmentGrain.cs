@@ -175,7 +175,19 @@ public sealed class FulfilmentGrain(
         var proposed = S.ProposePickup(plan, request.LocationId, request.Reason, sourced.Fulfilments, now,
             sourced.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
         await Task.WhenAll(state.WriteStateAsync(), Watch());
-        var (placed, _, _) = await Place(proposed, locations);
+        bool placed;
+        try
+        {
+            (placed, _, _) = await Place(proposed, locations);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A stock item failed mid-way: the next activation rolls the written intent back before deciding anything,
+            // which this one, holding half-made allocations in memory, must not do.
+            DeactivateOnIdle();
+            throw;
+        }
+
         if (!placed)
         {
             S.AbandonPickup();

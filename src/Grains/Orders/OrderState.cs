@@ -96,6 +96,8 @@ public sealed class OrderState
     }
     /// <param name="slices">The allocation to show, when it is not yet <see cref="Slices"/> (a cancellation being applied).</param>
     /// <remarks>
+    /// The delivery is the fulfilment's once it has news: a pickup change moves the counter there, while
+    /// <see cref="Request"/> stays what checkout was asked, so a retried checkout still matches its fingerprint.
     /// The lists are copies: a view is immutable on the wire, so it is serialized (or, in a silo, kept) as it is,
     /// perhaps while the next request is adding to this order's timeline.
     /// </remarks>
