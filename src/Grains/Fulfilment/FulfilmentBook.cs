@@ -1353,7 +1353,7 @@ public sealed class FulfilmentBook
             if (move == PickupMove.Fixed)
             {
                 return PickupChangePlan.Refused(PickupChangeOutcome.TooLate,
-                    $"Fulfilment {f.Id} ({Describe(f.Open())}) {why}, so the order stays at {delivery.PickupLocationId}; cancel or return the units instead.");
+                    $"The order stays at {delivery.PickupLocationId}: fulfilment {f.Id} ({Describe(f.Open())}): {why}.");
             }
 
             if (move == PickupMove.Moves && f.Open().Count > 0)
