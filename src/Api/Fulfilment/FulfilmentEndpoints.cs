@@ -2,7 +2,9 @@ using Oms.Api.Http;
 using Oms.Api.Orders;
 using Oms.Api.Security;
 using Oms.Contracts;
+using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Fulfilments;
+using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Security;
 using Oms.Grains;
@@ -22,12 +24,16 @@ public sealed record FulfilmentEventRequest(
     string? Note = null,
     string? PickupCode = null);
 
+/// <summary>Where the customer will collect the order now; who asks is the credential.</summary>
+public sealed record PickupLocationRequest(string LocationId, string? Reason = null);
+
 public static class FulfilmentEndpoints
 {
     public const int MaxLines = OrderRequests.MaxLines;
     public const int MaxTextLength = 100;
     public const int MaxNoteLength = 500;
     public const int MaxUrlLength = 2_000;
+    public const int MaxReasonLength = OrderEndpoints.MaxReasonLength;
 
     public static void MapFulfilments(this IEndpointRouteBuilder app)
     {
@@ -131,7 +137,67 @@ public static class FulfilmentEndpoints
         .Produces<OrderView>()
         .ProducesProblem(StatusCodes.Status404NotFound)
         .ProducesProblem(StatusCodes.Status409Conflict);
+
+        MapPickupChange(orders);
     }
+
+    private static void MapPickupChange(RouteGroupBuilder orders) =>
+        orders.MapPost("/{orderId}/pickup-location", async (string orderId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        {
+            if (Problems.InvalidId("orderId", orderId) is { } badId)
+            {
+                return (IResult)badId;
+            }
+
+            var body = await JsonBody.ReadAsync<PickupLocationRequest>(http, Validate, ct);
+            if (body.Problem is not null)
+            {
+                return body.Problem;
+            }
+
+            var request = body.Value!;
+            if (await OrderScopes.Visible(http, grains, orderId) is not { } order)
+            {
+                return OrderScopes.NotFound(orderId);
+            }
+
+            // As checkout checks a pickup boutique; the one the order already has is left to answer a repeat.
+            if (order.Delivery.PickupLocationId != request.LocationId && await UnusablePickup(grains, request.LocationId) is { } why)
+            {
+                return Problems.Invalid("locationId", why, StatusCodes.Status422UnprocessableEntity);
+            }
+
+            var result = await grains.GetGrain<IFulfilmentGrain>(orderId).ChangePickup(new ChangePickup(request.LocationId, request.Reason));
+            return result.Outcome switch
+            {
+                PickupChangeOutcome.Changed or PickupChangeOutcome.Unchanged => TypedResults.Ok(result.Order),
+                PickupChangeOutcome.NotFound => OrderScopes.NotFound(orderId),
+                PickupChangeOutcome.NotClickAndCollect => Problems.Conflict("The order is not click-and-collect.", result.Message!, "orderId", result.Message!),
+                PickupChangeOutcome.TooLate => Problems.Conflict("The pickup boutique can no longer change.", result.Message!, "orderId", result.Message!),
+                PickupChangeOutcome.NothingToPickUp => Problems.Conflict("Nothing is left to collect.", result.Message!, "orderId", result.Message!),
+                _ => Problems.Conflict("The new boutique cannot be served; nothing changed.", result.Message!, "locationId", result.Message!),
+            };
+        })
+        .RequireAuthorization(Policies.OrdersPickup)
+        .Accepts<PickupLocationRequest>("application/json")
+        .Produces<OrderView>()
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+    private static async Task<string?> UnusablePickup(IGrainFactory grains, string locationId)
+    {
+        var boutique = await grains.GetGrain<INetworkGrain>(0).GetProfile(locationId);
+        return boutique is null ? $"location '{locationId}' is not registered."
+            : !boutique.Can(LocationCapability.ClickAndCollect) ? $"'{locationId}' does not offer click-and-collect."
+            : !boutique.IsActive ? $"'{locationId}' is paused."
+            : null;
+    }
+
+    public static FieldError? Validate(PickupLocationRequest r) =>
+        FieldError.ForId("locationId", r.LocationId)
+        ?? FieldError.ForText("reason", r.Reason, MaxReasonLength, required: false);
 
     private static string? FulfilmentStatusName(FulfilmentStatus? status) =>
         status is { } s ? System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(s.ToString()) : null;

@@ -85,6 +85,8 @@ public static class ApiReference
             "Report what happened to a fulfilment: accepted, rejected, packed, shipped, delivered, received, ready for pickup, collected"),
         ["GET /api/v1/orders/{orderId}/fulfilments/{fulfilmentId}"] = new("getFulfilment", "Read one fulfilment: status, units, shipment, deadlines and history"),
         ["POST /api/v1/orders/{orderId}/resource"] = new("resourceOrder", "Source the order's unfulfillable lines again"),
+        ["POST /api/v1/orders/{orderId}/pickup-location"] = new("changePickupLocation",
+            "Move a click-and-collect order not yet ready to another boutique: sourced again there, all or nothing"),
         ["POST /api/v1/orders/{orderId}/returns"] = new("authoriseReturn", "Authorise the return of delivered or collected units, by carrier or at a boutique"),
         ["POST /api/v1/orders/{orderId}/exchanges"] = new("createExchange", "Exchange delivered units for others: the return authorised and the replacement allocated at once, all or nothing"),
         ["POST /api/v1/returns/{returnId}/receive"] = new("receiveReturn", "Receive some or all units of a return: resellable ones back on hand at once, damaged ones quarantined"),

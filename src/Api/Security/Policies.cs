@@ -35,6 +35,7 @@ public static class Policies
     public const string FulfilmentRead = "fulfilment:read";
     public const string FulfilmentQueue = "fulfilment:queue";
     public const string OrdersResource = "orders:resource";
+    public const string OrdersPickup = "orders:pickup";
     public const string ReturnsAuthorise = "returns:authorise";
     public const string ReturnsReceive = "returns:receive";
     public const string ReturnsRead = "returns:read";
@@ -73,6 +74,9 @@ public static class Policies
         [FulfilmentRead] = Set(Storefront, Care, Store, Integration, Admin),
         [FulfilmentQueue] = Set(Store, Integration, Admin),
         [OrdersResource] = Set(Care, Admin),
+        // The customer's choice of counter, made through care or the storefront of the order's channel. Not a store
+        // key: it acts for its own boutiques, and moving an order is acting for another boutique's counter.
+        [OrdersPickup] = Set(Storefront, Care, Admin),
         [ReturnsAuthorise] = Set(Storefront, Care, Store, Admin),
         [ReturnsReceive] = Set(Store, Integration, Admin),
         [ReturnsRead] = Set(Storefront, Care, Store, Integration, Admin),

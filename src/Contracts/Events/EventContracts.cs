@@ -15,6 +15,7 @@ public static class EventTypes
     public const string OrderNeedsAttention = "order.needsAttention";
     public const string OrderCancellationReversed = "order.cancellationReversed";
     public const string OrderCompleted = "order.completed";
+    public const string OrderPickupLocationChanged = "order.pickupLocationChanged";
     public const string FulfilmentRequested = "fulfilment.requested";
     public const string FulfilmentAccepted = "fulfilment.accepted";
     public const string FulfilmentRejected = "fulfilment.rejected";
@@ -49,7 +50,7 @@ public static class EventTypes
 
     public static IReadOnlyList<string> All { get; } =
     [
-        OrderPlaced, OrderCancelled, OrderLinesCancelled, OrderNoteAdded, OrderNeedsAttention, OrderCancellationReversed, OrderCompleted,
+        OrderPlaced, OrderCancelled, OrderLinesCancelled, OrderNoteAdded, OrderNeedsAttention, OrderCancellationReversed, OrderCompleted, OrderPickupLocationChanged,
         FulfilmentRequested, FulfilmentAccepted, FulfilmentRejected, FulfilmentPacked, FulfilmentShipped, FulfilmentDelivered,
         FulfilmentReceived, FulfilmentReadyForPickup, FulfilmentCollected, FulfilmentExpired, FulfilmentCancelled,
         FulfilmentInterceptRequested, FulfilmentInterceptFailed,

@@ -146,7 +146,8 @@ public sealed record FulfilmentSummary(
     [property: Id(4)] IReadOnlyList<FulfilmentHappening> Happenings,
     [property: Id(5)] IReadOnlyList<LineAllocationAt> Held,
     [property: Id(6)] IReadOnlyList<OrderLine>? Added = null,
-    [property: Id(7)] IReadOnlyList<Oms.Contracts.Returns.ExchangeView>? Exchanges = null);
+    [property: Id(7)] IReadOnlyList<Oms.Contracts.Returns.ExchangeView>? Exchanges = null,
+    [property: Id(8)] Delivery? Delivery = null);
 
 /// <summary>What an order hands over to its fulfilment once it is allocated.</summary>
 /// <param name="Allocated">Units allocated per line and location (the stock items' allocation keys hold these).</param>
@@ -198,6 +199,31 @@ public enum ResourceOutcome { Resourced = 0, NothingToResource = 1, NoCandidate 
 [GenerateSerializer, Immutable, Alias("oms.ResourceResult")]
 public sealed record ResourceResult([property: Id(0)] ResourceOutcome Outcome, [property: Id(1)] OrderView? Order, [property: Id(2)] string? Message = null);
 
+[GenerateSerializer, Alias("oms.PickupChangeOutcome")]
+public enum PickupChangeOutcome
+{
+    Changed = 0,
+    /// <summary>The order is already to be collected there: nothing changed, as a retry expects.</summary>
+    Unchanged = 1,
+    NotFound = 2,
+    NotClickAndCollect = 3,
+    /// <summary>A fulfilment is past the point where its units can go elsewhere (ready, collected, on its way).</summary>
+    TooLate = 4,
+    /// <summary>Every unit is cancelled: nothing is left to collect anywhere.</summary>
+    NothingToPickUp = 5,
+    /// <summary>The new boutique cannot be served (its stock, or a transfer to it); nothing changed.</summary>
+    NoStock = 6,
+    /// <summary>Other orders took the units sourcing had counted on; nothing changed, a retry may succeed.</summary>
+    Contended = 7,
+}
+
+/// <param name="Reason">Free text for the timeline and the event; the actor is the credential.</param>
+[GenerateSerializer, Immutable, Alias("oms.ChangePickup")]
+public sealed record ChangePickup([property: Id(0)] string LocationId, [property: Id(1)] string? Reason);
+
+[GenerateSerializer, Immutable, Alias("oms.PickupChangeResult")]
+public sealed record PickupChangeResult([property: Id(0)] PickupChangeOutcome Outcome, [property: Id(1)] OrderView? Order, [property: Id(2)] string? Message = null);
+
 /// <summary>
 /// The fulfilment of one order, keyed by order id: every fulfilment's status, the units and their allocations
 /// after checkout, the locations' reports, deadlines, cancellations of units and re-sourcing. The order grain
@@ -220,6 +246,10 @@ public interface IFulfilmentGrain : IGrainWithStringKey
     /// <summary>Sources the unfulfillable lines again, excluding the locations that rejected them.</summary>
     [Alias("Resource")]
     Task<ResourceResult> Resource();
+
+    /// <summary>Moves a click-and-collect order not yet ready to another boutique: sourced again there, all or nothing.</summary>
+    [Alias("ChangePickup")]
+    Task<PickupChangeResult> ChangePickup(ChangePickup request);
 
     [ReadOnly, Alias("Get")]
     Task<FulfilmentView?> Get(string fulfilmentId);

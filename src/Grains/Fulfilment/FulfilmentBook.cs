@@ -54,6 +54,21 @@ public sealed class Exchange
     public decimal Difference(Func<string, decimal> oldPrice) => Lines.Sum(l => (l.UnitPrice - oldPrice(l.LineId)) * l.Quantity);
 }
 
+/// <summary>A pickup change being placed: the fulfilments it withdraws once its new ones are allocated.</summary>
+public sealed class PickupChange
+{
+    public string From { get; set; } = "";
+    public string To { get; set; } = "";
+    public string? Reason { get; set; }
+    public List<string> Withdrawn { get; set; } = [];
+}
+
+/// <summary>What moving the pickup would do: the units to source for the new boutique and the fulfilments they leave.</summary>
+public sealed record PickupChangePlan(PickupChangeOutcome Outcome, string? Message, IReadOnlyList<FulfilmentLine> Lines, IReadOnlyList<string> Withdrawn)
+{
+    public static PickupChangePlan Refused(PickupChangeOutcome outcome, string? message = null) => new(outcome, message, [], []);
+}
+
 /// <summary>Who did it, as the timeline and history show it.</summary>
 public readonly record struct Doer(string Actor, string? Name);
 
@@ -149,6 +164,9 @@ public sealed class FulfilmentBook
     /// <summary>Exchanges a dead activation began and did not commit: the returns grain must let go of their returns.</summary>
     public List<string> Abandoned { get; set; } = [];
 
+    /// <summary>A pickup change whose new fulfilments are tentative: until it commits, its withdrawn ones still hold their units.</summary>
+    public PickupChange? PendingPickup { get; set; }
+
     /// <summary>The after-care facts the returns grain last acknowledged, as <see cref="AftercareNews"/> signs them.</summary>
     public string? ToldReturns { get; set; }
 
@@ -211,12 +229,12 @@ public sealed class FulfilmentBook
 
     /// <summary>Units of the line the location's stock item must hold allocated for this order.</summary>
     public int Held(string lineId, string locationId, bool withTentative = false) =>
-        Fulfilments.Concat(withTentative ? Tentative ?? [] : []).Where(f => f.Holder == locationId).Sum(f => f.OpenUnits(lineId));
+        Holding(withTentative).Where(f => f.Holder == locationId).Sum(f => f.OpenUnits(lineId));
 
     public Dictionary<(string LineId, string LocationId), int> HeldMap(bool withTentative = false)
     {
         var map = new Dictionary<(string, string), int>();
-        foreach (var f in Fulfilments.Concat(withTentative ? Tentative ?? [] : []))
+        foreach (var f in Holding(withTentative))
         {
             if (f.Holder is { } holder)
             {
@@ -230,6 +248,13 @@ public sealed class FulfilmentBook
         return map;
     }
 
+    /// <summary>
+    /// The fulfilments that hold units: as committed, or as the proposal would have it, where a pickup change's
+    /// withdrawn fulfilments no longer count (so a unit it keeps at the same location is not allocated twice).
+    /// </summary>
+    private IEnumerable<LiveFulfilment> Holding(bool withTentative) => !withTentative ? Fulfilments
+        : Fulfilments.Where(f => PendingPickup?.Withdrawn.Contains(f.Id) != true).Concat(Tentative ?? []);
+
     public IReadOnlyList<LineUnits> Units() => [.. Request!.Lines.Select(l => UnitsOf(l.LineId))];
 
     public LineUnits UnitsOf(string lineId)
@@ -237,7 +262,7 @@ public sealed class FulfilmentBook
         int allocated = 0, shipped = 0, delivered = 0, collected = 0, cancelled = LooseCancelled.GetValueOrDefault(lineId);
         foreach (var f in Fulfilments)
         {
-            cancelled += LiveFulfilment.Units(f.Cancelled, lineId);
+            cancelled += LiveFulfilment.Units(f.Cancelled, lineId) - LiveFulfilment.Units(f.Moved, lineId);
             var open = f.OpenUnits(lineId);
             switch (f.Status)
             {
@@ -257,7 +282,8 @@ public sealed class FulfilmentBook
         Version, [.. Fulfilments.Select(f => f.View())], Units(), NeedsAttention, [.. Untold],
         [.. HeldMap().Where(h => h.Value > 0).Select(h => new LineAllocationAt(h.Key.LineId, Line(h.Key.LineId).Sku, h.Key.LocationId, h.Value))],
         Exchanges.Count == 0 ? null : [.. Exchanges.SelectMany(x => x.Lines).Select(l => Line(l.NewLineId))],
-        Exchanges.Count == 0 ? null : [.. Exchanges.Select(View)]);
+        Exchanges.Count == 0 ? null : [.. Exchanges.Select(View)],
+        Request!.Delivery);
 
     /// <summary>Every location whose queue shows a fulfilment of this order, with the tasks it shows.</summary>
     public Dictionary<string, List<FulfilmentTask>> Tasks()
@@ -344,6 +370,13 @@ public sealed class FulfilmentBook
             var live = Math.Min(line.Quantity, f.OpenUnits(line.LineId));
             fromOpen = LiveFulfilment.Add(fromOpen, line.LineId, live);
             fromCancelled = LiveFulfilment.Add(fromCancelled, line.LineId, line.Quantity - live);
+        }
+
+        if (fromCancelled.Count > 0 && f.Moved.Count > 0)
+        {
+            // Reversing would count the units twice: the pickup change sourced them again at the new boutique.
+            return new BookChange(FulfilmentReportOutcome.Impossible, f, [], [],
+                $"Fulfilment {f.Id} was withdrawn when the order's pickup boutique changed, and its units were sourced again there; customer care must settle this parcel.", "type");
         }
 
         var decision = fromOpen.Count > 0 || fromCancelled.Count == 0 ? FulfilmentLifecycle.Decide(f.Mode, f.Status, step, f.CancelledFrom) : null;
@@ -1224,7 +1257,10 @@ public sealed class FulfilmentBook
     }
 
     /// <summary>Names the new fulfilments of a re-sourcing and holds them apart until their units are allocated.</summary>
-    public List<LiveFulfilment> Propose(IReadOnlyList<Fulfilment> plan, DateTimeOffset now, IReadOnlyDictionary<string, TimeSpan> acceptWithin)
+    /// <param name="pickupLocationId">Where the units are to be collected, when not the order's boutique (a pickup change).</param>
+    /// <param name="because">What the history says they were requested for.</param>
+    public List<LiveFulfilment> Propose(IReadOnlyList<Fulfilment> plan, DateTimeOffset now, IReadOnlyDictionary<string, TimeSpan> acceptWithin,
+        string? pickupLocationId = null, string because = "re-sourced")
     {
         Tentative = [.. plan.Select(p =>
         {
@@ -1237,10 +1273,10 @@ public sealed class FulfilmentBook
                 Status = FulfilmentStatus.Requested,
                 Lines = [.. p.Lines],
                 Explanation = p.Explanation,
-                PickupLocationId = p.Mode == FulfilmentMode.Ship ? null : Request!.Delivery.PickupLocationId,
+                PickupLocationId = p.Mode == FulfilmentMode.Ship ? null : pickupLocationId ?? Request!.Delivery.PickupLocationId,
                 RequestedAt = now,
                 AcceptBy = now + acceptWithin.GetValueOrDefault(p.LocationId, TimeSpan.FromMinutes(30)),
-                History = [new FulfilmentHistoryEntry(now, "requested", "system", "re-sourced: " + p.Explanation.Rule)],
+                History = [new FulfilmentHistoryEntry(now, "requested", "system", $"{because}: {p.Explanation.Rule}")],
             };
         })];
         return Tentative;
@@ -1287,6 +1323,135 @@ public sealed class FulfilmentBook
         Version++;
         NeedsAttention = why;
         Happen(now, EventTypes.OrderNeedsAttention, new Doer("system", null), why, new { reason = why, lines = waiting });
+    }
+
+    // ---- Changing the pickup boutique -----------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether the order may be collected at <paramref name="locationId"/> instead, and what would move: the open
+    /// units of every fulfilment not yet ready, and the units waiting for a location, per line. A repeat to the
+    /// boutique the order already has is <see cref="PickupChangeOutcome.Unchanged"/>, whatever has happened since.
+    /// </summary>
+    public PickupChangePlan PlanPickupChange(string locationId)
+    {
+        var delivery = Request!.Delivery;
+        if (delivery.Method != DeliveryMethod.ClickAndCollect)
+        {
+            return PickupChangePlan.Refused(PickupChangeOutcome.NotClickAndCollect,
+                $"Order {OrderId} is delivered by {Name(delivery.Method)}; only a click-and-collect order has a pickup boutique.");
+        }
+
+        if (delivery.PickupLocationId == locationId)
+        {
+            return PickupChangePlan.Refused(PickupChangeOutcome.Unchanged);
+        }
+
+        var withdrawn = new List<string>();
+        foreach (var f in Fulfilments)
+        {
+            var (move, why) = FulfilmentLifecycle.OnPickupChange(f.Mode, f.Status);
+            if (move == PickupMove.Fixed)
+            {
+                return PickupChangePlan.Refused(PickupChangeOutcome.TooLate,
+                    $"The order stays at {delivery.PickupLocationId}: fulfilment {f.Id} ({Describe(f.Open())}): {why}.");
+            }
+
+            if (move == PickupMove.Moves && f.Open().Count > 0)
+            {
+                withdrawn.Add(f.Id);
+            }
+        }
+
+        var lines = new List<FulfilmentLine>();
+        foreach (var line in Request.Lines)
+        {
+            var units = Unfulfillable.GetValueOrDefault(line.LineId)
+                + Fulfilments.Where(f => withdrawn.Contains(f.Id)).Sum(f => f.OpenUnits(line.LineId));
+            if (units > 0)
+            {
+                lines.Add(new FulfilmentLine(line.LineId, units));
+            }
+        }
+
+        return lines.Count == 0
+            ? PickupChangePlan.Refused(PickupChangeOutcome.NothingToPickUp, $"Nothing of order {OrderId} is left to collect: every unit is cancelled.")
+            : new PickupChangePlan(PickupChangeOutcome.Changed, null, lines, withdrawn);
+    }
+
+    /// <summary>Names the new boutique's fulfilments and holds them apart, with the change, until their units are allocated.</summary>
+    public List<LiveFulfilment> ProposePickup(PickupChangePlan plan, string locationId, string? reason, IReadOnlyList<Fulfilment> sourced,
+        DateTimeOffset now, IReadOnlyDictionary<string, TimeSpan> acceptWithin)
+    {
+        PendingPickup = new PickupChange { From = Request!.Delivery.PickupLocationId ?? "", To = locationId, Reason = reason, Withdrawn = [.. plan.Withdrawn] };
+        return Propose(sourced, now, acceptWithin, locationId, $"pickup moved from {PendingPickup.From} to {locationId}");
+    }
+
+    /// <summary>The new boutique could not be served after all: nothing changes.</summary>
+    public void AbandonPickup()
+    {
+        PendingPickup = null;
+        Tentative = null;
+    }
+
+    /// <summary>
+    /// The new boutique's units are allocated: the old fulfilments are withdrawn (their locations told, their
+    /// allocations released by the returned steps), the new ones go live, and the order is collected there now.
+    /// </summary>
+    public BookChange CommitPickup(DateTimeOffset now, Doer doer)
+    {
+        var change = PendingPickup!;
+        var before = HeldMap();
+        Version++;
+        var why = $"pickup moved from {change.From} to {change.To}" + (string.IsNullOrWhiteSpace(change.Reason) ? "" : $": {change.Reason}");
+        Happen(now, EventTypes.OrderPickupLocationChanged, doer, why, new
+        {
+            orderId = OrderId,
+            previousLocationId = change.From,
+            locationId = change.To,
+            reason = change.Reason,
+            withdrawn = change.Withdrawn,
+            requested = Tentative!.Select(f => f.Id).ToList(),
+        });
+        foreach (var f in Fulfilments.Where(f => change.Withdrawn.Contains(f.Id)))
+        {
+            var open = f.Open();
+            foreach (var line in open)
+            {
+                f.Cancelled = LiveFulfilment.Add(f.Cancelled, line.LineId, line.Quantity);
+                f.Moved = LiveFulfilment.Add(f.Moved, line.LineId, line.Quantity);
+            }
+
+            f.CancelledFrom = f.Status;
+            f.Status = FulfilmentStatus.Cancelled;
+            f.History.Add(new FulfilmentHistoryEntry(now, "cancelled", doer.Actor, $"{why}: {Describe(open)}", null, doer.Name));
+            Happen(now, EventTypes.FulfilmentCancelled, doer, $"{f.Id} told: {Describe(open)} cancelled, {why}",
+                new { orderId = OrderId, fulfilment = f.View(), lines = open, reason = why });
+        }
+
+        // The waiting units were sourced with the rest (the new boutique is served whole or not at all), and with
+        // them goes the attention they called for; a stock disagreement, which no move settles, stays flagged.
+        if (Unfulfillable.Values.Any(v => v > 0))
+        {
+            NeedsAttention = null;
+        }
+
+        foreach (var lineId in Unfulfillable.Keys.ToList())
+        {
+            Unfulfillable[lineId] = 0;
+        }
+
+        Request = Request! with { Delivery = Request.Delivery with { PickupLocationId = change.To } };
+        foreach (var f in Tentative!)
+        {
+            Fulfilments.Add(f);
+            Happen(now, EventTypes.FulfilmentRequested, doer, $"{f.Id} {Name(f.Mode)} from {f.LocationId}: {Describe(f.Lines)}; {f.Explanation.Rule}",
+                new { orderId = OrderId, fulfilment = f.View(), lines = f.Lines });
+        }
+
+        Tentative = null;
+        PendingPickup = null;
+        ResourceDue = false;
+        return new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), []);
     }
 
     public void Acknowledge(long version)

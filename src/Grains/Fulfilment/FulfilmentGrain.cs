@@ -138,6 +138,67 @@ public sealed class FulfilmentGrain(
         return new(outcome, await Order.Get(), outcome == ResourceOutcome.Resourced ? null : S.NeedsAttention);
     }
 
+    public async Task<PickupChangeResult> ChangePickup(ChangePickup request)
+    {
+        if (!await EnsureOpened(null))
+        {
+            return new(PickupChangeOutcome.NotFound, null, $"Order '{OrderId}' does not exist.");
+        }
+
+        var plan = S.PlanPickupChange(request.LocationId);
+        if (plan.Outcome != PickupChangeOutcome.Changed)
+        {
+            if (plan.Outcome == PickupChangeOutcome.Unchanged)
+            {
+                // A repeat is often a client's answer to a failure after the change was written: tell the order, as a replayed cancel does.
+                await Tell();
+            }
+
+            return new(plan.Outcome, await Order.Get(), plan.Message);
+        }
+
+        // Sourced exactly as a checkout for the new boutique would be, counting the units this order holds as its
+        // own to use again; the locations that rejected a line are still not asked.
+        var lines = plan.Lines.Select(l => S.Line(l.LineId) with { Quantity = l.Quantity, Hold = null }).ToList();
+        var there = S.Request! with { ReservationId = null, Lines = lines, Delivery = S.Request.Delivery with { PickupLocationId = request.LocationId } };
+        var own = S.HeldMap().Where(h => h.Value > 0).Select(h => new LineAllocationAt(h.Key.LineId, S.Line(h.Key.LineId).Sku, h.Key.LocationId, h.Value)).ToList();
+        var (sourced, locations) = await new CheckoutSourcing(GrainFactory).Source(there, new Dictionary<string, ReservationLine>(), S.Excluded(plan.Lines), own);
+        if (!sourced.Complete)
+        {
+            return new(PickupChangeOutcome.NoStock, await Order.Get(), $"{request.LocationId} cannot be served: " +
+                (sourced.Unsourced.Count == 0 ? "no location can supply it." : string.Join("; ", sourced.Unsourced.Select(u => $"line {u.LineId}: {u.Reason} (requested {u.Requested}, available {u.Available})"))));
+        }
+
+        // The intent is durable before any unit is allocated: a crash rolls the new allocations back, and the old ones
+        // were never touched. Only once every new unit is held are the old ones released, through Commit's written steps.
+        var now = clock.GetUtcNow();
+        var proposed = S.ProposePickup(plan, request.LocationId, request.Reason, sourced.Fulfilments, now,
+            sourced.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
+        await Task.WhenAll(state.WriteStateAsync(), Watch());
+        bool placed;
+        try
+        {
+            (placed, _, _) = await Place(proposed, locations);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A stock item failed mid-way: the next activation rolls the written intent back before deciding anything,
+            // which this one, holding half-made allocations in memory, must not do.
+            DeactivateOnIdle();
+            throw;
+        }
+
+        if (!placed)
+        {
+            S.AbandonPickup();
+            await state.WriteStateAsync();
+            return new(PickupChangeOutcome.Contended, await Order.Get(), $"Other orders took the units {request.LocationId} would be served from; nothing changed. Retry.");
+        }
+
+        await Commit(S.CommitPickup(now, Doer));
+        return new(PickupChangeOutcome.Changed, await Order.Get());
+    }
+
     public Task<FulfilmentView?> Get(string fulfilmentId) => Task.FromResult(S.Find(fulfilmentId)?.View());
 
     public async Task<AftercareFacts?> Aftercare() => await EnsureOpened(null) ? S.Aftercare() : null;
@@ -321,6 +382,9 @@ public sealed class FulfilmentGrain(
                 S.Abandoned.Add(exchange.Id);
                 S.AbandonExchange();
             }
+
+            // A pickup change never answered is dropped whole: the old fulfilments kept their units throughout.
+            S.PendingPickup = null;
 
             S.Tentative = null;
             S.ResourceDue = true;

@@ -55,6 +55,17 @@ public sealed record StepDecision(StepOutcome Outcome, FulfilmentStatus From, Fu
 /// physical fact (shipped, delivered, received, collected) about cancelled units beats the intention: the
 /// cancellation is reversed, because the parcel left whatever the OMS had decided.
 /// </remarks>
+/// <summary>What moving an order's pickup to another boutique does to one of its fulfilments.</summary>
+public enum PickupMove
+{
+    /// <summary>Its open units are withdrawn and sourced again for the new boutique.</summary>
+    Moves,
+    /// <summary>It holds nothing any more (rejected or cancelled): it stays as history.</summary>
+    Stays,
+    /// <summary>Its units are past the point of going elsewhere: the change is refused.</summary>
+    Fixed,
+}
+
 public static class FulfilmentLifecycle
 {
     private static readonly FulfilmentStatus[] ShipPath =
@@ -86,6 +97,26 @@ public static class FulfilmentLifecycle
     /// <summary>Whether the location may still refuse the units: before they leave (or, for a pickup, before they are set aside).</summary>
     public static bool IsRejectable(FulfilmentMode mode, FulfilmentStatus status) =>
         !IsTerminal(status) && Before(mode, status, mode == FulfilmentMode.Pickup ? FulfilmentStatus.ReadyForPickup : FulfilmentStatus.Shipped);
+
+    /// <summary>
+    /// Whether a click-and-collect fulfilment lets the order's pickup boutique change. Its units may go elsewhere
+    /// while they sit on a shelf the OMS can release: at the source before a transfer leaves, or at the old
+    /// boutique once a transfer is received there. Once on the road, ready at the counter, collected or expired,
+    /// the parcel is a physical fact at one boutique, and moving the order would strand it.
+    /// </summary>
+    public static (PickupMove Move, string? Reason) OnPickupChange(FulfilmentMode mode, FulfilmentStatus status) => (mode, status) switch
+    {
+        (_, FulfilmentStatus.Rejected or FulfilmentStatus.Cancelled) => (PickupMove.Stays, null),
+        (FulfilmentMode.Ship, _) => (PickupMove.Fixed, "a shipment to the customer has no pickup boutique"),
+        (_, FulfilmentStatus.Requested or FulfilmentStatus.Accepted) => (PickupMove.Moves, null),
+        (FulfilmentMode.Transfer, FulfilmentStatus.Packed or FulfilmentStatus.Received) => (PickupMove.Moves, null),
+        (FulfilmentMode.Transfer, FulfilmentStatus.Shipped) => (PickupMove.Fixed, "its units are on their way to the pickup boutique; change it once they are received"),
+        (_, FulfilmentStatus.ReadyForPickup) => (PickupMove.Fixed, "it is ready for pickup"),
+        (_, FulfilmentStatus.Collected) => (PickupMove.Fixed, "it was collected"),
+        (_, FulfilmentStatus.Expired) => (PickupMove.Fixed, "it expired uncollected"),
+        (_, FulfilmentStatus.OnHold) => (PickupMove.Fixed, "it is an exchange's replacement, held until the return arrives"),
+        _ => (PickupMove.Fixed, $"a {Name(mode)} fulfilment is never {Name(status)}"),
+    };
 
     /// <param name="cancelledFrom">For a cancelled fulfilment, the status it was cancelled in: a reversal enters only
     /// the steps after it (a transfer cancelled once received is not received twice).</param>

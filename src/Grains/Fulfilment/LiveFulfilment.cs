@@ -16,6 +16,12 @@ public sealed class LiveFulfilment
 
     public List<FulfilmentLine> Cancelled { get; set; } = [];
 
+    /// <summary>
+    /// Of <see cref="Cancelled"/>, the units a pickup change withdrew and sourced again elsewhere: cancelled for this
+    /// location, never for the customer, so the order's line does not count them as cancelled.
+    /// </summary>
+    public List<FulfilmentLine> Moved { get; set; } = [];
+
     /// <summary>The status the last cancellation found; a reversal enters only the steps after it.</summary>
     public FulfilmentStatus CancelledFrom { get; set; }
 

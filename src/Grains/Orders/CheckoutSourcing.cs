@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Oms.Contracts;
+using Oms.Contracts.Availability;
 using Oms.Contracts.ClickAndCollect;
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
@@ -64,8 +66,11 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
 
     /// <returns>The plan, and the network's locations as sourcing saw them (a boutique's shipments use
     /// ship-from-store capacity; each location's profile sets how long it has to accept).</returns>
+    /// <param name="own">Units this order already holds, per SKU and location, that the plan may use again: the
+    /// views count them as taken, and an order moving its own units elsewhere must not be short of itself.</param>
     public async Task<(SourcingResult Plan, IReadOnlyDictionary<string, LocationInfo> Locations)> Source(
-        PlaceOrder request, IReadOnlyDictionary<string, ReservationLine> reserved, IReadOnlyDictionary<string, string>? excluded = null)
+        PlaceOrder request, IReadOnlyDictionary<string, ReservationLine> reserved, IReadOnlyDictionary<string, string>? excluded = null,
+        IReadOnlyList<LineAllocationAt>? own = null)
     {
         var open = request.Lines.Where(l => !IsReserved(l, reserved)).ToList();
         var fulfilments = new List<Fulfilment>();
@@ -92,8 +97,23 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
         var demand = new SourcingDemand(
             [.. open.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))],
             request.Delivery.Method, request.Delivery.Address?.Latitude, request.Delivery.Address?.Longitude, request.Delivery.PickupLocationId);
-        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, inputs.Views.ToDictionary(v => v.Sku), excluded);
+        var views = inputs.Views.Select(v => Credit(v, own, locations)).ToDictionary(v => v.Sku);
+        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, views, excluded);
         return (new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced), locations);
+    }
+
+    private static SkuAvailability Credit(SkuAvailability view, IReadOnlyList<LineAllocationAt>? own, IReadOnlyDictionary<string, LocationInfo> locations)
+    {
+        var mine = own?.Where(a => a.Sku == view.Sku && a.Quantity > 0).GroupBy(a => a.LocationId).ToDictionary(g => g.Key, g => g.Sum(a => a.Quantity));
+        if (mine is null || mine.Count == 0)
+        {
+            return view;
+        }
+
+        var credited = view.Locations.Select(l => mine.TryGetValue(l.LocationId, out var units) ? l with { Available = l.Available + units } : l).ToList();
+        credited.AddRange(mine.Where(m => view.Locations.All(l => l.LocationId != m.Key) && locations.ContainsKey(m.Key))
+            .Select(m => new LocationAvailability(m.Key, locations[m.Key].Type, m.Value)));
+        return view with { Available = view.Available + mine.Values.Sum(), Locations = credited };
     }
 
     private static bool IsReserved(OrderLine line, IReadOnlyDictionary<string, ReservationLine> reserved) =>

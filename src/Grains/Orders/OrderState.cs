@@ -96,11 +96,13 @@ public sealed class OrderState
     }
     /// <param name="slices">The allocation to show, when it is not yet <see cref="Slices"/> (a cancellation being applied).</param>
     /// <remarks>
+    /// The delivery is the fulfilment's once it has news: a pickup change moves the counter there, while
+    /// <see cref="Request"/> stays what checkout was asked, so a retried checkout still matches its fingerprint.
     /// The lists are copies: a view is immutable on the wire, so it is serialized (or, in a silo, kept) as it is,
     /// perhaps while the next request is adding to this order's timeline.
     /// </remarks>
     public OrderView View(string orderId, List<AllocationSlice>? slices = null) => new(
-        orderId, Derive(), Request!.Channel, Request.Customer, Request.Delivery,
+        orderId, Derive(), Request!.Channel, Request.Customer, Tracked?.Delivery ?? Request.Delivery,
         [.. Lines().Select(l => Tracked is { } tracked ? TrackedLine(l, tracked) : PlacedLine(l, slices ?? Slices))],
         [.. Fulfilments], [.. Timeline], CreatedAt, Request.ReservationId, Request.StoreLocationId,
         Tracked?.Fulfilments ?? [.. Fulfilments.Select(f => PlannedView(f))],

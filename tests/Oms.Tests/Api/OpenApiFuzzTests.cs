@@ -697,6 +697,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "getBasketPickupOptions" => $$"""{"lines":[{"sku":"{{world.Skus[0]}}","quantity":1}],"lat":48.85,"lon":2.35,"radiusKm":50,"limit":5}""",
         "placeOrder" or "simulateSourcing" => JsonNode.Parse(OrderBody(world.Customer, world.Skus[1]))!.ToJsonString(),
         "cancelOrder" => """{"reason":"customer changed mind","lines":[{"lineId":"1","quantity":1}]}""",
+        "changePickupLocation" => $$"""{"locationId":"{{world.Boutique}}","reason":"customer moved"}""",
         "addOrderNote" => """{"text":"Customer asked for gift wrap.","author":"care:agent-7"}""",
         "reportFulfilmentEvent" => """{"eventId":"fuzz-1","type":"shipped","carrier":"DHL","service":"express","trackingNumber":"JD0001","trackingUrl":"https://dhl.example/JD0001","lines":[{"lineId":"1","quantity":1}]}""",
         "authoriseReturn" => $$"""{"lines":[{"lineId":"1","quantity":1,"reason":"doesNotFit"}],"method":"shipBack","locationId":"{{world.Warehouse}}","note":"too small"}""",

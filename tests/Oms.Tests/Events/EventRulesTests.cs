@@ -36,7 +36,7 @@ public sealed class EventRulesTests
         Assert.Equal(expected, StockSignals.Crossings(from, to));
 
     [Theory]
-    [InlineData("order.*", new[] { "order.placed", "order.cancelled", "order.linesCancelled", "order.noteAdded", "order.needsAttention", "order.cancellationReversed", "order.completed" })]
+    [InlineData("order.*", new[] { "order.placed", "order.cancelled", "order.linesCancelled", "order.noteAdded", "order.needsAttention", "order.cancellationReversed", "order.completed", "order.pickupLocationChanged" })]
     [InlineData("stock.low", new[] { "stock.low" })]
     [InlineData("availability.*", new[] { "availability.outOfStock", "availability.backInStock" })]
     public void Patterns_expand_to_the_types_they_match(string pattern, string[] expected)
