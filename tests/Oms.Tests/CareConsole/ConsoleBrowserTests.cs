@@ -174,6 +174,37 @@ public sealed class ConsoleBrowserTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task An_agent_moves_a_pickup_to_another_boutique_and_a_boutique_it_cannot_serve_is_refused_in_the_dialog()
+    {
+        var (boutique, _, sku) = await Network(atBoutique: 1, atWarehouse: 0);
+        var closer = await console.Kit.Location("boutique", offset: 0.03);
+        await console.Kit.Stock(closer, sku, 1);
+        await console.Kit.WaitForAvailability(sku, 2);
+        var empty = await console.Kit.Location("boutique", offset: 0.04);
+        var (orderId, _) = await Order(sku, 1, Pickup(boutique));
+
+        var page = await console.NewPage();
+        await ConsoleFixture.SignIn(page, await console.Key(new { name = "care", role = "care" }));
+        await page.GotoAsync($"/care/#/orders/{orderId}");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Change pickup boutique" }).ClickAsync();
+        await Dialog(page).GetByLabel("New pickup boutique").FillAsync(empty);
+        await Confirm(page, "Change pickup boutique");
+        await Assertions.Expect(Dialog(page).GetByRole(AriaRole.Alert)).ToContainTextAsync("locationId");
+        Assert.Equal(boutique, (string?)(await console.Kit.Order(orderId))["delivery"]!["pickupLocationId"]);
+
+        await Dialog(page).GetByLabel("New pickup boutique").FillAsync(closer);
+        await Confirm(page, "Change pickup boutique");
+        await Assertions.Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync($"Pickup moved to {closer}.", Soon);
+        await Assertions.Expect(page.Locator("dl.summary").First).ToContainTextAsync($"click and collect at {closer}");
+        await Assertions.Expect(page.Locator("ol.timeline")).ToContainTextAsync("pickup location changed");
+        var moved = await console.Kit.Order(orderId);
+        Assert.Equal(closer, (string?)moved["delivery"]!["pickupLocationId"]);
+        var released = await SecurityTestKit.Json(await console.Admin.GetAsync($"/api/v1/locations/{boutique}/stock/{sku}"));
+        Assert.Equal((0, 1), ((int)released["allocated"]!, (int)released["available"]!));
+        Assert.Empty(console.Errors);
+    }
+
+    [Fact]
     public async Task A_boutique_works_its_queue_with_a_store_key_and_cannot_open_another_boutiques()
     {
         var (boutique, _, sku) = await Network(atBoutique: 2, atWarehouse: 0);
