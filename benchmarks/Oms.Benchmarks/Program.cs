@@ -11,7 +11,8 @@ public static class Program
     /// <c>lifecycle-http [pairs] [orders per block] [kestrel]</c> (see <see cref="Fulfilment.LifecycleHttpBenchmark"/>), or
     /// <c>fulfilment-paired [pairs] [calls per block]</c> (see <see cref="Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync"/>), or
     /// <c>returns-paired [pairs]</c> (see <see cref="Returns.ReturnBenchmarks.RunPairedAsync"/>), or
-    /// <c>search-lag [samples] [writers] [postgres]</c> (see <see cref="Orders.SearchLagBenchmark"/>).</summary>
+    /// <c>search-lag [samples] [writers] [postgres]</c> (see <see cref="Orders.SearchLagBenchmark"/>), or
+    /// <c>console-pages [iterations]</c> (see <see cref="Http.ConsolePagesBenchmark"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -66,6 +67,13 @@ public static class Program
             var samples = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1_000;
             var writers = args.Length > 2 && int.TryParse(args[2], System.Globalization.CultureInfo.InvariantCulture, out var w) ? w : 4;
             Orders.SearchLagBenchmark.RunAsync(samples, writers, args.Contains("postgres"), Console.Out).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["console-pages", ..])
+        {
+            var iterations = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 300;
+            Http.ConsolePagesBenchmark.RunAsync(iterations, Console.Out).GetAwaiter().GetResult();
             return;
         }
 

@@ -10,7 +10,7 @@ using Oms.Grains.Orders;
 namespace Oms.Api.Orders;
 
 /// <summary>
-/// Order search for care, storefronts and boutiques: a read of the projection the event feed keeps, newest first,
+/// Order search for care, storefronts and boutiques: a read of the projection the event feed keeps, newest first (or oldest, for a queue),
 /// never a fan-out over order grains. The credential narrows it as it narrows reading one order.
 /// </summary>
 public static class OrderSearchEndpoints
@@ -21,6 +21,14 @@ public static class OrderSearchEndpoints
 
     private static readonly IReadOnlyDictionary<string, OrderChannel> Channels =
         Enum.GetValues<OrderChannel>().ToDictionary(c => JsonNamingPolicy.CamelCase.ConvertName(c.ToString()), StringComparer.Ordinal);
+
+    private static readonly string[] Parameters =
+        ["limit", "cursor", "sort", "email", "customerId", "name", "status", "channel", "locationId", "needsAttention", "createdFrom", "createdTo", "q"];
+
+    private static readonly IReadOnlyDictionary<string, OrderSort> Sorts =
+        Enum.GetValues<OrderSort>().ToDictionary(Name, StringComparer.Ordinal);
+
+    public static string SortPattern => $"^({string.Join("|", Sorts.Keys)})$";
 
     public static string StatusPattern => $"^({string.Join("|", Statuses.Keys)})$";
 
@@ -57,7 +65,14 @@ public static class OrderSearchEndpoints
     /// <summary>The query string as a search, within the credential's channels and boutiques; or the problem naming the field.</summary>
     public static (OrderQuery? Query, IResult? Problem) Read(IQueryCollection q, Credential credential)
     {
-        string? One(string name) => q[name].Count > 0 ? q[name][^1] : null;
+        // A filter given twice is refused, not resolved: which one a client meant is a guess, and the last one narrows
+        // or widens the search without anyone noticing.
+        if (Parameters.FirstOrDefault(name => q[name].Count > 1) is { } repeated)
+        {
+            return Bad(repeated, "is given more than once; give it once.");
+        }
+
+        string? One(string name) => q[name].Count > 0 ? q[name][0] : null;
 
         var limit = OrderSearch.DefaultLimit;
         if (One("limit") is { } limitText && (!int.TryParse(limitText, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > OrderSearch.MaxLimit))
@@ -65,10 +80,28 @@ public static class OrderSearchEndpoints
             return Bad("limit", $"must be a whole number between 1 and {OrderSearch.MaxLimit}.");
         }
 
-        var cursor = One("cursor");
-        if (cursor is not null && !OrderSearch.TryReadCursor(cursor, out _))
+        var sort = OrderSort.Newest;
+        if (One("sort") is { } sortText)
         {
-            return Bad("cursor", "is not a cursor this search gave out; pass a page's next as it is.");
+            if (!Sorts.TryGetValue(sortText, out sort))
+            {
+                return Bad("sort", $"must be one of {string.Join(", ", Sorts.Keys)}.");
+            }
+        }
+
+        var cursor = One("cursor");
+        if (cursor is not null)
+        {
+            if (!OrderSearch.TryReadCursor(cursor, out var given, out _))
+            {
+                return Bad("cursor", "is not a cursor this search gave out; pass a page's next as it is.");
+            }
+
+            // Read the other way, the cursor's page boundary would skip or repeat orders: refused rather than guessed.
+            if (given != sort)
+            {
+                return Bad("cursor", $"was given by a search sorted {Name(given)} first; page it with sort={Name(given)}.");
+            }
         }
 
         var email = One("email");
@@ -131,7 +164,8 @@ public static class OrderSearchEndpoints
         var query = new OrderQuery(limit, cursor, email, One("customerId"), One("name"), status, channel, One("locationId"), attention, from, to,
             string.IsNullOrWhiteSpace(One("q")) ? null : One("q")!.Trim(),
             credential.SeesEveryChannel || credential.Role == ApiRole.Store ? null : [.. credential.Channels],
-            credential.Role == ApiRole.Store ? [.. credential.LocationIds] : null);
+            credential.Role == ApiRole.Store ? [.. credential.LocationIds] : null,
+            sort);
         return (query, null);
     }
 
@@ -139,6 +173,8 @@ public static class OrderSearchEndpoints
         text is null ? (null, null)
         : DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var value) ? (value, null)
         : (null, Problems.Invalid(field, "must be an ISO 8601 instant, such as 2026-12-01T00:00:00Z."));
+
+    private static string Name(OrderSort sort) => JsonNamingPolicy.CamelCase.ConvertName(sort.ToString());
 
     private static (OrderQuery?, IResult?) Bad(string field, string message) => (null, Problems.Invalid(field, message));
 }

@@ -22,10 +22,15 @@ public sealed record OrderSummary(
     [property: Id(12)] int Units,
     [property: Id(13)] long Position);
 
+/// <summary>Which end of time a search starts from: newest for finding an order, oldest for working through a queue.</summary>
+[GenerateSerializer, Alias("oms.OrderSort")]
+public enum OrderSort { Newest = 0, Oldest = 1 }
+
 /// <summary>What care, a storefront or a boutique searches orders by; every filter given must match.</summary>
 /// <param name="Q">Free text over the order id, the email and the name.</param>
 /// <param name="Channels">The channels the credential may see; null for every channel.</param>
 /// <param name="Locations">The boutiques a store credential acts for; null for every location.</param>
+/// <param name="Sort">Newest first unless asked; a cursor belongs to the direction that gave it.</param>
 [GenerateSerializer, Immutable, Alias("oms.OrderQuery")]
 public sealed record OrderQuery(
     [property: Id(0)] int Limit,
@@ -41,7 +46,8 @@ public sealed record OrderQuery(
     [property: Id(10)] DateTimeOffset? CreatedTo = null,
     [property: Id(11)] string? Q = null,
     [property: Id(12)] IReadOnlyList<OrderChannel>? Channels = null,
-    [property: Id(13)] IReadOnlyList<string>? Locations = null);
+    [property: Id(13)] IReadOnlyList<string>? Locations = null,
+    [property: Id(14)] OrderSort Sort = OrderSort.Newest);
 
 [GenerateSerializer, Immutable, Alias("oms.OrderSearchPage")]
 public sealed record OrderSearchPage([property: Id(0)] IReadOnlyList<OrderSummary> Items, [property: Id(1)] string? Next);

@@ -5,7 +5,7 @@ namespace Oms.Grains.Orders;
 
 /// <summary>
 /// The rules of order search, without Orleans or a database: the row an order view projects to, whether a row
-/// matches a query (the credential's channels and boutiques included), newest first, and the opaque cursor. The
+/// matches a query (the credential's channels and boutiques included), newest or oldest first, and the opaque cursor. The
 /// in-memory index uses them as they are; a database index must answer the same, which the tests hold it to.
 /// </summary>
 public static class OrderSearch
@@ -14,8 +14,15 @@ public static class OrderSearch
     public const int MaxLimit = 200;
     public const int MaxTextLength = 200;
 
-    /// <summary>The cursor's task part: a search row is one per order.</summary>
-    private const string RowKey = "order";
+    /// <summary>
+    /// The cursor's task part: a search row is one per order, and the part says which direction gave the cursor.
+    /// Newest keeps the name it had before searches could be sorted, so cursors already handed out still read.
+    /// </summary>
+    private const string NewestKey = "order";
+
+    private const string OldestKey = "order-oldest";
+
+    private static string RowKey(OrderSort sort) => sort == OrderSort.Oldest ? OldestKey : NewestKey;
 
     public static OrderSummary Project(OrderView order, long position, DateTimeOffset at)
     {
@@ -60,19 +67,39 @@ public static class OrderSearch
         && (query.Q is null || Contains(row.OrderId, query.Q) || Contains(row.Email, query.Q) || Contains(row.Name, query.Q));
 
     /// <summary>Newest first; the same instant falls back to the order id, so a page boundary is exact.</summary>
-    public static int Compare(OrderSummary a, OrderSummary b)
+    public static int Compare(OrderSummary a, OrderSummary b) => Compare(a, b, OrderSort.Newest);
+
+    /// <summary>By creation, then by order id ordinally, in the direction asked: oldest first is newest first reversed exactly.</summary>
+    public static int Compare(OrderSummary a, OrderSummary b, OrderSort sort)
     {
-        var byTime = b.CreatedAt.UtcTicks.CompareTo(a.CreatedAt.UtcTicks);
-        return byTime != 0 ? byTime : string.CompareOrdinal(b.OrderId, a.OrderId);
+        var byTime = a.CreatedAt.UtcTicks.CompareTo(b.CreatedAt.UtcTicks);
+        var ascending = byTime != 0 ? byTime : string.CompareOrdinal(a.OrderId, b.OrderId);
+        return sort == OrderSort.Oldest ? ascending : -ascending;
     }
 
-    public static string Cursor(OrderSummary last) => WorkQueueCursor.Write(new WorkQueueKey(last.CreatedAt.UtcTicks, last.OrderId, RowKey));
+    public static string Cursor(OrderSummary last, OrderSort sort = OrderSort.Newest) =>
+        WorkQueueCursor.Write(new WorkQueueKey(last.CreatedAt.UtcTicks, last.OrderId, RowKey(sort)));
 
     /// <summary>Never throws: a cursor comes from a client.</summary>
-    public static bool TryReadCursor(string? cursor, out (long CreatedTicks, string OrderId) after)
+    /// <param name="sort">The direction of the search that gave the cursor.</param>
+    public static bool TryReadCursor(string? cursor, out OrderSort sort, out (long CreatedTicks, string OrderId) after)
     {
         after = default;
-        if (!WorkQueueCursor.TryRead(cursor, out var key) || key.TaskId != RowKey)
+        sort = default;
+        if (!WorkQueueCursor.TryRead(cursor, out var key))
+        {
+            return false;
+        }
+
+        if (key.TaskId == NewestKey)
+        {
+            sort = OrderSort.Newest;
+        }
+        else if (key.TaskId == OldestKey)
+        {
+            sort = OrderSort.Oldest;
+        }
+        else
         {
             return false;
         }
@@ -81,28 +108,37 @@ public static class OrderSearch
         return true;
     }
 
+    /// <summary>Whether the cursor is one a search in this direction gave: the other direction's would skip or repeat rows.</summary>
+    public static bool TryReadCursor(string? cursor, OrderSort sort, out (long CreatedTicks, string OrderId) after) =>
+        TryReadCursor(cursor, out var given, out after) && given == sort;
+
     /// <summary>Whether the row sorts after the cursor's, that is, belongs to a later page.</summary>
-    public static bool After(OrderSummary row, (long CreatedTicks, string OrderId) cursor) =>
-        row.CreatedAt.UtcTicks < cursor.CreatedTicks
-        || (row.CreatedAt.UtcTicks == cursor.CreatedTicks && string.CompareOrdinal(row.OrderId, cursor.OrderId) < 0);
+    public static bool After(OrderSummary row, (long CreatedTicks, string OrderId) cursor, OrderSort sort = OrderSort.Newest)
+    {
+        var byTime = row.CreatedAt.UtcTicks.CompareTo(cursor.CreatedTicks);
+        var ascending = byTime != 0 ? byTime : string.CompareOrdinal(row.OrderId, cursor.OrderId);
+        return sort == OrderSort.Oldest ? ascending > 0 : ascending < 0;
+    }
 
     /// <summary>A page of <paramref name="rows"/> (in any order) for the query.</summary>
-    /// <exception cref="ArgumentException">A limit outside 1..<see cref="MaxLimit"/>, or a cursor this search did not give.</exception>
+    /// <exception cref="ArgumentException">A limit outside 1..<see cref="MaxLimit"/>, or a cursor this search (in this direction) did not give.</exception>
     public static OrderSearchPage Page(IEnumerable<OrderSummary> rows, OrderQuery query)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, MaxLimit);
-        (long, string)? after = null;
-        if (query.Cursor is not null)
-        {
-            after = TryReadCursor(query.Cursor, out var read) ? read : throw new ArgumentException("Not a cursor of order search.", nameof(query));
-        }
-
-        var matching = rows.Where(r => Matches(r, query) && (after is not { } a || After(r, a))).ToList();
-        matching.Sort(Compare);
+        var after = ReadCursor(query);
+        var matching = rows.Where(r => Matches(r, query) && (after is not { } a || After(r, a, query.Sort))).ToList();
+        matching.Sort((a, b) => Compare(a, b, query.Sort));
         var items = matching.Take(query.Limit).ToList();
-        return new OrderSearchPage(items, matching.Count > query.Limit ? Cursor(items[^1]) : null);
+        return new OrderSearchPage(items, matching.Count > query.Limit ? Cursor(items[^1], query.Sort) : null);
     }
+
+    /// <summary>The query's cursor, checked as every store must check it before it reads a row.</summary>
+    /// <exception cref="ArgumentException">A cursor this search did not give, or gave in the other direction.</exception>
+    public static (long CreatedTicks, string OrderId)? ReadCursor(OrderQuery query) =>
+        query.Cursor is null ? null
+        : TryReadCursor(query.Cursor, query.Sort, out var after) ? after
+        : throw new ArgumentException("Not a cursor of order search in this direction.", nameof(query));
 
     private static bool Contains(string? text, string part) => text is not null && text.Contains(part, StringComparison.OrdinalIgnoreCase);
 }

@@ -9,7 +9,7 @@ namespace Oms.Grains.Orders;
 
 /// <summary>
 /// Order search in PostgreSQL (tables from 013-order-index.sql). It answers exactly as <see cref="OrderSearch.Page"/>
-/// does over the same rows: the same filters, newest first with the order id compared as bytes ("C", the ordinal
+/// does over the same rows: the same filters, newest (or oldest) first with the order id compared as bytes ("C", the ordinal
 /// order), and the same cursors, so a client can page across a silo that keeps its index in memory and one that does not.
 /// </summary>
 /// <remarks>
@@ -95,11 +95,8 @@ public sealed class PostgresOrderIndexStore(OmsDatabase database) : IOrderIndexS
         // Refused before any connection, with the very exceptions OrderSearch.Page throws.
         ArgumentOutOfRangeException.ThrowIfLessThan(query.Limit, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(query.Limit, OrderSearch.MaxLimit);
-        (long CreatedTicks, string OrderId)? after = null;
-        if (query.Cursor is not null)
-        {
-            after = OrderSearch.TryReadCursor(query.Cursor, out var read) ? read : throw new ArgumentException("Not a cursor of order search.", nameof(query));
-        }
+        var after = OrderSearch.ReadCursor(query);
+        var oldest = query.Sort == OrderSort.Oldest;
 
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand { Connection = connection };
@@ -178,7 +175,8 @@ public sealed class PostgresOrderIndexStore(OmsDatabase database) : IOrderIndexS
 
         if (after is { } cursor)
         {
-            Filter(@"(created_ticks, order_id COLLATE ""C"") < (@after_ticks, @after_id)",
+            // A row comparison, so the index is entered at the cursor and read on in the page's direction.
+            Filter(oldest ? @"(created_ticks, order_id COLLATE ""C"") > (@after_ticks, @after_id)" : @"(created_ticks, order_id COLLATE ""C"") < (@after_ticks, @after_id)",
                 ("after_ticks", NpgsqlDbType.Bigint, cursor.CreatedTicks), ("after_id", NpgsqlDbType.Text, cursor.OrderId));
         }
 
@@ -189,7 +187,8 @@ public sealed class PostgresOrderIndexStore(OmsDatabase database) : IOrderIndexS
         }
 
         // One row more than the page says whether another page follows, without counting.
-        sql.Append(@" ORDER BY created_ticks DESC, order_id COLLATE ""C"" DESC LIMIT @limit");
+        // Oldest first reads the same indexes backwards, so no index is kept per direction.
+        sql.Append(oldest ? @" ORDER BY created_ticks, order_id COLLATE ""C"" LIMIT @limit" : @" ORDER BY created_ticks DESC, order_id COLLATE ""C"" DESC LIMIT @limit");
         command.Parameters.Add(new NpgsqlParameter("limit", NpgsqlDbType.Integer) { Value = query.Limit + 1 });
         command.CommandText = sql.ToString();
 
@@ -208,7 +207,7 @@ public sealed class PostgresOrderIndexStore(OmsDatabase database) : IOrderIndexS
         }
 
         items.RemoveAt(items.Count - 1);
-        return new OrderSearchPage(items, OrderSearch.Cursor(items[^1]));
+        return new OrderSearchPage(items, OrderSearch.Cursor(items[^1], query.Sort));
     }
 
     public async Task Reset(CancellationToken cancellationToken = default)

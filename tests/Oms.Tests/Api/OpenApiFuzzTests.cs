@@ -639,6 +639,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         return name switch
         {
             "view" => Gen.OneOf("bogus", "onlinex", "store,online", "😀").Select(Uri.EscapeDataString),
+            "sort" => Gen.OneOf("bogus", "Oldest", "oldestx", "newest,oldest", "asc", "-created", "😀").Select(Uri.EscapeDataString),
             "q" or "name" => Gen.OneOf(new string('x', 201), "a\u0001b", "\u007f", "tab\there").Select(Uri.EscapeDataString),
             "email" => Gen.OneOf("not-an-email", "a@", "@example.com", "a b@example.com", new string('a', 250) + "@example.com").Select(Uri.EscapeDataString),
             "createdFrom" or "createdTo" => Gen.OneOf("yesterday", "2026-13-45", "2026-12-01T25:00:00Z", "😀").Select(Uri.EscapeDataString),

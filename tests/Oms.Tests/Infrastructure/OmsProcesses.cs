@@ -9,13 +9,15 @@ namespace Oms.Tests.Infrastructure;
 /// the built binaries with <c>dotnet &lt;dll&gt;</c> (not <c>dotnet run</c>, whose child would outlive a kill), so a
 /// kill is a kill -9 of the very process that serves.
 /// </summary>
-public sealed class OmsProcesses(string? connectionString) : IAsyncDisposable
+/// <param name="clusterId">The cluster and service id; a fresh one by default. Given, a second set of processes is the
+/// same service restarted: Orleans keys grain state by service id, so only then does it find the first one's.</param>
+public sealed class OmsProcesses(string? connectionString, string? clusterId = null) : IAsyncDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly List<OmsProcess> _started = [];
     private readonly string _logs = Directory.CreateTempSubdirectory("oms-processes-").FullName;
-    private readonly string _clusterId = Network.Unique("cluster");
+    private readonly string _clusterId = clusterId ?? Network.Unique("cluster");
 
     public string ClusterId => _clusterId;
 

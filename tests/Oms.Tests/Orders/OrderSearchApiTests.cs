@@ -79,7 +79,51 @@ public sealed class OrderSearchApiTests(FulfilmentFixture fixture)
         await SecurityTestKit.AssertProblem(await fixture.As(integrationKey).GetAsync($"/api/v1/orders?email={email}"), HttpStatusCode.Forbidden, missing: "role");
     }
 
+    [Fact]
+    public async Task Sorted_oldest_first_a_search_pages_the_other_way_and_each_cursor_keeps_its_direction()
+    {
+        var warehouse = await _kit.Location("warehouse");
+        var sku = Network.Unique("BAG");
+        await _kit.Stock(warehouse, sku, 5);
+        await _kit.WaitForAvailability(sku, 5);
+        var email = $"{Network.Unique("mary")}@example.com".ToLowerInvariant();
+        var ids = new[] { Network.Unique("ORD"), Network.Unique("ORD"), Network.Unique("ORD") };
+        foreach (var id in ids)
+        {
+            await _kit.Place(FulfilmentKit.ShipBody(id, (sku, 1)).Replace("ada@example.com", email));
+        }
+
+        await Until($"email={email}", items => items.Count == 3, "the three orders");
+        Assert.Equal(ids.Reverse(), (await Search($"email={email}&sort=newest"))["items"]!.AsArray().Select(i => (string)i!["orderId"]!));
+
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await Search($"email={email}&sort=oldest&limit=2" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"));
+            seen.AddRange(page["items"]!.AsArray().Select(i => (string)i!["orderId"]!));
+            cursor = (string?)page["next"];
+        }
+        while (cursor is not null);
+
+        Assert.Equal(ids, seen);
+
+        // A cursor of one direction read in the other would skip or repeat orders.
+        var oldest = (string)(await Search($"email={email}&sort=oldest&limit=1"))["next"]!;
+        await SecurityTestKit.AssertProblem(await _admin.GetAsync($"/api/v1/orders?email={email}&cursor={Uri.EscapeDataString(oldest)}"),
+            HttpStatusCode.BadRequest, field: "cursor");
+        var newest = (string)(await Search($"email={email}&limit=1"))["next"]!;
+        await SecurityTestKit.AssertProblem(await _admin.GetAsync($"/api/v1/orders?email={email}&sort=oldest&cursor={Uri.EscapeDataString(newest)}"),
+            HttpStatusCode.BadRequest, field: "cursor");
+    }
+
     [Theory]
+    [InlineData("sort=asc", "sort")]
+    [InlineData("sort=Oldest", "sort")]
+    [InlineData("sort=", "sort")]
+    [InlineData("sort=oldest&sort=newest", "sort")]
+    [InlineData("limit=1&limit=2", "limit")]
+    [InlineData("email=a@example.com&email=b@example.com", "email")]
     [InlineData("email=not-an-email", "email")]
     [InlineData("status=lost", "status")]
     [InlineData("status=pending", "status")]

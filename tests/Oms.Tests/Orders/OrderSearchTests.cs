@@ -39,6 +39,12 @@ public sealed class OrderSearchTests
         { "a storefront's channels only", new OrderQuery(50, Channels: [OrderChannel.Web]), ["ORD-4", "ORD-1"] },
         { "a boutique's orders only", new OrderQuery(50, Locations: ["BQ-PARIS", "BQ-ROMA"]), ["ORD-4", "ORD-3"] },
         { "a scope and a filter outside it", new OrderQuery(50, Channel: OrderChannel.App, Channels: [OrderChannel.Web]), [] },
+        { "everything, oldest first", new OrderQuery(50, Sort: OrderSort.Oldest), ["ORD-1", "ORD-2", "ORD-3", "ORD-4"] },
+        { "an email, oldest first", new OrderQuery(50, Email: "ada@example.com", Sort: OrderSort.Oldest), ["ORD-1", "ORD-4"] },
+        { "the attention queue, oldest first", new OrderQuery(50, NeedsAttention: true, Sort: OrderSort.Oldest), ["ORD-3"] },
+        { "not needing attention, oldest first", new OrderQuery(50, NeedsAttention: false, Sort: OrderSort.Oldest), ["ORD-1", "ORD-2", "ORD-4"] },
+        { "a scope, oldest first", new OrderQuery(50, Channels: [OrderChannel.Web], Sort: OrderSort.Oldest), ["ORD-1", "ORD-4"] },
+        { "newest first when asked", new OrderQuery(50, Sort: OrderSort.Newest), ["ORD-4", "ORD-3", "ORD-2", "ORD-1"] },
     };
 
     [Theory]
@@ -68,12 +74,57 @@ public sealed class OrderSearchTests
     }
 
     [Theory]
+    [InlineData(OrderSort.Newest)]
+    [InlineData(OrderSort.Oldest)]
+    public void Pages_in_either_direction_follow_one_another_and_oldest_is_newest_reversed(OrderSort sort)
+    {
+        // Five to an instant, and ids whose ordinal order differs from a culture's, so the tie-break is exact.
+        var ids = Enumerable.Range(0, 23).Select(i => $"ORD-{i:00}").Concat(["ord-a", "ORD-B", "ORD_1", "Ord-1"]).ToList();
+        var rows = ids.Select((id, i) => Row(id, minutes: i / 5)).ToList();
+        var seen = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = OrderSearch.Page(rows, new OrderQuery(4, cursor, Sort: sort));
+            seen.AddRange(page.Items.Select(r => r.OrderId));
+            cursor = page.Next;
+        }
+        while (cursor is not null);
+
+        var newest = rows.OrderByDescending(r => r.CreatedAt).ThenByDescending(r => r.OrderId, StringComparer.Ordinal).Select(r => r.OrderId).ToList();
+        Assert.Equal(sort == OrderSort.Oldest ? Enumerable.Reverse(newest) : newest, seen);
+    }
+
+    [Theory]
+    [InlineData(OrderSort.Newest, OrderSort.Oldest)]
+    [InlineData(OrderSort.Oldest, OrderSort.Newest)]
+    public void A_cursor_from_one_direction_is_refused_in_the_other(OrderSort given, OrderSort used)
+    {
+        var next = OrderSearch.Page(Rows, new OrderQuery(1, Sort: given)).Next;
+        Assert.NotNull(next);
+        Assert.True(OrderSearch.TryReadCursor(next, out var sort, out _));
+        Assert.Equal(given, sort);
+        Assert.True(OrderSearch.TryReadCursor(next, given, out _));
+        Assert.False(OrderSearch.TryReadCursor(next, used, out _));
+        Assert.Throws<ArgumentException>(() => OrderSearch.Page(Rows, new OrderQuery(1, next, Sort: used)));
+    }
+
+    [Fact]
+    public void A_cursor_given_before_searches_could_be_sorted_still_pages_newest_first()
+    {
+        // What OrderSearch.Cursor wrote for (ORD-3) when there was one direction: a console's saved link keeps working.
+        var old = Oms.Grains.Queues.WorkQueueCursor.Write(new Oms.Grains.Queues.WorkQueueKey(Rows[2].CreatedAt.UtcTicks, "ORD-3", "order"));
+        Assert.Equal(old, OrderSearch.Cursor(Rows[2]));
+        Assert.Equal(["ORD-2", "ORD-1"], OrderSearch.Page(Rows, new OrderQuery(10, old)).Items.Select(r => r.OrderId));
+    }
+
+    [Theory]
     [InlineData("not-a-cursor")]
     [InlineData("")]
     [InlineData("MTo2Mzg5OTk5OTk5OTk5OTk5OTk6MTpBQg")]
     public void A_cursor_it_did_not_give_is_refused(string cursor)
     {
-        Assert.False(OrderSearch.TryReadCursor(cursor, out _));
+        Assert.False(OrderSearch.TryReadCursor(cursor, out _, out _));
         Assert.Throws<ArgumentException>(() => OrderSearch.Page(Rows, new OrderQuery(10, cursor)));
     }
 

@@ -27,20 +27,22 @@ public sealed class PostgresOrderIndexTests(PostgresFixture postgres)
         AssertSame(OrderSearch.Page(Rows, query), page);
     }
 
-    [Fact]
-    public async Task Pages_follow_one_another_as_the_pure_ones_do_even_at_the_same_instant()
+    [Theory]
+    [InlineData(OrderSort.Newest)]
+    [InlineData(OrderSort.Oldest)]
+    public async Task Pages_follow_one_another_as_the_pure_ones_do_even_at_the_same_instant(OrderSort sort)
     {
         // Ids whose ordinal order differs from a locale's ("a" after "B", "_" after "-"), five to an instant.
         var ids = Enumerable.Range(0, 23).Select(i => $"ORD-{i:00}").Concat(["ord-a", "ORD-B", "ORD_1", "Ord-1", "ORD-1"]).ToList();
         var rows = ids.Select((id, i) => Row(id, minutes: i / 5)).ToList();
-        var store = await Store("oms_order_index_pages");
+        var store = await Store($"oms_order_index_pages_{sort.ToString().ToLowerInvariant()}");
         await store.Apply(rows, 1);
 
         string? cursor = null;
         var pages = 0;
         do
         {
-            var query = new OrderQuery(4, cursor);
+            var query = new OrderQuery(4, cursor, Sort: sort);
             var expected = OrderSearch.Page(rows, query);
             var page = await store.Search(query);
             AssertSame(expected, page);
@@ -109,6 +111,8 @@ public sealed class PostgresOrderIndexTests(PostgresFixture postgres)
             new OrderQuery(1, OrderSearch.Cursor(rows[0])),
             new OrderQuery(10, CreatedFrom: T0.AddTicks(2)),
             new OrderQuery(10, CreatedTo: T0.AddTicks(2)),
+            new OrderQuery(10, Sort: OrderSort.Oldest),
+            new OrderQuery(1, OrderSearch.Cursor(rows[1], OrderSort.Oldest), Sort: OrderSort.Oldest),
         })
         {
             AssertSame(OrderSearch.Page(rows, query), await store.Search(query));
@@ -190,6 +194,18 @@ public sealed class PostgresOrderIndexTests(PostgresFixture postgres)
     {
         var store = await Store("oms_order_index_bad_cursor");
         await Assert.ThrowsAsync<ArgumentException>(() => store.Search(new OrderQuery(10, cursor)));
+    }
+
+    [Theory]
+    [InlineData(OrderSort.Newest, OrderSort.Oldest)]
+    [InlineData(OrderSort.Oldest, OrderSort.Newest)]
+    public async Task A_cursor_from_one_direction_is_refused_in_the_other(OrderSort given, OrderSort used)
+    {
+        var store = await Store("oms_order_index_cross_cursor");
+        await store.Apply(Rows, 4);
+        var next = (await store.Search(new OrderQuery(1, Sort: given))).Next;
+        Assert.NotNull(next);
+        await Assert.ThrowsAsync<ArgumentException>(() => store.Search(new OrderQuery(1, next, Sort: used)));
     }
 
     [Theory]
