@@ -103,5 +103,6 @@ public sealed class ConsoleFixture : IAsyncLifetime
     }
 }
 
-[CollectionDefinition("console")]
+// Alone, after the parallel collections: a browser and its renderer processes would starve the others' eventual waits on 2 cores.
+[CollectionDefinition("console", DisableParallelization = true)]
 public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>;

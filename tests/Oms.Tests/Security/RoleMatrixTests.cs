@@ -172,7 +172,7 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         Assert.Equal(HttpStatusCode.OK, stock.StatusCode);
         // Checkout sources from the network view, which stock and profiles reach asynchronously, on every silo.
         await Eventually.Until(async () => JsonNode.Parse(await http.GetStringAsync($"/api/v1/availability/{sku}"))!,
-            v => (int)v["available"]! > 0, TimeSpan.FromSeconds(10), "the network view has the boutique's stock");
+            v => (int)v["available"]! > 0, TimeSpan.FromSeconds(30), "the network view has the boutique's stock");
         await Task.Delay(TestClusters.ProfileRefresh * 2);
 
         var customer = Network.Unique("C");
