@@ -104,7 +104,9 @@ public sealed record FulfilmentView(
     [property: Id(12)] Shipment? Shipment,
     [property: Id(13)] RejectionReason? RejectionReason,
     [property: Id(14)] string? SplitFrom,
-    [property: Id(15)] IReadOnlyList<FulfilmentHistoryEntry> History);
+    [property: Id(15)] IReadOnlyList<FulfilmentHistoryEntry> History,
+    [property: Id(16)] Oms.Contracts.Promise.PromisedDelivery? PromisedDelivery = null,
+    [property: Id(17)] Oms.Contracts.Promise.PromiseResult? PromiseResult = null);
 
 /// <summary>An order line's units by where they are; the six always add up to the ordered quantity.</summary>
 /// <param name="Allocated">Held for the customer: at a location, in transfer to the pickup boutique, or ready there.</param>
@@ -161,7 +163,8 @@ public sealed record FulfilmentHandOff(
     [property: Id(4)] IReadOnlyList<string> ShipSlots,
     [property: Id(5)] DateTimeOffset PlacedAt,
     [property: Id(6)] IReadOnlyDictionary<string, DateTimeOffset>? AcceptBy = null,
-    [property: Id(7)] IReadOnlyDictionary<string, string>? Cancellations = null);
+    [property: Id(7)] IReadOnlyDictionary<string, string>? Cancellations = null,
+    [property: Id(8)] IReadOnlyDictionary<string, Oms.Contracts.Promise.PromisedDelivery>? Promises = null);
 
 [GenerateSerializer, Immutable, Alias("oms.LineAllocationAt")]
 public sealed record LineAllocationAt([property: Id(0)] string LineId, [property: Id(1)] string Sku, [property: Id(2)] string LocationId, [property: Id(3)] int Quantity);

@@ -1,3 +1,5 @@
+using Oms.Contracts.Promise;
+
 namespace Oms.Contracts.Locations;
 
 [GenerateSerializer, Alias("oms.LocationType")]
@@ -79,8 +81,15 @@ public sealed record LocationInfo(
     [property: Id(15)] OnlineSafetyStock? OnlineSafetyStock = null,
     [property: Id(16)] int LowStockThreshold = 0,
     [property: Id(17)] int? AcceptWithinMinutes = null,
-    [property: Id(18)] int? HoldForPickupDays = null)
+    [property: Id(18)] int? HoldForPickupDays = null,
+    [property: Id(19)] int? OrderCutoffMinute = null,
+    [property: Id(20)] int? ProcessingDays = null,
+    [property: Id(21)] IReadOnlyList<CarrierServiceRef>? CarrierServices = null)
 {
+    /// <summary>Working days between the order day and the day the parcel is handed to the carrier: a warehouse
+    /// ships the day it picks, a boutique packs between customers and ships the day after.</summary>
+    public int EffectiveProcessingDays => ProcessingDays ?? (Type == LocationType.Boutique ? 1 : 0);
+
     /// <summary>How long the location has to accept a fulfilment request before it is re-sourced: a warehouse
     /// works in shifts around the clock, a boutique between customers.</summary>
     public int EffectiveAcceptWithinMinutes => AcceptWithinMinutes ?? (Type == LocationType.Boutique ? 120 : 30);

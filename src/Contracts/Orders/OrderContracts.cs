@@ -63,11 +63,15 @@ public sealed record DeliveryAddress(
     [property: Id(4)] double? Latitude,
     [property: Id(5)] double? Longitude);
 
+/// <param name="CarrierId">The carrier service the customer chose for a shipment; left out of stored JSON when not
+/// chosen, so fingerprints from before the fields still match. Without one, each shipment takes its source's fastest.</param>
 [GenerateSerializer, Immutable, Alias("oms.Delivery")]
 public sealed record Delivery(
     [property: Id(0)] DeliveryMethod Method,
     [property: Id(1)] DeliveryAddress? Address,
-    [property: Id(2)] string? PickupLocationId);
+    [property: Id(2)] string? PickupLocationId,
+    [property: Id(3), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? CarrierId = null,
+    [property: Id(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ServiceId = null);
 
 /// <param name="ShippingAmount">What the customer paid for delivery, in the lines' currency.</param>
 /// <param name="PaymentCaptured">The payment was taken at checkout (not only authorised): a cancellation then
@@ -236,4 +240,5 @@ public interface ISourcingProfileGrain : IGrainWithStringKey
 [GenerateSerializer, Immutable, Alias("oms.SourcingInputs")]
 public sealed record SourcingInputs(
     [property: Id(0)] IReadOnlyList<LocationInfo> Locations,
-    [property: Id(1)] IReadOnlyList<SkuAvailability> Views);
+    [property: Id(1)] IReadOnlyList<SkuAvailability> Views,
+    [property: Id(2)] IReadOnlyList<Oms.Contracts.Promise.CarrierInfo>? Carriers = null);

@@ -26,6 +26,8 @@ public enum SourcingCriterion
     LocationType = 0,
     Distance = 1,
     Priority = 2,
+    /// <summary>The source whose delivery promise is earliest (Sterling's EDD).</summary>
+    DeliveryDate = 3,
 }
 
 /// <summary>

@@ -3,6 +3,7 @@ using Oms.Contracts.Availability;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
+using Oms.Contracts.Promise;
 using Oms.Grains.Availability;
 using Orleans.Concurrency;
 
@@ -28,6 +29,7 @@ public sealed class NetworkGrain(TimeProvider clock, IOptions<ClickAndCollectOpt
     private Dictionary<string, LocationInfo> _profiles = [];
     private GeoIndex<LocationInfo> _pickupPoints = new([]);
     private List<LocationInfo> _warehouses = [];
+    private IReadOnlyList<CarrierInfo> _carriers = [];
     private DateTimeOffset _loadedAt = DateTimeOffset.MinValue;
 
     public async Task<SkuAvailability> GetAvailability(string sku, AvailabilityView view)
@@ -54,7 +56,7 @@ public sealed class NetworkGrain(TimeProvider clock, IOptions<ClickAndCollectOpt
     {
         var views = skus.Distinct(StringComparer.Ordinal).Select(sku => GrainFactory.GetGrain<ISkuAvailabilityGrain>(sku).Get()).ToList();
         await Refresh();
-        return new SourcingInputs([.. _profiles.Values], await Task.WhenAll(views));
+        return new SourcingInputs([.. _profiles.Values], await Task.WhenAll(views), _carriers);
     }
 
     public async Task<LocationInfo?> GetProfile(string locationId)
@@ -71,7 +73,9 @@ public sealed class NetworkGrain(TimeProvider clock, IOptions<ClickAndCollectOpt
             return;
         }
 
+        var carriers = GrainFactory.GetGrain<ICarrierDirectoryGrain>(ICarrierDirectoryGrain.Key).List();
         var all = await GrainFactory.GetGrain<ILocationDirectoryGrain>(ILocationDirectoryGrain.Key).List();
+        _carriers = await carriers;
         _profiles = all.ToDictionary(l => l.LocationId, StringComparer.Ordinal);
         _pickupPoints = new GeoIndex<LocationInfo>(all
             .Where(l => l.IsActive && l.Can(LocationCapability.ClickAndCollect))

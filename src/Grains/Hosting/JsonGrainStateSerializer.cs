@@ -18,6 +18,10 @@ public sealed class JsonGrainStateSerializer : IGrainStorageSerializer
 
     public T Deserialize<T>(BinaryData input) => input.ToObjectFromJson<T>(Options)!;
 
+    /// <summary>Whether two values would be stored alike: record equality stops at the lists and maps inside them.</summary>
+    public static bool SameStoredForm<T>(T? a, T? b) where T : class =>
+        a is not null && b is not null && JsonSerializer.Serialize(a, Options) == JsonSerializer.Serialize(b, Options);
+
     private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)

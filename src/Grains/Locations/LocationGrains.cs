@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Oms.Grains.Hosting;
 using Oms.Contracts.Locations;
 
@@ -34,7 +33,7 @@ public sealed class LocationGrain(
     public async Task<bool> Upsert(LocationInfo location)
     {
         var created = state.State.Location is null;
-        if (!Same(state.State.Location, location))
+        if (!JsonGrainStateSerializer.SameStoredForm(state.State.Location, location))
         {
             state.State.Location = location;
             await state.WriteStateAsync();
@@ -46,11 +45,6 @@ public sealed class LocationGrain(
     }
 
     public Task<LocationInfo?> Get() => Task.FromResult(state.State.Location);
-
-    /// <summary>Record equality stops at the lists inside a profile; their stored form does not.</summary>
-    internal static bool Same(LocationInfo? a, LocationInfo? b) =>
-        a is not null && b is not null
-        && JsonSerializer.Serialize(a, JsonGrainStateSerializer.Options) == JsonSerializer.Serialize(b, JsonGrainStateSerializer.Options);
 
     public async Task<bool> TryAssignShipment(string orderId)
     {
@@ -141,7 +135,7 @@ public sealed class LocationDirectoryGrain(
     public async Task Register(LocationInfo location)
     {
         state.State.Locations.TryGetValue(location.LocationId, out var previous);
-        if (LocationGrain.Same(previous, location))
+        if (JsonGrainStateSerializer.SameStoredForm(previous, location))
         {
             return;
         }

@@ -17,6 +17,8 @@ public sealed class OpeningSchedule
     private readonly Dictionary<DayOfWeek, IReadOnlyList<TimeRange>>? _weekly;
     private readonly Dictionary<DateOnly, IReadOnlyList<TimeRange>> _exceptions;
 
+    public TimeZoneInfo Zone => _zone;
+
     public OpeningSchedule(TimeZoneInfo zone, IReadOnlyList<DayHours>? weekly, IReadOnlyList<OpeningException>? exceptions)
     {
         _zone = zone;
@@ -68,6 +70,12 @@ public sealed class OpeningSchedule
     /// <summary>Today, in the shop's own calendar.</summary>
     public DateOnly LocalDate(DateTimeOffset instant) => DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(instant, _zone).DateTime);
 
+    /// <summary>The location works on <paramref name="day"/>: it opens at all, by its week or an exception.</summary>
+    public bool OpensOn(DateOnly day) => RangesOn(day).Count > 0;
+
+    /// <summary>The minute of <paramref name="day"/> the location last closes, or null on a closed day.</summary>
+    public int? LastClose(DateOnly day) => RangesOn(day) is { Count: > 0 } ranges ? ranges[^1].CloseMinute : null;
+
     private IReadOnlyList<TimeRange> RangesOn(DateOnly day)
     {
         if (_exceptions.TryGetValue(day, out var special))
@@ -87,7 +95,7 @@ public sealed class OpeningSchedule
     /// Local wall-clock time to an instant. A time skipped by a spring-forward change is taken as the moment the
     /// clocks jump to; a repeated autumn hour as its first occurrence.
     /// </summary>
-    private DateTimeOffset ToInstant(DateOnly day, int minute)
+    public DateTimeOffset ToInstant(DateOnly day, int minute)
     {
         var local = day.ToDateTime(TimeOnly.MinValue).AddMinutes(minute);
         while (_zone.IsInvalidTime(local))

@@ -27,33 +27,73 @@ public static class SourcingEngine
 
     /// <param name="views">The raw network view of each SKU in the order (store ATP per location).</param>
     /// <param name="excluded">Locations to leave out with the reason, such as a boutique whose ship capacity is used up today.</param>
+    /// <param name="earliestDelivery">A shipment's earliest delivery date from a location, for profiles that rank by
+    /// <see cref="SourcingCriterion.DeliveryDate"/>; null when it cannot promise one.</param>
     public static SourcingResult Plan(
         SourcingDemand demand,
         SourcingProfile profile,
         IReadOnlyCollection<LocationInfo> locations,
         IReadOnlyDictionary<string, SkuAvailability> views,
-        IReadOnlyDictionary<string, string>? excluded = null)
+        IReadOnlyDictionary<string, string>? excluded = null,
+        Func<LocationInfo, DateOnly?>? earliestDelivery = null)
     {
         excluded ??= new Dictionary<string, string>();
         return demand.Method == DeliveryMethod.ClickAndCollect
             ? ClickAndCollect(demand, profile, locations, views, excluded)
-            : ShipToHome(demand, profile, locations, views, excluded);
+            : ShipToHome(demand, profile, locations, views, excluded, profile.Criteria.Contains(SourcingCriterion.DeliveryDate) ? earliestDelivery : null);
     }
+
+    /// <summary>
+    /// The location a one-unit ship-to-home order of <paramref name="sku"/> would be sourced from: the choice
+    /// <see cref="Plan"/> makes for that demand, without building its explanation, for listing pages.
+    /// </summary>
+    public static LocationInfo? ChooseShipSource(
+        string sku, SkuAvailability view, SourcingProfile profile, IReadOnlyDictionary<string, LocationInfo> locations,
+        double? latitude, double? longitude, Func<LocationInfo, DateOnly?>? earliestDelivery = null)
+    {
+        var byDate = profile.Criteria.Contains(SourcingCriterion.DeliveryDate) ? earliestDelivery : null;
+        var comparer = new CandidateComparer(profile);
+        Candidate? best = null;
+        foreach (var at in view.Locations)
+        {
+            if (at.Available <= 0 || !locations.TryGetValue(at.LocationId, out var location) || ShipExclusion(location, profile) is not null
+                || location.OnlineAvailable(sku, at.Available, LocationCapability.ShipToCustomer) <= 0)
+            {
+                continue;
+            }
+
+            var candidate = new Candidate(location, NoUnits, true, Distance(location, latitude, longitude), byDate?.Invoke(location));
+            if (best is null || comparer.Compare(candidate, best) < 0)
+            {
+                best = candidate;
+            }
+        }
+
+        return best?.Location;
+    }
+
+    private static readonly IReadOnlyDictionary<string, int> NoUnits = new Dictionary<string, int>();
+
+    private static string? ShipExclusion(LocationInfo location, SourcingProfile profile) =>
+        !location.IsActive ? "paused"
+        : !location.Can(LocationCapability.ShipToCustomer) ? "does not ship to customers"
+        : location.Type == LocationType.Boutique && !profile.AllowShipFromBoutiques ? $"profile {profile.ProfileId} does not ship from boutiques"
+        : null;
+
+    private static double? Distance(LocationInfo location, double? lat, double? lon) =>
+        lat is { } la && lon is { } lo ? Math.Round(Geo.DistanceKm(la, lo, location.Latitude, location.Longitude), 1) : null;
 
     private static SourcingResult ShipToHome(
         SourcingDemand demand, SourcingProfile profile, IReadOnlyCollection<LocationInfo> locations,
-        IReadOnlyDictionary<string, SkuAvailability> views, IReadOnlyDictionary<string, string> excluded)
+        IReadOnlyDictionary<string, SkuAvailability> views, IReadOnlyDictionary<string, string> excluded,
+        Func<LocationInfo, DateOnly?>? earliestDelivery)
     {
         var verdicts = new List<CandidateVerdict>();
         var candidates = new List<Candidate>();
         foreach (var location in locations)
         {
-            var reason = excluded.GetValueOrDefault(location.LocationId)
-                ?? (!location.IsActive ? "paused"
-                : !location.Can(LocationCapability.ShipToCustomer) ? "does not ship to customers"
-                : location.Type == LocationType.Boutique && !profile.AllowShipFromBoutiques ? $"profile {profile.ProfileId} does not ship from boutiques"
-                : null);
-            var candidate = Candidate.For(location, demand.Lines, views, LocationCapability.ShipToCustomer, demand.Latitude, demand.Longitude);
+            var reason = excluded.GetValueOrDefault(location.LocationId) ?? ShipExclusion(location, profile);
+            var candidate = Candidate.For(location, demand.Lines, views, LocationCapability.ShipToCustomer, demand.Latitude, demand.Longitude, earliestDelivery);
             if (reason is not null)
             {
                 // Only locations that hold some of the order are worth explaining an exclusion for.
@@ -226,20 +266,23 @@ public static class SourcingEngine
     {
         SourcingCriterion.LocationType => "location type",
         SourcingCriterion.Distance => "distance",
+        SourcingCriterion.DeliveryDate => "delivery date",
         _ => "priority",
     };
 
     /// <summary>A location as a source for the lines at hand: what it may give of each, and how far it is.</summary>
-    private sealed record Candidate(LocationInfo Location, IReadOnlyDictionary<string, int> Available, bool HoldsAny, double? DistanceKm)
+    /// <param name="EarliestDelivery">Only known when the profile ranks by delivery date.</param>
+    private sealed record Candidate(
+        LocationInfo Location, IReadOnlyDictionary<string, int> Available, bool HoldsAny, double? DistanceKm, DateOnly? EarliestDelivery = null)
     {
         public static Candidate For(
             LocationInfo location, IReadOnlyList<SourcingLine> lines, IReadOnlyDictionary<string, SkuAvailability> views,
-            LocationCapability capability, double? lat, double? lon)
+            LocationCapability capability, double? lat, double? lon, Func<LocationInfo, DateOnly?>? earliestDelivery = null)
         {
             var store = lines.ToDictionary(l => l.LineId, l => views.TryGetValue(l.Sku, out var view) ? view.AvailableAt(location.LocationId) : 0);
             var available = lines.ToDictionary(l => l.LineId, l => location.OnlineAvailable(l.Sku, store[l.LineId], capability));
-            double? distance = lat is { } la && lon is { } lo ? Math.Round(Geo.DistanceKm(la, lo, location.Latitude, location.Longitude), 1) : null;
-            return new Candidate(location, available, store.Values.Any(units => units > 0), distance);
+            var holdsAny = store.Values.Any(units => units > 0);
+            return new Candidate(location, available, holdsAny, Distance(location, lat, lon), holdsAny ? earliestDelivery?.Invoke(location) : null);
         }
 
         public CandidateVerdict Verdict(string verdict, string reason, int covered) =>
@@ -275,6 +318,9 @@ public static class SourcingEngine
                         SourcingCriterion.LocationType =>
                             $"{JsonNamingPolicy.CamelCase.ConvertName(loser.Location.Type.ToString())} ranks after {JsonNamingPolicy.CamelCase.ConvertName(winner.Location.Type.ToString())}",
                         SourcingCriterion.Distance => $"farther ({loser.DistanceKm} km against {winner.DistanceKm} km)",
+                        SourcingCriterion.DeliveryDate => loser.EarliestDelivery is { } later
+                            ? $"later delivery ({later:yyyy-MM-dd} against {winner.EarliestDelivery:yyyy-MM-dd})"
+                            : "cannot promise a delivery date",
                         _ => $"lower priority ({loser.Location.Priority} against {winner.Location.Priority})",
                     };
                 }
@@ -287,6 +333,8 @@ public static class SourcingEngine
         {
             SourcingCriterion.LocationType => Rank(x.Location.Type).CompareTo(Rank(y.Location.Type)),
             SourcingCriterion.Distance => (x.DistanceKm ?? 0).CompareTo(y.DistanceKm ?? 0),
+            // A location that cannot promise a date ranks after every one that can.
+            SourcingCriterion.DeliveryDate => (x.EarliestDelivery ?? DateOnly.MaxValue).CompareTo(y.EarliestDelivery ?? DateOnly.MaxValue),
             // A higher priority number is preferred.
             _ => y.Location.Priority.CompareTo(x.Location.Priority),
         };

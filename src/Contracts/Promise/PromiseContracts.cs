@@ -1,0 +1,76 @@
+using Orleans.Concurrency;
+
+namespace Oms.Contracts.Promise;
+
+/// <summary>Transit by distance from the source: the first band whose <see cref="UpToKm"/> covers the distance applies.</summary>
+[GenerateSerializer, Immutable, Alias("oms.DistanceBand")]
+public sealed record DistanceBand([property: Id(0)] double UpToKm, [property: Id(1)] int TransitDays);
+
+/// <summary>One service of a carrier (express, standard …): how long it takes, and on which days it collects and delivers.</summary>
+/// <param name="DefaultTransitDays">Transit to a country not listed in <paramref name="TransitDaysByCountry"/>; null when the service goes only to the listed ones.</param>
+/// <param name="DeliveryWindowDays">Delivery days between the earliest and the latest date promised; 0 promises one day.</param>
+/// <param name="DistanceBands">When set and the destination has coordinates, transit by distance; beyond the last band, the country table.</param>
+[GenerateSerializer, Immutable, Alias("oms.CarrierService")]
+public sealed record CarrierService(
+    [property: Id(0)] string ServiceId,
+    [property: Id(1)] int? DefaultTransitDays,
+    [property: Id(2)] IReadOnlyDictionary<string, int> TransitDaysByCountry,
+    [property: Id(3)] IReadOnlyList<DayOfWeek> DeliveryDays,
+    [property: Id(4)] IReadOnlyList<DayOfWeek> PickupDays,
+    [property: Id(5)] IReadOnlyList<DistanceBand>? DistanceBands = null,
+    [property: Id(6)] int DeliveryWindowDays = 1);
+
+/// <summary>A carrier, its services, and the days it neither collects nor delivers in each country.</summary>
+[GenerateSerializer, Immutable, Alias("oms.CarrierInfo")]
+public sealed record CarrierInfo(
+    [property: Id(0)] string CarrierId,
+    [property: Id(1)] string Name,
+    [property: Id(2)] IReadOnlyList<CarrierService> Services,
+    [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> Holidays);
+
+/// <summary>A carrier service a location ships with.</summary>
+[GenerateSerializer, Immutable, Alias("oms.CarrierServiceRef")]
+public sealed record CarrierServiceRef([property: Id(0)] string CarrierId, [property: Id(1)] string ServiceId);
+
+/// <summary>What a fulfilment promised the customer when it was allocated: by which service, and the delivery window.</summary>
+/// <param name="ShipDate">The day the carrier collects, in the source's calendar.</param>
+/// <param name="OrderBy">The cut-off the order made.</param>
+[GenerateSerializer, Immutable, Alias("oms.PromisedDelivery")]
+public sealed record PromisedDelivery(
+    [property: Id(0)] string CarrierId,
+    [property: Id(1)] string ServiceId,
+    [property: Id(2)] DateOnly EarliestDelivery,
+    [property: Id(3)] DateOnly LatestDelivery,
+    [property: Id(4)] DateOnly ShipDate,
+    [property: Id(5)] DateTimeOffset OrderBy,
+    [property: Id(6)] DateTimeOffset PromisedAt);
+
+[GenerateSerializer, Alias("oms.PromiseOutcome")]
+public enum PromiseOutcome
+{
+    Early = 0,
+    OnTime = 1,
+    Late = 2,
+}
+
+/// <summary>How a delivery compared with its promise.</summary>
+/// <param name="DaysOff">Calendar days before the earliest date (negative) or after the latest (positive); 0 on time.</param>
+[GenerateSerializer, Immutable, Alias("oms.PromiseResult")]
+public sealed record PromiseResult(
+    [property: Id(0)] DateOnly DeliveredOn,
+    [property: Id(1)] PromiseOutcome Outcome,
+    [property: Id(2)] int DaysOff);
+
+/// <summary>The registry of carriers: a single instance keyed <see cref="Key"/>, small and read every few seconds.</summary>
+[Alias("oms.ICarrierDirectoryGrain")]
+public interface ICarrierDirectoryGrain : IGrainWithStringKey
+{
+    const string Key = "all";
+
+    /// <returns>true when the carrier was created, false when an existing one was replaced.</returns>
+    [Alias("Upsert")]
+    Task<bool> Upsert(CarrierInfo carrier);
+
+    [ReadOnly, Alias("List")]
+    Task<IReadOnlyList<CarrierInfo>> List();
+}
