@@ -44,6 +44,10 @@ public static class Policies
     public const string OrdersExchange = "orders:exchange";
     public const string OrdersSearch = "orders:search";
     public const string OrderSearchRebuild = "orders:search:rebuild";
+    public const string CarriersRead = "carriers:read";
+    public const string CarriersWrite = "carriers:write";
+    public const string Promise = "promise";
+    public const string PromiseMetrics = "metrics:promise";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -85,6 +89,11 @@ public static class Policies
         [OrdersExchange] = Set(Storefront, Care, Store, Admin),
         [OrdersSearch] = Set(Storefront, Care, Store, Admin),
         [OrderSearchRebuild] = Set(Admin),
+        [CarriersRead] = Set(Care, Store, Integration, Admin),
+        // Carrier tables come from the carrier contracts: the same hands as the network's profiles.
+        [CarriersWrite] = Set(Admin),
+        [Promise] = Set(Storefront, Care, Store, Admin),
+        [PromiseMetrics] = Set(Care, Integration, Admin),
     };
 
     public static void Add(AuthorizationOptions options)

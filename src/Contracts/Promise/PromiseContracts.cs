@@ -35,6 +35,8 @@ public sealed record CarrierServiceRef([property: Id(0)] string CarrierId, [prop
 /// <summary>What a fulfilment promised the customer when it was allocated: by which service, and the delivery window.</summary>
 /// <param name="ShipDate">The day the carrier collects, in the source's calendar.</param>
 /// <param name="OrderBy">The cut-off the order made.</param>
+/// <param name="DestinationTimeZone">The zone the delivery dates are counted in, so a delivery is judged by the
+/// destination's calendar too.</param>
 [GenerateSerializer, Immutable, Alias("oms.PromisedDelivery")]
 public sealed record PromisedDelivery(
     [property: Id(0)] string CarrierId,
@@ -43,7 +45,8 @@ public sealed record PromisedDelivery(
     [property: Id(3)] DateOnly LatestDelivery,
     [property: Id(4)] DateOnly ShipDate,
     [property: Id(5)] DateTimeOffset OrderBy,
-    [property: Id(6)] DateTimeOffset PromisedAt);
+    [property: Id(6)] DateTimeOffset PromisedAt,
+    [property: Id(7)] string DestinationTimeZone);
 
 [GenerateSerializer, Alias("oms.PromiseOutcome")]
 public enum PromiseOutcome

@@ -14,7 +14,8 @@ public sealed record ShipPromise(
     public TimeSpan OrderWithin(DateTimeOffset now) =>
         TimeSpan.FromMinutes(Math.Max(0, Math.Floor((OrderBy - now).TotalMinutes)));
 
-    public PromisedDelivery ToPromised(DateTimeOffset at) => new(CarrierId, ServiceId, EarliestDelivery, LatestDelivery, ShipDate, OrderBy, at);
+    public PromisedDelivery ToPromised(DateTimeOffset at, PromiseDestination destination) =>
+        new(CarrierId, ServiceId, EarliestDelivery, LatestDelivery, ShipDate, OrderBy, at, destination.Zone.Id);
 
     /// <summary>Earliest delivery first, then the narrower window, then the later cut-off; ids settle a tie so the choice is stable.</summary>
     public static int Compare(ShipPromise a, ShipPromise b)
@@ -134,7 +135,10 @@ public static class DeliveryPromiser
         return best;
     }
 
-    /// <summary>How a delivery on <paramref name="deliveredOn"/> (the destination's date) compares with the promise.</summary>
+    /// <summary>How a delivery at <paramref name="deliveredAt"/> compares with the promise, by the destination's calendar.</summary>
+    public static PromiseResult Judge(PromisedDelivery promise, DateTimeOffset deliveredAt) =>
+        Judge(promise, DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(deliveredAt, Locations.OpeningSchedule.ResolveZone(promise.DestinationTimeZone)).DateTime));
+
     public static PromiseResult Judge(PromisedDelivery promise, DateOnly deliveredOn) =>
         deliveredOn < promise.EarliestDelivery ? new(deliveredOn, PromiseOutcome.Early, deliveredOn.DayNumber - promise.EarliestDelivery.DayNumber)
         : deliveredOn > promise.LatestDelivery ? new(deliveredOn, PromiseOutcome.Late, deliveredOn.DayNumber - promise.LatestDelivery.DayNumber)
