@@ -1,4 +1,5 @@
 using Oms.Contracts.Locations;
+using Oms.Contracts.Promise;
 
 namespace Oms.Api.Demo;
 
@@ -27,6 +28,35 @@ public static class DemoNetwork
         Boutique("BQ-SYDNEY-1", "Boutique Sydney Castlereagh Street", -33.8688, 151.2093, "AU", "Australia/Sydney", "70 Castlereagh Street", "Sydney", "2000", America, Christmas),
     ];
 
+    private static readonly DayOfWeek[] Weekdays = [DayOfWeek.Monday, DayOfWeek.Tuesday, DayOfWeek.Wednesday, DayOfWeek.Thursday, DayOfWeek.Friday];
+
+    private static readonly DayOfWeek[] MondayToSaturday = [.. Weekdays, DayOfWeek.Saturday];
+
+    /// <summary>Christmas and New Year's Day where the network ships; the carriers neither collect nor deliver there.</summary>
+    private static readonly IReadOnlyDictionary<string, IReadOnlyList<DateOnly>> Holidays =
+        new[] { "FR", "GB", "DE", "IT", "ES", "CH", "US" }.ToDictionary(c => c, _ => (IReadOnlyList<DateOnly>)[new(2026, 12, 25), new(2027, 1, 1)]);
+
+    /// <summary>
+    /// An express and a standard parcel network, an American express service, and a Paris courier that delivers the
+    /// same day within 30 km and nowhere else: enough for the promise to choose between real trade-offs.
+    /// </summary>
+    public static readonly IReadOnlyList<CarrierInfo> Carriers =
+    [
+        new("DHL", "DHL",
+        [
+            new CarrierService("express", 3, new Dictionary<string, int> { ["FR"] = 1, ["DE"] = 1, ["GB"] = 1, ["IT"] = 2, ["ES"] = 2, ["CH"] = 2 }, Weekdays, Weekdays, DeliveryWindowDays: 0),
+            new CarrierService("standard", 6, new Dictionary<string, int> { ["FR"] = 2, ["DE"] = 3, ["GB"] = 3, ["IT"] = 3, ["ES"] = 3, ["CH"] = 4 }, MondayToSaturday, Weekdays),
+        ], Holidays),
+        new("UPS", "UPS",
+        [
+            new CarrierService("express", 3, new Dictionary<string, int> { ["US"] = 1 }, Weekdays, Weekdays, DeliveryWindowDays: 0),
+        ], Holidays),
+        new("COURSIER", "Coursier Paris",
+        [
+            new CarrierService("sameDay", null, new Dictionary<string, int>(), MondayToSaturday, MondayToSaturday, [new DistanceBand(30, 0)], DeliveryWindowDays: 0),
+        ], Holidays),
+    ];
+
     /// <summary>Monday to Saturday 10:00–19:00, closed on Sunday: the European high street.</summary>
     private static IReadOnlyList<DayHours> Europe => Days(10, 19, sunday: null);
 
@@ -48,7 +78,7 @@ public static class DemoNetwork
 
     private static LocationInfo Warehouse(string id, string name, double lat, double lon, string country, string zone, string line1, string city, string? postalCode) =>
         new(id, name, LocationType.Warehouse, lat, lon, country, zone, new Address(line1, null, city, postalCode, null),
-            [LocationCapability.ShipToCustomer], Priority: 10);
+            [LocationCapability.ShipToCustomer], Priority: 10, OrderCutoffMinute: 15 * 60);
 
     /// <summary>Every boutique keeps one unit of each SKU for walk-ins, two of the iconic bag.</summary>
     private static LocationInfo Boutique(string id, string name, double lat, double lon, string country, string zone, string line1, string city,
@@ -56,7 +86,7 @@ public static class DemoNetwork
         new(id, name, LocationType.Boutique, lat, lon, country, zone, new Address(line1, null, city, postalCode, null),
             Capabilities: null, Priority: 5, DailyShipCapacity: 20, PickupPreparationMinutes: 30,
             OpeningHours: hours, OpeningExceptions: exceptions,
-            OnlineSafetyStock: new OnlineSafetyStock(1, new Dictionary<string, int> { ["BAG-001"] = 2 }));
+            OnlineSafetyStock: new OnlineSafetyStock(1, new Dictionary<string, int> { ["BAG-001"] = 2 }), OrderCutoffMinute: 17 * 60);
 
     private static readonly (string Prefix, int Count)[] Families =
     [

@@ -5,6 +5,7 @@ using Oms.Contracts;
 using Oms.Contracts.ClickAndCollect;
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
+using Oms.Contracts.Promise;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
@@ -61,6 +62,11 @@ public sealed class DemoSeeder(
         foreach (var location in DemoNetwork.Locations)
         {
             await grains.GetGrain<ILocationGrain>(location.LocationId).Upsert(location);
+        }
+
+        foreach (var carrier in DemoNetwork.Carriers)
+        {
+            await grains.GetGrain<ICarrierDirectoryGrain>(ICarrierDirectoryGrain.Key).Upsert(carrier);
         }
 
         var count = 0;

@@ -22,7 +22,8 @@ public sealed record FulfilmentEventRequest(
     string? TrackingUrl = null,
     RejectionReason? Reason = null,
     string? Note = null,
-    string? PickupCode = null);
+    string? PickupCode = null,
+    DateTimeOffset? OccurredAt = null);
 
 /// <summary>Where the customer will collect the order now; who asks is the credential.</summary>
 public sealed record PickupLocationRequest(string LocationId, string? Reason = null);
@@ -39,14 +40,14 @@ public static class FulfilmentEndpoints
     {
         var orders = app.MapGroup("/api/v1/orders").WithTags("Fulfilment");
 
-        orders.MapPost("/{orderId}/fulfilments/{fulfilmentId}/events", async (string orderId, string fulfilmentId, HttpContext http, IGrainFactory grains, CancellationToken ct) =>
+        orders.MapPost("/{orderId}/fulfilments/{fulfilmentId}/events", async (string orderId, string fulfilmentId, HttpContext http, IGrainFactory grains, TimeProvider clock, CancellationToken ct) =>
         {
             if ((Problems.InvalidId("orderId", orderId) ?? Problems.InvalidId("fulfilmentId", fulfilmentId)) is { } badId)
             {
                 return (IResult)badId;
             }
 
-            var body = await JsonBody.ReadAsync<FulfilmentEventRequest>(http, Validate, ct);
+            var body = await JsonBody.ReadAsync<FulfilmentEventRequest>(http, r => Validate(r, clock.GetUtcNow()), ct);
             if (body.Problem is not null)
             {
                 return body.Problem;
@@ -56,7 +57,7 @@ public static class FulfilmentEndpoints
             var credential = http.Credential();
             var locations = credential.Role == ApiRole.Store ? credential.LocationIds.ToList() : null;
             var result = await grains.GetGrain<IFulfilmentGrain>(orderId).Report(fulfilmentId,
-                new FulfilmentReport(r.EventId, r.Type, r.Lines, r.Carrier, r.Service, r.TrackingNumber, r.TrackingUrl, r.Reason, r.Note, r.PickupCode),
+                new FulfilmentReport(r.EventId, r.Type, r.Lines, r.Carrier, r.Service, r.TrackingNumber, r.TrackingUrl, r.Reason, r.Note, r.PickupCode, r.OccurredAt),
                 locations);
             return result.Outcome switch
             {
@@ -202,8 +203,27 @@ public static class FulfilmentEndpoints
     private static string? FulfilmentStatusName(FulfilmentStatus? status) =>
         status is { } s ? System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(s.ToString()) : null;
 
-    public static FieldError? Validate(FulfilmentEventRequest r)
+    /// <summary>How far back a delivery scan may be reported: a carrier's feed that is weeks late is a data problem, not a delivery.</summary>
+    public static readonly TimeSpan MaxOccurredAgo = TimeSpan.FromDays(90);
+
+    /// <summary>Clocks of shops and carriers drift; a few minutes ahead is a skew, more is a wrong clock.</summary>
+    public static readonly TimeSpan MaxOccurredAhead = TimeSpan.FromMinutes(5);
+
+    public static FieldError? Validate(FulfilmentEventRequest r, DateTimeOffset now)
     {
+        if (r.OccurredAt is { } occurred)
+        {
+            if (r.Type != FulfilmentReportType.Delivered)
+            {
+                return new FieldError("occurredAt", "is only for a delivered event, whose time is judged against the promise.");
+            }
+
+            if (occurred < now - MaxOccurredAgo || occurred > now + MaxOccurredAhead)
+            {
+                return new FieldError("occurredAt", $"must be within the last {MaxOccurredAgo.Days} days, and not in the future.");
+            }
+        }
+
         if (FieldError.ForId("eventId", r.EventId) is { } badEvent)
         {
             return badEvent;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Oms.Contracts;
 using Oms.Contracts.Locations;
+using Oms.Contracts.Promise;
 using Oms.Grains;
 
 namespace Oms.Api.Locations;
@@ -32,7 +33,13 @@ public sealed record LocationRequest(
     OnlineSafetyStockDto? OnlineSafetyStock = null,
     int LowStockThreshold = 0,
     int? AcceptWithinMinutes = null,
-    int? HoldForPickupDays = null);
+    int? HoldForPickupDays = null,
+    string? OrderCutoff = null,
+    int? ProcessingDays = null,
+    IReadOnlyList<CarrierServiceRefDto>? CarrierServices = null);
+
+/// <summary>A carrier service a location ships with.</summary>
+public sealed record CarrierServiceRefDto(string CarrierId, string ServiceId);
 
 public sealed record LocationView(
     string LocationId,
@@ -53,7 +60,10 @@ public sealed record LocationView(
     OnlineSafetyStockDto OnlineSafetyStock,
     int LowStockThreshold,
     int AcceptWithinMinutes,
-    int HoldForPickupDays);
+    int HoldForPickupDays,
+    string? OrderCutoff,
+    int ProcessingDays,
+    IReadOnlyList<CarrierServiceRefDto> CarrierServices);
 
 /// <summary>Validation and mapping between the HTTP shape of a profile and the stored one.</summary>
 public static class LocationProfile
@@ -65,8 +75,10 @@ public static class LocationProfile
     public const int MaxBufferSkus = 10_000;
     public const int MaxAcceptWithinMinutes = 7 * 24 * 60;
     public const int MaxHoldForPickupDays = 60;
+    public const int MaxProcessingDays = 30;
+    public const int MaxCarrierServices = 50;
 
-    private static readonly string[] DayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+    internal static readonly string[] DayNames = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
 
     public static FieldError? Validate(LocationRequest request)
     {
@@ -99,7 +111,8 @@ public static class LocationProfile
             ?? ValidateNumbers(request)
             ?? ValidateHours(request.OpeningHours)
             ?? ValidateExceptions(request.OpeningExceptions)
-            ?? ValidateBuffer(request.OnlineSafetyStock);
+            ?? ValidateBuffer(request.OnlineSafetyStock)
+            ?? ValidateShipping(request);
     }
 
     public static LocationInfo ToInfo(string locationId, LocationRequest r) => new(
@@ -117,7 +130,10 @@ public static class LocationProfile
         r.OnlineSafetyStock is { } b ? new OnlineSafetyStock(b.Default, b.Skus ?? new Dictionary<string, int>()) : null,
         r.LowStockThreshold,
         r.AcceptWithinMinutes,
-        r.HoldForPickupDays);
+        r.HoldForPickupDays,
+        r.OrderCutoff is { } cutoff && TryMinute(cutoff, out var minute) ? minute : null,
+        r.ProcessingDays,
+        r.CarrierServices?.Select(c => new CarrierServiceRef(c.CarrierId, c.ServiceId)).Distinct().ToList());
 
     public static LocationView ToView(LocationInfo l) => new(
         l.LocationId, l.Name, l.Type, l.Latitude, l.Longitude, l.CountryCode, l.TimeZone,
@@ -129,7 +145,10 @@ public static class LocationProfile
         new OnlineSafetyStockDto(l.OnlineSafetyStock?.Default ?? 0, l.OnlineSafetyStock?.Skus ?? new Dictionary<string, int>()),
         l.LowStockThreshold,
         l.EffectiveAcceptWithinMinutes,
-        l.EffectiveHoldForPickupDays);
+        l.EffectiveHoldForPickupDays,
+        l.OrderCutoffMinute is { } cutoff ? Format(cutoff) : null,
+        l.EffectiveProcessingDays,
+        [.. (l.CarrierServices ?? []).Select(c => new CarrierServiceRefDto(c.CarrierId, c.ServiceId))]);
 
     private static FieldError? ValidateAddress(AddressDto? address)
     {
@@ -315,6 +334,50 @@ public static class LocationProfile
             if (units is < 0 or > 1_000_000)
             {
                 return new($"onlineSafetyStock.skus.{sku}", "must be between 0 and 1000000.");
+            }
+        }
+
+        return null;
+    }
+
+    private static FieldError? ValidateShipping(LocationRequest r)
+    {
+        // 24:00 would be a cut-off after the day has ended; the last one is 23:59.
+        if (r.OrderCutoff is not null && (!TryMinute(r.OrderCutoff, out var cutoff) || cutoff >= 1440))
+        {
+            return new("orderCutoff", "must be a local time as HH:mm, such as 15:00.");
+        }
+
+        if (r.ProcessingDays is < 0 or > MaxProcessingDays)
+        {
+            return new("processingDays", $"must be between 0 and {MaxProcessingDays}; leave it out for the type's default (0 for a warehouse, 1 for a boutique).");
+        }
+
+        if (r.CarrierServices is null)
+        {
+            return null;
+        }
+
+        if (r.CarrierServices.Count > MaxCarrierServices)
+        {
+            return new("carrierServices", $"at most {MaxCarrierServices} services.");
+        }
+
+        for (var i = 0; i < r.CarrierServices.Count; i++)
+        {
+            if (r.CarrierServices[i] is not { } service)
+            {
+                return new($"carrierServices[{i}]", "must be an object with carrierId and serviceId.");
+            }
+
+            if (!Ids.IsValid(service.CarrierId))
+            {
+                return new($"carrierServices[{i}].carrierId", FieldError.IdRule);
+            }
+
+            if (!Ids.IsValid(service.ServiceId))
+            {
+                return new($"carrierServices[{i}].serviceId", FieldError.IdRule);
             }
         }
 

@@ -249,6 +249,12 @@ public static class OrderEndpoints
             return (null, Problems.Invalid(refused, StatusCodes.Status422UnprocessableEntity));
         }
 
+        if (body.Value!.Delivery is { CarrierId: { } carrierId, ServiceId: { } serviceId }
+            && (await http.RequestServices.GetRequiredService<Promise.PromiseCache>().NetworkAsync()).Service(carrierId, serviceId) is null)
+        {
+            return (null, Problems.Invalid("delivery.serviceId", $"carrier '{carrierId}' has no service '{serviceId}'.", StatusCodes.Status422UnprocessableEntity));
+        }
+
         return (body.Value, null);
     }
 

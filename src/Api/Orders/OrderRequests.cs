@@ -17,7 +17,10 @@ public sealed record OrderLineDto(string LineId, string Sku, int Quantity, decim
 
 public sealed record DeliveryAddressDto(string Line1, string City, string CountryCode, string? PostalCode = null, double? Latitude = null, double? Longitude = null);
 
-public sealed record DeliveryDto(DeliveryMethod Method, DeliveryAddressDto? Address = null, string? PickupLocationId = null);
+/// <param name="CarrierId">The carrier service chosen for a shipment (as a promise option named it); without one, each
+/// shipment goes by its source's fastest service.</param>
+public sealed record DeliveryDto(
+    DeliveryMethod Method, DeliveryAddressDto? Address = null, string? PickupLocationId = null, string? CarrierId = null, string? ServiceId = null);
 
 /// <summary>Whether the payment was taken at checkout (<c>captured</c>) or only authorised (<c>authorised</c>, the default).</summary>
 public sealed record PaymentDto(PaymentStatus Status);
@@ -98,7 +101,7 @@ public static class OrderRequests
             l.Hold is { } h ? new LineHold(h.LocationId, h.HoldId) : null, l.FinalSale))],
         new Delivery(r.Delivery.Method,
             r.Delivery.Address is { } a ? new DeliveryAddress(a.Line1, a.City, a.PostalCode, a.CountryCode.ToUpperInvariant(), a.Latitude, a.Longitude) : null,
-            r.Delivery.PickupLocationId),
+            r.Delivery.PickupLocationId, r.Delivery.CarrierId, r.Delivery.ServiceId),
         r.ReservationId,
         r.StoreLocationId,
         r.ShippingAmount,
@@ -175,6 +178,19 @@ public static class OrderRequests
 
     private static FieldError? ValidateDelivery(DeliveryDto delivery)
     {
+        if (delivery.CarrierId is not null || delivery.ServiceId is not null)
+        {
+            if (delivery.Method == DeliveryMethod.ClickAndCollect)
+            {
+                return new(delivery.CarrierId is null ? "delivery.serviceId" : "delivery.carrierId", "applies only to ship-to-home.");
+            }
+
+            if ((FieldError.ForId("delivery.carrierId", delivery.CarrierId) ?? FieldError.ForId("delivery.serviceId", delivery.ServiceId)) is { } badService)
+            {
+                return badService with { Message = "give carrierId and serviceId together; each " + badService.Message };
+            }
+        }
+
         if (delivery.Method == DeliveryMethod.ClickAndCollect)
         {
             return delivery.PickupLocationId is null

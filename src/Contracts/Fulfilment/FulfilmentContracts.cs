@@ -52,6 +52,8 @@ public enum RejectionReason
 }
 
 /// <param name="Lines">The units the report covers; null for every open unit of the fulfilment.</param>
+/// <param name="OccurredAt">When it happened, as the carrier or the shop recorded it; a delivery is judged against its
+/// promise by this time, not by when the report arrived.</param>
 [GenerateSerializer, Immutable, Alias("oms.FulfilmentReport")]
 public sealed record FulfilmentReport(
     [property: Id(0)] string EventId,
@@ -63,7 +65,8 @@ public sealed record FulfilmentReport(
     [property: Id(6)] string? TrackingUrl = null,
     [property: Id(7)] RejectionReason? Reason = null,
     [property: Id(8)] string? Note = null,
-    [property: Id(9)] string? PickupCode = null);
+    [property: Id(9)] string? PickupCode = null,
+    [property: Id(10)] DateTimeOffset? OccurredAt = null);
 
 [GenerateSerializer, Immutable, Alias("oms.Shipment")]
 public sealed record Shipment(

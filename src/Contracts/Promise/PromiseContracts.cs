@@ -77,3 +77,50 @@ public interface ICarrierDirectoryGrain : IGrainWithStringKey
     [ReadOnly, Alias("List")]
     Task<IReadOnlyList<CarrierInfo>> List();
 }
+
+/// <summary>Deliveries judged against their promise: how many came early, on time and late, and by how many days in all.</summary>
+[GenerateSerializer, Immutable, Alias("oms.PromiseTally")]
+public sealed record PromiseTally(
+    [property: Id(0)] int Early,
+    [property: Id(1)] int OnTime,
+    [property: Id(2)] int Late,
+    [property: Id(3)] int DaysEarly,
+    [property: Id(4)] int DaysLate)
+{
+    public static PromiseTally None { get; } = new(0, 0, 0, 0, 0);
+
+    public int Delivered => Early + OnTime + Late;
+
+    public PromiseTally Plus(PromiseTally other) =>
+        new(Early + other.Early, OnTime + other.OnTime, Late + other.Late, DaysEarly + other.DaysEarly, DaysLate + other.DaysLate);
+}
+
+[GenerateSerializer, Immutable, Alias("oms.ServicePromiseTally")]
+public sealed record ServicePromiseTally([property: Id(0)] string CarrierId, [property: Id(1)] string ServiceId, [property: Id(2)] PromiseTally Tally);
+
+[GenerateSerializer, Immutable, Alias("oms.LocationPromiseTally")]
+public sealed record LocationPromiseTally([property: Id(0)] string LocationId, [property: Id(1)] PromiseTally Tally);
+
+/// <summary>Promise keeping over delivery dates <see cref="From"/> to <see cref="To"/>, inclusive.</summary>
+/// <param name="Position">The event feed position the figures include, so a reader knows how fresh they are.</param>
+[GenerateSerializer, Immutable, Alias("oms.PromiseMetrics")]
+public sealed record PromiseMetrics(
+    [property: Id(0)] DateOnly From,
+    [property: Id(1)] DateOnly To,
+    [property: Id(2)] PromiseTally Total,
+    [property: Id(3)] IReadOnlyList<ServicePromiseTally> ByService,
+    [property: Id(4)] IReadOnlyList<LocationPromiseTally> ByLocation,
+    [property: Id(5)] long Position);
+
+/// <summary>
+/// A projection of the event feed's <c>fulfilment.delivered</c> events: a single instance keyed
+/// <see cref="Key"/> that catches up on every question, so no delivery is counted twice or missed.
+/// </summary>
+[Alias("oms.IPromiseMetricsGrain")]
+public interface IPromiseMetricsGrain : IGrainWithStringKey
+{
+    const string Key = "all";
+
+    [Alias("Query")]
+    Task<PromiseMetrics> Query(DateOnly from, DateOnly to);
+}

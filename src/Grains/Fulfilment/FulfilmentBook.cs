@@ -2,9 +2,11 @@ using System.Text.Json;
 using Oms.Contracts.Events;
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
+using Oms.Contracts.Promise;
 using Oms.Contracts.Returns;
 using Oms.Contracts.Stock;
 using Oms.Grains.Events;
+using Oms.Grains.Promise;
 
 namespace Oms.Grains.Fulfilments;
 
@@ -199,6 +201,7 @@ public sealed class FulfilmentBook
                 PickupLocationId = plan.Mode == FulfilmentMode.Ship ? null : handOff.Request.Delivery.PickupLocationId,
                 RequestedAt = handOff.PlacedAt,
                 AcceptBy = acceptBy.TryGetValue(plan.FulfilmentId, out var by) ? by : null,
+                Promise = handOff.Promises?.GetValueOrDefault(plan.FulfilmentId),
                 History = [new FulfilmentHistoryEntry(handOff.PlacedAt, "requested", "system", plan.Explanation.Rule)],
             };
 
@@ -441,6 +444,13 @@ public sealed class FulfilmentBook
             };
             var implied = status != entered[^1];
             target.Status = status;
+            if (status == FulfilmentStatus.Delivered && target.Promise is { } promised)
+            {
+                // The carrier's scan time when the report carries one: a feed that reports a day late must not make a parcel late.
+                target.PromiseResult = DeliveryPromiser.Judge(promised, report.OccurredAt ?? now);
+                details += $"; {Name(target.PromiseResult.Outcome)} against the promise of {Window(promised)}";
+            }
+
             target.History.Add(new FulfilmentHistoryEntry(now, FulfilmentLifecycle.Name(status), doer.Actor,
                 implied ? $"implied by {typeName}" : details, report.EventId, doer.Name));
 
@@ -486,6 +496,8 @@ public sealed class FulfilmentBook
                     fulfilment = target.View(),
                     lines = target.Open(),
                     implied,
+                    promisedDelivery = status == FulfilmentStatus.Delivered ? target.Promise : null,
+                    promiseResult = status == FulfilmentStatus.Delivered ? target.PromiseResult : null,
                     reason = status == FulfilmentStatus.Rejected ? report.Reason : null,
                     note = status == FulfilmentStatus.Rejected ? report.Note : null,
                 });
@@ -655,6 +667,8 @@ public sealed class FulfilmentBook
             Shipment = f.Shipment,
             RejectionReason = f.RejectionReason,
             SplitFrom = f.Id,
+            Promise = f.Promise,
+            PromiseResult = f.PromiseResult,
             History = [.. f.History, new FulfilmentHistoryEntry(now, "divided", doer.Actor, $"{Describe([.. fromOpen, .. fromCancelled])} from {f.Id}", null, doer.Name)],
         };
         foreach (var line in fromOpen.Concat(fromCancelled))
@@ -1259,8 +1273,9 @@ public sealed class FulfilmentBook
     /// <summary>Names the new fulfilments of a re-sourcing and holds them apart until their units are allocated.</summary>
     /// <param name="pickupLocationId">Where the units are to be collected, when not the order's boutique (a pickup change).</param>
     /// <param name="because">What the history says they were requested for.</param>
+    /// <param name="promises">Each new shipment's promise, by the plan's fulfilment id.</param>
     public List<LiveFulfilment> Propose(IReadOnlyList<Fulfilment> plan, DateTimeOffset now, IReadOnlyDictionary<string, TimeSpan> acceptWithin,
-        string? pickupLocationId = null, string because = "re-sourced")
+        string? pickupLocationId = null, string because = "re-sourced", IReadOnlyDictionary<string, PromisedDelivery>? promises = null)
     {
         Tentative = [.. plan.Select(p =>
         {
@@ -1276,6 +1291,7 @@ public sealed class FulfilmentBook
                 PickupLocationId = p.Mode == FulfilmentMode.Ship ? null : pickupLocationId ?? Request!.Delivery.PickupLocationId,
                 RequestedAt = now,
                 AcceptBy = now + acceptWithin.GetValueOrDefault(p.LocationId, TimeSpan.FromMinutes(30)),
+                Promise = promises?.GetValueOrDefault(p.FulfilmentId),
                 History = [new FulfilmentHistoryEntry(now, "requested", "system", $"{because}: {p.Explanation.Rule}")],
             };
         })];
@@ -1296,7 +1312,8 @@ public sealed class FulfilmentBook
             Fulfilments.Add(f);
             Happen(now, EventTypes.FulfilmentRequested, doer,
                 $"{f.Id} {Name(f.Mode)} from {f.LocationId}: {Describe(f.Lines)}; {f.Explanation.Rule}"
-                + (f.Explanation.Candidates.Any(c => c.Verdict == "excluded") ? "; excluded " + string.Join(", ", f.Explanation.Candidates.Where(c => c.Verdict == "excluded").Select(c => $"{c.LocationId} ({c.Reason})")) : ""),
+                + (f.Explanation.Candidates.Any(c => c.Verdict == "excluded") ? "; excluded " + string.Join(", ", f.Explanation.Candidates.Where(c => c.Verdict == "excluded").Select(c => $"{c.LocationId} ({c.Reason})")) : "")
+                + PromiseNote(f),
                 new { orderId = OrderId, fulfilment = f.View(), lines = f.Lines });
         }
 
@@ -1307,6 +1324,27 @@ public sealed class FulfilmentBook
             NeedsAttention = null;
         }
     }
+
+    /// <summary>
+    /// The new shipment's promise and, when it replaces one that promised another window for the same lines, the
+    /// window it moved from: the timeline is where care sees that a re-sourcing made the parcel later.
+    /// </summary>
+    private string PromiseNote(LiveFulfilment f)
+    {
+        if (f.Promise is not { } promise)
+        {
+            return "";
+        }
+
+        var was = Fulfilments.LastOrDefault(g => g != f && g.Promise is not null && g.Lines.Any(l => f.Lines.Any(n => n.LineId == l.LineId)))?.Promise;
+        var note = $"; promised {Window(promise)} by {promise.CarrierId} {promise.ServiceId}";
+        return was is null || (was.EarliestDelivery, was.LatestDelivery) == (promise.EarliestDelivery, promise.LatestDelivery)
+            ? note
+            : $"{note}, moved from {Window(was)}";
+    }
+
+    private static string Window(PromisedDelivery p) =>
+        p.EarliestDelivery == p.LatestDelivery ? $"{p.EarliestDelivery:yyyy-MM-dd}" : $"{p.EarliestDelivery:yyyy-MM-dd} to {p.LatestDelivery:yyyy-MM-dd}";
 
     /// <summary>No location has the waiting units: the order needs a person.</summary>
     public void Unresolved(DateTimeOffset now, string reason)

@@ -162,7 +162,7 @@ public sealed class FulfilmentGrain(
         var lines = plan.Lines.Select(l => S.Line(l.LineId) with { Quantity = l.Quantity, Hold = null }).ToList();
         var there = S.Request! with { ReservationId = null, Lines = lines, Delivery = S.Request.Delivery with { PickupLocationId = request.LocationId } };
         var own = S.HeldMap().Where(h => h.Value > 0).Select(h => new LineAllocationAt(h.Key.LineId, S.Line(h.Key.LineId).Sku, h.Key.LocationId, h.Value)).ToList();
-        var (sourced, locations) = await new CheckoutSourcing(GrainFactory).Source(there, new Dictionary<string, ReservationLine>(), S.Excluded(plan.Lines), own);
+        var (sourced, locations) = await new CheckoutSourcing(GrainFactory, clock).Source(there, new Dictionary<string, ReservationLine>(), S.Excluded(plan.Lines), own);
         if (!sourced.Complete)
         {
             return new(PickupChangeOutcome.NoStock, await Order.Get(), $"{request.LocationId} cannot be served: " +
@@ -257,8 +257,9 @@ public sealed class FulfilmentGrain(
 
         var exchange = S.PendingExchange!;
         var replacement = exchange.Lines.Select(l => S.Line(l.NewLineId)).ToList();
-        var (plan, locations) = await new CheckoutSourcing(GrainFactory).Source(S.Request! with { ReservationId = null, Lines = replacement },
+        var sourced = await new CheckoutSourcing(GrainFactory, clock).Source(S.Request! with { ReservationId = null, Lines = replacement },
             new Dictionary<string, ReservationLine>(), new Dictionary<string, string>(StringComparer.Ordinal));
+        var (plan, locations) = sourced;
         if (!plan.Complete)
         {
             S.AbandonExchange();
@@ -270,7 +271,8 @@ public sealed class FulfilmentGrain(
 
         // The intent is durable before any unit is allocated: a crash rolls the allocation back and lets go of the return.
         var proposed = S.Propose(plan.Fulfilments, now,
-            plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
+            plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))),
+            promises: sourced.Promises);
         await Task.WhenAll(state.WriteStateAsync(), Watch());
         var (placed, _, taken) = await Place(proposed, locations);
         if (!placed)
@@ -453,7 +455,7 @@ public sealed class FulfilmentGrain(
     /// <summary>Sources the waiting units again, all or nothing: allocated everywhere, or nowhere and flagged.</summary>
     private async Task<ResourceOutcome> ResourceWaiting()
     {
-        var sourcing = new CheckoutSourcing(GrainFactory);
+        var sourcing = new CheckoutSourcing(GrainFactory, clock);
         var full = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var attempt = 1; attempt <= MaxResourceAttempts; attempt++)
         {
@@ -475,7 +477,8 @@ public sealed class FulfilmentGrain(
                 excluded.TryAdd(location, why);
             }
 
-            var (plan, locations) = await sourcing.Source(request, new Dictionary<string, ReservationLine>(), excluded);
+            var sourced = await sourcing.Source(request, new Dictionary<string, ReservationLine>(), excluded);
+            var (plan, locations) = sourced;
             var now = clock.GetUtcNow();
             if (!plan.Complete)
             {
@@ -487,7 +490,8 @@ public sealed class FulfilmentGrain(
             }
 
             var proposed = S.Propose(plan.Fulfilments, now,
-                plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))));
+                plan.Fulfilments.Select(f => f.LocationId).Distinct().ToDictionary(l => l, l => Options.AcceptWithin(locations.GetValueOrDefault(l))),
+                promises: sourced.Promises);
             await state.WriteStateAsync();
 
             var (placed, slotless, _) = await Place(proposed, locations);

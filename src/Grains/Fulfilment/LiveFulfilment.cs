@@ -1,5 +1,6 @@
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Orders;
+using Oms.Contracts.Promise;
 
 namespace Oms.Grains.Fulfilments;
 
@@ -43,6 +44,12 @@ public sealed class LiveFulfilment
 
     public List<FulfilmentHistoryEntry> History { get; set; } = [];
 
+    /// <summary>The delivery window the shipment promised when it was allocated.</summary>
+    public PromisedDelivery? Promise { get; set; }
+
+    /// <summary>How the delivery compared with <see cref="Promise"/>, once delivered.</summary>
+    public PromiseResult? PromiseResult { get; set; }
+
     /// <summary>The units still in play: asked for and not cancelled.</summary>
     public List<FulfilmentLine> Open() => Lines
         .Select(l => l with { Quantity = l.Quantity - Units(Cancelled, l.LineId) })
@@ -79,7 +86,7 @@ public sealed class LiveFulfilment
         Status == FulfilmentStatus.Requested ? AcceptBy : null,
         Status == FulfilmentStatus.ReadyForPickup ? CollectBy : null,
         Status == FulfilmentStatus.ReadyForPickup ? PickupCode : null,
-        Shipment, RejectionReason, SplitFrom, [.. History]);
+        Shipment, RejectionReason, SplitFrom, [.. History], Promise, PromiseResult);
 
     public static int Units(IEnumerable<FulfilmentLine> lines, string lineId) => lines.Where(l => l.LineId == lineId).Sum(l => l.Quantity);
 

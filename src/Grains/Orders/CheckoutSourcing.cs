@@ -7,6 +7,8 @@ using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
+using Oms.Contracts.Promise;
+using Oms.Grains.Promise;
 using Oms.Grains.Reservations;
 using Oms.Grains.Sourcing;
 
@@ -15,12 +17,21 @@ namespace Oms.Grains.Orders;
 /// <summary>A line that names a stock hold checkout cannot use, and the refusal to give.</summary>
 public sealed record UnusableHold(UnsourcedLine Line, string Message);
 
+/// <summary>A checkout's plan, the network's locations as sourcing saw them, and each shipment's delivery promise.</summary>
+/// <param name="Promises">By fulfilment id of <see cref="Plan"/>: what each shipment promises, when carriers are configured.</param>
+public sealed record SourcedPlan(
+    SourcingResult Plan, IReadOnlyDictionary<string, LocationInfo> Locations, IReadOnlyDictionary<string, PromisedDelivery> Promises)
+{
+    public void Deconstruct(out SourcingResult plan, out IReadOnlyDictionary<string, LocationInfo> locations) =>
+        (plan, locations) = (Plan, Locations);
+}
+
 /// <summary>
 /// The half of a checkout that decides without changing anything: whether the holds a basket names can be used,
 /// and the plan on live availability with held lines pinned where they are held. The order grain and the
 /// sourcing simulation both use it, so a simulation tells the truth the checkout will tell.
 /// </summary>
-public sealed class CheckoutSourcing(IGrainFactory grains)
+public sealed class CheckoutSourcing(IGrainFactory grains, TimeProvider clock)
 {
     public static string ReservationUnusable(string reservationId) =>
         $"Reservation '{reservationId}' is unknown, expired, released, used by another order or held for another customer.";
@@ -68,7 +79,7 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
     /// ship-from-store capacity; each location's profile sets how long it has to accept).</returns>
     /// <param name="own">Units this order already holds, per SKU and location, that the plan may use again: the
     /// views count them as taken, and an order moving its own units elsewhere must not be short of itself.</param>
-    public async Task<(SourcingResult Plan, IReadOnlyDictionary<string, LocationInfo> Locations)> Source(
+    public async Task<SourcedPlan> Source(
         PlaceOrder request, IReadOnlyDictionary<string, ReservationLine> reserved, IReadOnlyDictionary<string, string>? excluded = null,
         IReadOnlyList<LineAllocationAt>? own = null)
     {
@@ -89,18 +100,23 @@ public sealed class CheckoutSourcing(IGrainFactory grains)
         var profileTask = grains.GetGrain<ISourcingProfileGrain>($"{channel}-{method}").Get();
         var inputs = await grains.GetGrain<INetworkGrain>(0).GetSourcingInputs([.. open.Select(l => l.Sku)]);
         var locations = inputs.Locations.ToDictionary(l => l.LocationId, StringComparer.Ordinal);
+        var promiser = ShipmentPromiser.For(request, new PromiseNetwork(inputs.Locations, inputs.Carriers ?? []), clock.GetUtcNow());
         if (open.Count == 0)
         {
-            return (new SourcingResult(fulfilments, []), locations);
+            return new(new SourcingResult(fulfilments, []), locations, promiser?.Promises(fulfilments) ?? NoPromises);
         }
 
         var demand = new SourcingDemand(
             [.. open.Select(l => new SourcingLine(l.LineId, l.Sku, l.Quantity))],
             request.Delivery.Method, request.Delivery.Address?.Latitude, request.Delivery.Address?.Longitude, request.Delivery.PickupLocationId);
         var views = inputs.Views.Select(v => Credit(v, own, locations)).ToDictionary(v => v.Sku);
-        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, views, excluded);
-        return (new SourcingResult([.. fulfilments, .. result.Fulfilments], result.Unsourced), locations);
+        var result = SourcingEngine.Plan(demand, await profileTask, inputs.Locations, views,
+            promiser?.Excluding(views.Values, excluded ?? new Dictionary<string, string>()) ?? excluded, promiser is null ? null : l => promiser.Fastest(l.LocationId)?.EarliestDelivery);
+        var all = new List<Fulfilment>([.. fulfilments, .. result.Fulfilments]);
+        return new(new SourcingResult(all, result.Unsourced), locations, promiser?.Promises(all) ?? NoPromises);
     }
+
+    private static readonly IReadOnlyDictionary<string, PromisedDelivery> NoPromises = new Dictionary<string, PromisedDelivery>();
 
     private static SkuAvailability Credit(SkuAvailability view, IReadOnlyList<LineAllocationAt>? own, IReadOnlyDictionary<string, LocationInfo> locations)
     {

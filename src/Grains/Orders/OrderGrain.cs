@@ -56,7 +56,7 @@ public sealed class OrderGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _sourcing = new CheckoutSourcing(GrainFactory);
+        _sourcing = new CheckoutSourcing(GrainFactory, clock);
         var period = fulfilmentOptions.Value.WatchPeriod;
         _watchdog = new ReminderWatch(this, RecoveryReminder, period < TimeSpan.FromSeconds(10) ? period : TimeSpan.FromSeconds(10), period);
         await Infrastructure.Guard(async () =>
@@ -163,7 +163,8 @@ public sealed class OrderGrain(
         var excluded = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var (plan, locations) = await _sourcing.Source(request, reserved, excluded);
+            var sourced = await _sourcing.Source(request, reserved, excluded);
+            var (plan, locations) = sourced;
             _locations = locations;
             if (!plan.Complete)
             {
@@ -173,6 +174,7 @@ public sealed class OrderGrain(
 
             S.Status = OrderStatus.Pending;
             S.Fulfilments = [.. plan.Fulfilments];
+            S.Promises = sourced.Promises.Count > 0 ? new(sourced.Promises, StringComparer.Ordinal) : null;
             S.Slices = [.. Slices(request, plan, reserved, reservationHold)];
             S.ShipSlots = [.. plan.Fulfilments.Where(f => f.Mode == FulfilmentMode.Ship && IsBoutique(f.LocationId)).Select(f => f.LocationId).Distinct()];
 
@@ -363,7 +365,7 @@ public sealed class OrderGrain(
         !S.Exists || S.Status is OrderStatus.Pending or OrderStatus.Failed ? null : new FulfilmentHandOff(
             S.Request!, S.Fulfilments,
             [.. S.Slices.Select(x => new LineAllocationAt(x.LineId, x.Sku, x.LocationId, x.Quantity))],
-            S.Cancelled, S.ShipSlots, S.AllocatedAt ?? S.CreatedAt, S.AcceptBy, S.Cancellations.Count > 0 ? S.Cancellations : null);
+            S.Cancelled, S.ShipSlots, S.AllocatedAt ?? S.CreatedAt, S.AcceptBy, S.Cancellations.Count > 0 ? S.Cancellations : null, S.Promises);
 
     /// <summary>Gives the fulfilment grain the order (idempotent there); false leaves it to the reminder.</summary>
     private async Task<bool> TryHandOff()

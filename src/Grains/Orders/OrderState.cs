@@ -53,6 +53,9 @@ public sealed class OrderState
     /// <summary>When each fulfilment of the plan must be accepted by, from its location's profile at checkout.</summary>
     public Dictionary<string, DateTimeOffset>? AcceptBy { get; set; }
 
+    /// <summary>What each shipment promised at allocation, by fulfilment id; null when nothing was promised.</summary>
+    public Dictionary<string, Oms.Contracts.Promise.PromisedDelivery>? Promises { get; set; }
+
     /// <summary>The fulfilment grain has the order; until then activation and the reminder hand it over again.</summary>
     public bool HandedOff { get; set; }
 

@@ -11,11 +11,11 @@ namespace Oms.Grains.Orders;
 /// they are held. It reads only: no reservation is consumed and no unit allocated.
 /// </summary>
 [StatelessWorker]
-public sealed class SourcingSimulatorGrain : Grain, ISourcingSimulatorGrain
+public sealed class SourcingSimulatorGrain(TimeProvider clock) : Grain, ISourcingSimulatorGrain
 {
     public async Task<SimulationResult> Simulate(PlaceOrder request)
     {
-        var sourcing = new CheckoutSourcing(GrainFactory);
+        var sourcing = new CheckoutSourcing(GrainFactory, clock);
         var reserved = new Dictionary<string, ReservationLine>(StringComparer.Ordinal);
         if (request.ReservationId is { } reservationId)
         {

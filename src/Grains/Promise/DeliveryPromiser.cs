@@ -10,9 +10,7 @@ namespace Oms.Grains.Promise;
 public sealed record ShipPromise(
     string CarrierId, string ServiceId, string LocationId, DateOnly ShipDate, DateOnly EarliestDelivery, DateOnly LatestDelivery, DateTimeOffset OrderBy)
 {
-    /// <summary>Whole minutes left, rounded down: a customer told "2 h 14 min" must still make it at 2 h 14 min.</summary>
-    public TimeSpan OrderWithin(DateTimeOffset now) =>
-        TimeSpan.FromMinutes(Math.Max(0, Math.Floor((OrderBy - now).TotalMinutes)));
+    public TimeSpan OrderWithin(DateTimeOffset now) => DeliveryPromiser.OrderWithin(OrderBy, now);
 
     public PromisedDelivery ToPromised(DateTimeOffset at, PromiseDestination destination) =>
         new(CarrierId, ServiceId, EarliestDelivery, LatestDelivery, ShipDate, OrderBy, at, destination.Zone.Id);
@@ -102,7 +100,7 @@ public static class DeliveryPromiser
             }
         }
 
-        var collected = TimeZoneInfo.ConvertTime(source.Cutoff(pickup)!.Value, destination.Zone);
+        var collected = TimeZoneInfo.ConvertTime(source.Collection(pickup)!.Value, destination.Zone);
         var start = DateOnly.FromDateTime(collected.DateTime);
         if (DeliveryDaysAfter(service, destination.CountryCode, start, transit) is not { } earliest
             || DeliveryDaysAfter(service, destination.CountryCode, earliest, service.Service.DeliveryWindowDays) is not { } latest)
@@ -143,6 +141,10 @@ public static class DeliveryPromiser
         deliveredOn < promise.EarliestDelivery ? new(deliveredOn, PromiseOutcome.Early, deliveredOn.DayNumber - promise.EarliestDelivery.DayNumber)
         : deliveredOn > promise.LatestDelivery ? new(deliveredOn, PromiseOutcome.Late, deliveredOn.DayNumber - promise.LatestDelivery.DayNumber)
         : new(deliveredOn, PromiseOutcome.OnTime, 0);
+
+    /// <summary>Whole minutes left, rounded down: a customer told "2 h 14 min" must still make it at 2 h 14 min.</summary>
+    public static TimeSpan OrderWithin(DateTimeOffset orderBy, DateTimeOffset now) =>
+        TimeSpan.FromMinutes(Math.Max(0, Math.Floor((orderBy - now).TotalMinutes)));
 
     /// <summary>ISO 8601, as clients parse durations: <c>PT2H14M</c>, <c>P1DT3H</c>.</summary>
     public static string Iso(TimeSpan duration) => XmlConvert.ToString(duration);

@@ -15,6 +15,7 @@ public sealed class ServiceCalendar
     private readonly bool[] _delivers = new bool[7];
     private readonly bool[] _collects = new bool[7];
     private readonly IReadOnlyDictionary<string, HashSet<DateOnly>> _holidays;
+    private readonly Dictionary<string, int> _transit;
 
     public ServiceCalendar(CarrierInfo carrier, CarrierService service)
     {
@@ -31,6 +32,7 @@ public sealed class ServiceCalendar
         }
 
         _holidays = carrier.Holidays.ToDictionary(h => h.Key, h => h.Value.ToHashSet(), StringComparer.OrdinalIgnoreCase);
+        _transit = new Dictionary<string, int>(service.TransitDaysByCountry, StringComparer.OrdinalIgnoreCase);
     }
 
     public string CarrierId { get; }
@@ -62,7 +64,7 @@ public sealed class ServiceCalendar
             }
         }
 
-        return Service.TransitDaysByCountry.TryGetValue(country, out var days) ? days : Service.DefaultTransitDays;
+        return _transit.TryGetValue(country, out var days) ? days : Service.DefaultTransitDays;
     }
 }
 
@@ -81,9 +83,16 @@ public sealed class SourceCalendar(LocationInfo location, OpeningSchedule schedu
     /// The last moment an order counts as that day's work, which is also when the carrier collects: the
     /// configured cut-off, never after the day's last closing. Without a cut-off, the closing itself.
     /// </summary>
-    public DateTimeOffset? Cutoff(DateOnly day) => Schedule.LastClose(day) is { } close
-        ? Schedule.ToInstant(day, Math.Min(Location.OrderCutoffMinute ?? close, close))
-        : null;
+    public DateTimeOffset? Cutoff(DateOnly day) => CutoffMinute(day) is { } minute ? Schedule.ToInstant(day, minute) : null;
+
+    /// <summary>
+    /// When the carrier collects on <paramref name="day"/>: at the cut-off, but always within that day, so a cut-off
+    /// at 24:00 (a day open to midnight) is not read as the next day's first moment.
+    /// </summary>
+    public DateTimeOffset? Collection(DateOnly day) => CutoffMinute(day) is { } minute ? Schedule.ToInstant(day, Math.Min(minute, 1439)) : null;
+
+    private int? CutoffMinute(DateOnly day) =>
+        Schedule.LastClose(day) is { } close ? Math.Min(Location.OrderCutoffMinute ?? close, close) : null;
 }
 
 /// <summary>
@@ -117,6 +126,8 @@ public sealed class PromiseNetwork
 
     public IReadOnlyList<LocationInfo> Locations { get; }
 
+    public IReadOnlyDictionary<string, LocationInfo> LocationsById => _locations;
+
     public IReadOnlyList<CarrierInfo> Carriers { get; }
 
     public SourceCalendar? Source(string locationId) =>
@@ -130,6 +141,12 @@ public sealed class PromiseNetwork
         location.CarrierServices is { Count: > 0 } named
             ? [.. named.Select(n => _services.GetValueOrDefault((n.CarrierId, n.ServiceId))).OfType<ServiceCalendar>()]
             : _allServices);
+
+    /// <summary>Whether any carrier is configured: without one the network ships as before, with no promise.</summary>
+    public bool Promises => _allServices.Count > 0;
+
+    /// <summary>Every carrier service, by carrier and service id.</summary>
+    public IReadOnlyList<ServiceCalendar> Services => _allServices;
 
     public ServiceCalendar? Service(string carrierId, string serviceId) => _services.GetValueOrDefault((carrierId, serviceId));
 

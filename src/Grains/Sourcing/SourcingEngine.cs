@@ -47,9 +47,10 @@ public static class SourcingEngine
     /// The location a one-unit ship-to-home order of <paramref name="sku"/> would be sourced from: the choice
     /// <see cref="Plan"/> makes for that demand, without building its explanation, for listing pages.
     /// </summary>
+    /// <param name="excluded">Whether to leave a location out, as <see cref="Plan"/>'s exclusions do.</param>
     public static LocationInfo? ChooseShipSource(
         string sku, SkuAvailability view, SourcingProfile profile, IReadOnlyDictionary<string, LocationInfo> locations,
-        double? latitude, double? longitude, Func<LocationInfo, DateOnly?>? earliestDelivery = null)
+        double? latitude, double? longitude, Func<LocationInfo, DateOnly?>? earliestDelivery = null, Func<LocationInfo, bool>? excluded = null)
     {
         var byDate = profile.Criteria.Contains(SourcingCriterion.DeliveryDate) ? earliestDelivery : null;
         var comparer = new CandidateComparer(profile);
@@ -57,7 +58,7 @@ public static class SourcingEngine
         foreach (var at in view.Locations)
         {
             if (at.Available <= 0 || !locations.TryGetValue(at.LocationId, out var location) || ShipExclusion(location, profile) is not null
-                || location.OnlineAvailable(sku, at.Available, LocationCapability.ShipToCustomer) <= 0)
+                || location.OnlineAvailable(sku, at.Available, LocationCapability.ShipToCustomer) <= 0 || excluded?.Invoke(location) == true)
             {
                 continue;
             }

@@ -642,7 +642,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
             "sort" => Gen.OneOf("bogus", "Oldest", "oldestx", "newest,oldest", "asc", "-created", "😀").Select(Uri.EscapeDataString),
             "q" or "name" => Gen.OneOf(new string('x', 201), "a\u0001b", "\u007f", "tab\there").Select(Uri.EscapeDataString),
             "email" => Gen.OneOf("not-an-email", "a@", "@example.com", "a b@example.com", new string('a', 250) + "@example.com").Select(Uri.EscapeDataString),
-            "createdFrom" or "createdTo" => Gen.OneOf("yesterday", "2026-13-45", "2026-12-01T25:00:00Z", "😀").Select(Uri.EscapeDataString),
+            "createdFrom" or "createdTo" or "from" or "to" => Gen.OneOf("yesterday", "2026-13-45", "2026-12-01T25:00:00Z", "😀").Select(Uri.EscapeDataString),
             _ => BadId().Where(id => id.Length > 0).Select(Uri.EscapeDataString),
         };
     }
@@ -662,6 +662,7 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
         "orderId" => world.Order,
         "customerId" => world.Customer,
         "profileId" => "web-shipToHome",
+        "carrierId" => "FUZZ-CARRIER",
         "keyId" => world.KeyId,
         "webhookId" => world.WebhookId,
         "deliveryId" => "1",
@@ -688,7 +689,22 @@ public sealed partial class OpenApiFuzzTests(ApiFixture fixture)
              "address":{"line1":"Via dei Condotti 8","city":"Roma","postalCode":"00187","line2":"Piano 1","region":"RM"},
              "capabilities":["shipToCustomer","receivesTransfers"],"status":"active","priority":10,"dailyShipCapacity":20,"pickupPreparationMinutes":30,
              "openingHours":{"monday":[{"open":"10:00","close":"19:00"}]},"openingExceptions":[{"date":"2026-12-25","closed":true}],
-             "onlineSafetyStock":{"default":1,"skus":{"BAG-001":2}}}
+             "onlineSafetyStock":{"default":1,"skus":{"BAG-001":2}},
+             "orderCutoff":"15:00","processingDays":1,"carrierServices":[{"carrierId":"DHL","serviceId":"express"}]}
+            """,
+        "upsertCarrier" => """
+            {"name":"Fuzz Express","services":[{"serviceId":"express","transitDays":{"default":3,"FR":1},
+              "deliveryDays":["monday","tuesday","wednesday","thursday","friday"],"pickupDays":["monday","friday"],
+              "distanceBands":[{"upToKm":30,"transitDays":0},{"upToKm":500,"transitDays":1}],"deliveryWindowDays":1}],
+             "holidays":{"FR":["2026-12-25","2027-01-01"]}}
+            """,
+        "promiseBasket" => $$"""
+            {"lines":[{"sku":"{{world.Skus[0]}}","quantity":1}],"channel":"web",
+             "destination":{"countryCode":"FR","postalCode":"75001","latitude":48.86,"longitude":2.34,"timeZone":"Europe/Paris"} }
+            """,
+        "promiseListing" => $$"""
+            {"skus":["{{world.Skus[0]}}","{{world.Skus[1]}}"],"channel":"web",
+             "destination":{"countryCode":"FR","postalCode":"75001","latitude":48.86,"longitude":2.34,"timeZone":"Europe/Paris"} }
             """,
         "applyStockSnapshot" => $$"""{"sequence":2,"reset":false,"items":[{"sku":"{{world.Skus[0]}}","onHand":7,"safetyStock":1}]}""",
         "applyStockAdjustment" => $$"""{"adjustmentId":"ADJ-FUZZ-1","locationId":"{{world.Warehouse}}","sku":"{{world.Skus[0]}}","delta":1,"reason":"fuzz"}""",

@@ -202,18 +202,15 @@ public sealed class DeliveryPromiserPropertyTests
     }
 
     /// <summary>
-    /// KNOWN ENGINE BUG, kept failing on purpose until the engine is fixed. A day that closes at 24:00 (or has no
-    /// hours, and so is open 0-1440, as every profile stored before opening hours existed) has its cut-off at the
-    /// next day's 00:00; the promiser converts that instant to the destination's clock and counts transit from the
-    /// next day, so in one zone the parcel is promised a delivery day late. The minimal case is checked first, so
-    /// the failure does not depend on the random seed.
+    /// A day that closes at 24:00 (or has no hours, and so is open 0-1440, as every profile stored before opening hours
+    /// existed) has its cut-off at the next day's 00:00. Read as the next day, that instant promised a delivery day
+    /// late in one zone; this property found it. The minimal case is checked first, so it does not depend on the seed.
     /// </summary>
     [Fact]
     public void In_one_zone_transit_counts_from_the_ship_date()
     {
         // A Paris warehouse open round the clock (0-1440 every day, as a profile without hours reads), no cut-off,
-        // ordered Monday 23 November 2026 10:00 for next-day weekday delivery in Paris: it ships Monday, so Tuesday
-        // 24; the engine says Wednesday 25.
+        // ordered Monday 23 November 2026 10:00 for next-day weekday delivery in Paris: it ships Monday, so Tuesday 24.
         var allDay = Enumerable.Range(0, 7).Select(_ => (IReadOnlyList<TimeRange>)[new TimeRange(0, 1440)]).ToArray();
         var weekdays = Enumerable.Range(0, 7).Select(d => d is not 0 and not 6).ToArray();
         AssertCountedFromShipDate(new Scenario(allDay, null, LocationType.Warehouse, null, [], [], weekdays, weekdays, 1, 0, [], [],
@@ -235,9 +232,8 @@ public sealed class DeliveryPromiserPropertyTests
 
         var expected = DeliveryDaysAfter(world, promise.ShipDate, scenario.Transit);
         Assert.True(expected == promise.EarliestDelivery,
-            $"ENGINE BUG (midnight cut-off): shipped {promise.ShipDate:ddd yyyy-MM-dd} with {scenario.Transit} transit day(s) within one zone, " +
-            $"so the earliest delivery should be {expected:ddd yyyy-MM-dd}, not {promise.EarliestDelivery:ddd yyyy-MM-dd}. A day closing at 24:00 " +
-            "(or without hours, open 0-1440) has its cut-off at the next day's 00:00, and transit is counted from that next day.");
+            $"shipped {promise.ShipDate:ddd yyyy-MM-dd} with {scenario.Transit} transit day(s) within one zone, " +
+            $"so the earliest delivery should be {expected:ddd yyyy-MM-dd}, not {promise.EarliestDelivery:ddd yyyy-MM-dd}.");
     }
 
     /// <summary>The engine's counting rule restated, over the scenario's own calendar.</summary>

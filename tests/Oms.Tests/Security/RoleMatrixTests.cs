@@ -145,6 +145,7 @@ public sealed partial class RoleMatrixTests(ApiFixture fixture)
         "orderId" => world.Order,
         "customerId" => world.Customer,
         "profileId" => "web-shipToHome",
+        "carrierId" => "MATRIX-NO-CARRIER",
         // Nothing of these exists: a DELETE an allowed role sends ends in a 404, never in a lost hold or reservation.
         "holdId" => "MATRIX-NO-HOLD",
         "reservationId" => "MATRIX-NO-RESERVATION",
