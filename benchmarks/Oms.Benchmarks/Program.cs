@@ -12,7 +12,8 @@ public static class Program
     /// <c>fulfilment-paired [pairs] [calls per block]</c> (see <see cref="Fulfilment.FulfilmentEventBenchmarks.RunPairedAsync"/>), or
     /// <c>returns-paired [pairs]</c> (see <see cref="Returns.ReturnBenchmarks.RunPairedAsync"/>), or
     /// <c>search-lag [samples] [writers] [postgres]</c> (see <see cref="Orders.SearchLagBenchmark"/>), or
-    /// <c>console-pages [iterations]</c> (see <see cref="Http.ConsolePagesBenchmark"/>).</summary>
+    /// <c>console-pages [iterations]</c> (see <see cref="Http.ConsolePagesBenchmark"/>), or
+    /// <c>promise-listing [pairs] [seconds per block] [clients]</c> (see <see cref="Http.PromiseListingHttpBenchmark"/>).</summary>
     public static void Main(string[] args)
     {
         if (args is ["auth-paired", ..])
@@ -21,6 +22,15 @@ public static class Program
             var perBlock = args.Length > 2 ? int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 200;
             var kestrel = args.Contains("kestrel");
             Http.AuthenticationOverheadBenchmarks.RunPairedAsync(pairs, perBlock, Console.Out, kestrel).GetAwaiter().GetResult();
+            return;
+        }
+
+        if (args is ["promise-listing", ..])
+        {
+            var pairs = args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 6;
+            var seconds = args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 3;
+            var clients = args.Length > 3 ? int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture) : 16;
+            Http.PromiseListingHttpBenchmark.RunAsync(pairs, TimeSpan.FromSeconds(seconds), clients, Console.Out).GetAwaiter().GetResult();
             return;
         }
 

@@ -124,7 +124,7 @@ public static class ConsolePagesBenchmark
     }
 
     /// <summary>The process <c>--seed-demo</c> starts, but on free ports: a demo may already hold the default ones.</summary>
-    private static WebApplicationFactory<global::Program> Host()
+    internal static WebApplicationFactory<global::Program> Host()
     {
         var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
         {
@@ -140,7 +140,7 @@ public static class ConsolePagesBenchmark
         return factory;
     }
 
-    private static async Task UntilReady(HttpClient probe)
+    internal static async Task UntilReady(HttpClient probe)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -166,7 +166,7 @@ public static class ConsolePagesBenchmark
         }
     }
 
-    private static HttpClient Client(WebApplicationFactory<global::Program> api, string key)
+    internal static HttpClient Client(WebApplicationFactory<global::Program> api, string key)
     {
         var client = api.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
