@@ -45,7 +45,7 @@ public static class PromiseListingHttpBenchmark
         var key = Regex.Match(printed.ToString(), @"export OMS_STOREFRONT_KEY=(\S+)").Groups[1].Value;
         using var client = ConsolePagesBenchmark.Client(api, key);
         var skus = DemoNetwork.Stock().Select(s => s.Sku).Distinct().Take(ListingSkus).ToList();
-        var listing = $$"""{"skus":[{{string.Join(",", skus.Select(s => $"\"{s}\""))}}],"destination":{"countryCode":"FR","postalCode":"75008","latitude":48.87,"longitude":2.31}}""";
+        var listing = $$"""{"skus":[{{string.Join(",", skus.Select(s => $"\"{s}\""))}}],"destination":{"countryCode":"FR","postalCode":"75008","latitude":48.87,"longitude":2.31} }""";
         var availability = $"/api/v1/availability/{skus[0]}";
 
         Func<Task> read = () => Send(client, HttpMethod.Get, availability, null);
