@@ -35,8 +35,11 @@ public sealed class PromiseCache(IGrainFactory grains, ProfileCache profiles, Ti
     {
         var located = await profiles.GetAsync();
         var carriers = await CarriersAsync();
-        if (_network is { } built && ReferenceEquals(built.Profiles, located) && ReferenceEquals(built.Carriers, carriers))
+        if (_network is { } built && ReferenceEquals(built.Carriers, carriers)
+            && (ReferenceEquals(built.Profiles, located) || Same(built.Profiles, located)))
         {
+            // The same profiles in a new snapshot: the network and the promises it remembers stand.
+            _network = built with { Profiles = located };
             return built.Network;
         }
 
@@ -44,6 +47,11 @@ public sealed class PromiseCache(IGrainFactory grains, ProfileCache profiles, Ti
         _network = (network, located, carriers);
         return network;
     }
+
+    /// <remarks>Records compare their lists by reference, so a profile read again over the network counts as changed;
+    /// within a silo-hosting node the directory hands out the very same objects, and nothing is rebuilt.</remarks>
+    private static bool Same(IReadOnlyDictionary<string, LocationInfo> a, IReadOnlyDictionary<string, LocationInfo> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var other) && kv.Value.Equals(other));
 
     /// <summary>After a carrier is changed through this node, its next promise uses the change.</summary>
     public void Invalidate() => _carriers = null;

@@ -149,15 +149,13 @@ public static class PromiseEndpoints
             var profile = await cache.ProfileAsync($"{ChannelName(r.Channel)}-shipToHome");
             var views = await cache.ListingViewsAsync(r.Skus);
             var listing = new ListingPromise(network, profile, Destination(network, r.Destination), at);
-            var items = new ListingPromiseItem[r.Skus.Count];
-            for (var i = 0; i < items.Length; i++)
+            var promises = new ShipPromise?[r.Skus.Count];
+            for (var i = 0; i < promises.Length; i++)
             {
-                items[i] = listing.For(r.Skus[i], views[i]) is { } p
-                    ? new ListingPromiseItem(r.Skus[i], true, p.EarliestDelivery, p.LatestDelivery, DeliveryPromiser.Iso(p.OrderWithin(at)), p.CarrierId, p.ServiceId, p.LocationId)
-                    : new ListingPromiseItem(r.Skus[i], false);
+                promises[i] = listing.For(r.Skus[i], views[i]);
             }
 
-            return TypedResults.Ok(new ListingPromiseResponse(items));
+            return TypedResults.Bytes(ListingPromiseRenderer.Render(r.Skus, promises, at), "application/json; charset=utf-8");
         })
         .Accepts<ListingPromiseRequest>("application/json")
         .WithMetadata(ReadOnlyEndpoint.Instance)

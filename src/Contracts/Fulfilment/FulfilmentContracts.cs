@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Oms.Contracts.Orders;
 using Orleans.Concurrency;
 
@@ -53,7 +54,8 @@ public enum RejectionReason
 
 /// <param name="Lines">The units the report covers; null for every open unit of the fulfilment.</param>
 /// <param name="OccurredAt">When it happened, as the carrier or the shop recorded it; a delivery is judged against its
-/// promise by this time, not by when the report arrived.</param>
+/// promise by this time, not by when the report arrived. Left out of the fingerprint when absent, so a report stored
+/// before the field replays as itself.</param>
 [GenerateSerializer, Immutable, Alias("oms.FulfilmentReport")]
 public sealed record FulfilmentReport(
     [property: Id(0)] string EventId,
@@ -66,7 +68,7 @@ public sealed record FulfilmentReport(
     [property: Id(7)] RejectionReason? Reason = null,
     [property: Id(8)] string? Note = null,
     [property: Id(9)] string? PickupCode = null,
-    [property: Id(10)] DateTimeOffset? OccurredAt = null);
+    [property: Id(10), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] DateTimeOffset? OccurredAt = null);
 
 [GenerateSerializer, Immutable, Alias("oms.Shipment")]
 public sealed record Shipment(
@@ -108,8 +110,10 @@ public sealed record FulfilmentView(
     [property: Id(13)] RejectionReason? RejectionReason,
     [property: Id(14)] string? SplitFrom,
     [property: Id(15)] IReadOnlyList<FulfilmentHistoryEntry> History,
-    [property: Id(16)] Oms.Contracts.Promise.PromisedDelivery? PromisedDelivery = null,
-    [property: Id(17)] Oms.Contracts.Promise.PromiseResult? PromiseResult = null);
+    [property: Id(16), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    Oms.Contracts.Promise.PromisedDelivery? PromisedDelivery = null,
+    [property: Id(17), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    Oms.Contracts.Promise.PromiseResult? PromiseResult = null);
 
 /// <summary>An order line's units by where they are; the six always add up to the ordered quantity.</summary>
 /// <param name="Allocated">Held for the customer: at a location, in transfer to the pickup boutique, or ready there.</param>

@@ -106,6 +106,13 @@ public sealed class PromiseNetwork
     private readonly Dictionary<(string, string), ServiceCalendar> _services;
     private readonly List<ServiceCalendar> _allServices;
     private readonly Dictionary<string, List<LocationInfo>> _zonedByCountry;
+    private readonly ConcurrentDictionary<(string LocationId, string Country, string Zone, double? Lat, double? Lon), Remembered> _fastest = new();
+
+    /// <summary>A source's fastest promise to one destination, and the span of order times it holds for.</summary>
+    private sealed record Remembered(ShipPromise? Promise, DateTimeOffset From, DateTimeOffset Until);
+
+    /// <summary>Destinations × sources remembered before the memo starts again; a listing page asks about a handful.</summary>
+    public const int MaxRemembered = 100_000;
 
     /// <remarks>A source's calendar is built the first time it is asked for: a checkout asks about two or three of
     /// hundreds of locations, and should not pay for the rest.</remarks>
@@ -147,6 +154,32 @@ public sealed class PromiseNetwork
 
     /// <summary>Every carrier service, by carrier and service id.</summary>
     public IReadOnlyList<ServiceCalendar> Services => _allServices;
+
+    /// <summary>
+    /// <see cref="DeliveryPromiser.Fastest"/> by any service, remembered across requests: the promise made at one moment
+    /// holds for any later order until its cut-off passes (the order day cannot move before then), so a listing page's
+    /// sources are worked out once per cut-off and destination rather than on every page view.
+    /// </summary>
+    /// <remarks>Without capacity: a boutique's ship-from-store room changes by the order, and only checkout and the
+    /// basket promise ask for it.</remarks>
+    public ShipPromise? Fastest(string locationId, PromiseDestination destination, DateTimeOffset now)
+    {
+        var key = (locationId, destination.CountryCode, destination.Zone.Id, destination.Latitude, destination.Longitude);
+        if (_fastest.TryGetValue(key, out var known) && known.From <= now && now < known.Until)
+        {
+            return known.Promise;
+        }
+
+        var promise = Source(locationId) is { } source ? DeliveryPromiser.Fastest(source, destination, now) : null;
+        if (_fastest.Count >= MaxRemembered)
+        {
+            _fastest.Clear();
+        }
+
+        // A source that promises nothing is asked again a minute later: a calendar change reaches it as a new network anyway.
+        _fastest[key] = new Remembered(promise, now, promise?.OrderBy ?? now.AddMinutes(1));
+        return promise;
+    }
 
     public ServiceCalendar? Service(string carrierId, string serviceId) => _services.GetValueOrDefault((carrierId, serviceId));
 

@@ -50,27 +50,55 @@ public static class SourcingEngine
     /// <param name="excluded">Whether to leave a location out, as <see cref="Plan"/>'s exclusions do.</param>
     public static LocationInfo? ChooseShipSource(
         string sku, SkuAvailability view, SourcingProfile profile, IReadOnlyDictionary<string, LocationInfo> locations,
-        double? latitude, double? longitude, Func<LocationInfo, DateOnly?>? earliestDelivery = null, Func<LocationInfo, bool>? excluded = null)
+        double? latitude, double? longitude, Func<LocationInfo, DateOnly?>? earliestDelivery = null, Func<LocationInfo, bool>? excluded = null) =>
+        new ShipRanking(profile, locations, latitude, longitude, earliestDelivery, excluded).Choose(sku, view);
+
+    /// <summary>
+    /// <see cref="ChooseShipSource"/> for many SKUs to one destination: every criterion is a location's, not a SKU's,
+    /// so each location is scored once and a SKU's choice is a scan of where it is stocked.
+    /// </summary>
+    public sealed class ShipRanking(
+        SourcingProfile profile, IReadOnlyDictionary<string, LocationInfo> locations, double? latitude, double? longitude,
+        Func<LocationInfo, DateOnly?>? earliestDelivery = null, Func<LocationInfo, bool>? excluded = null)
     {
-        var byDate = profile.Criteria.Contains(SourcingCriterion.DeliveryDate) ? earliestDelivery : null;
-        var comparer = new CandidateComparer(profile);
-        Candidate? best = null;
-        foreach (var at in view.Locations)
+        private readonly CandidateComparer _comparer = new(profile);
+        private readonly Func<LocationInfo, DateOnly?>? _byDate = profile.Criteria.Contains(SourcingCriterion.DeliveryDate) ? earliestDelivery : null;
+
+        /// <summary>Per location: its candidate, or null when it cannot ship at all.</summary>
+        private readonly Dictionary<string, Candidate?> _scored = new(StringComparer.Ordinal);
+
+        public LocationInfo? Choose(string sku, SkuAvailability view)
         {
-            if (at.Available <= 0 || !locations.TryGetValue(at.LocationId, out var location) || ShipExclusion(location, profile) is not null
-                || location.OnlineAvailable(sku, at.Available, LocationCapability.ShipToCustomer) <= 0 || excluded?.Invoke(location) == true)
+            Candidate? best = null;
+            foreach (var at in view.Locations)
             {
-                continue;
+                if (at.Available <= 0 || Score(at.LocationId) is not { } candidate
+                    || candidate.Location.OnlineAvailable(sku, at.Available, LocationCapability.ShipToCustomer) <= 0)
+                {
+                    continue;
+                }
+
+                if (best is null || _comparer.Compare(candidate, best) < 0)
+                {
+                    best = candidate;
+                }
             }
 
-            var candidate = new Candidate(location, NoUnits, true, Distance(location, latitude, longitude), byDate?.Invoke(location));
-            if (best is null || comparer.Compare(candidate, best) < 0)
-            {
-                best = candidate;
-            }
+            return best?.Location;
         }
 
-        return best?.Location;
+        private Candidate? Score(string locationId)
+        {
+            if (!_scored.TryGetValue(locationId, out var candidate))
+            {
+                candidate = locations.TryGetValue(locationId, out var location) && ShipExclusion(location, profile) is null && excluded?.Invoke(location) != true
+                    ? new Candidate(location, NoUnits, true, Distance(location, latitude, longitude), _byDate?.Invoke(location))
+                    : null;
+                _scored[locationId] = candidate;
+            }
+
+            return candidate;
+        }
     }
 
     private static readonly IReadOnlyDictionary<string, int> NoUnits = new Dictionary<string, int>();
