@@ -35,27 +35,8 @@ public static class ConsolePagesBenchmark
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(iterations, 100_000);
 
-        // The demo prints its keys on standard output; they are read from there as an agent reads them, and kept
-        // out of the report.
-        var printed = new StringWriter();
-        var stdout = Console.Out;
-        Console.SetOut(printed);
-        WebApplicationFactory<global::Program> api;
-        HttpClient probe;
-        try
-        {
-            api = Host();
-            probe = api.CreateClient();
-            await UntilReady(probe);
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-        }
-
+        var (api, keys) = await StartDemo();
         await using var _ = api;
-        using var __ = probe;
-        var keys = Regex.Matches(printed.ToString(), @"export (OMS_[A-Z]+_KEY)=(\S+)").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         using var care = Client(api, keys["OMS_CARE_KEY"]);
         using var store = Client(api, keys["OMS_STORE_KEY"]);
         var order = DemoOrders.All.First(o => o.Story == DemoStory.Delivered).OrderId;
@@ -123,8 +104,30 @@ public static class ConsolePagesBenchmark
         return (At(0.50), At(0.95), At(0.99), sorted[^1]);
     }
 
+    /// <summary>
+    /// The demo, ready, and the keys it printed: read from standard output as an agent reads them, and kept out of the
+    /// report.
+    /// </summary>
+    internal static async Task<(WebApplicationFactory<global::Program> Api, Dictionary<string, string> Keys)> StartDemo()
+    {
+        var printed = new StringWriter();
+        var stdout = Console.Out;
+        Console.SetOut(printed);
+        try
+        {
+            var api = Host();
+            using var probe = api.CreateClient();
+            await UntilReady(probe);
+            return (api, Regex.Matches(printed.ToString(), @"export (OMS_[A-Z]+_KEY)=(\S+)").ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value));
+        }
+        finally
+        {
+            Console.SetOut(stdout);
+        }
+    }
+
     /// <summary>The process <c>--seed-demo</c> starts, but on free ports: a demo may already hold the default ones.</summary>
-    internal static WebApplicationFactory<global::Program> Host()
+    private static WebApplicationFactory<global::Program> Host()
     {
         var factory = new WebApplicationFactory<global::Program>().WithWebHostBuilder(web =>
         {
@@ -140,7 +143,7 @@ public static class ConsolePagesBenchmark
         return factory;
     }
 
-    internal static async Task UntilReady(HttpClient probe)
+    private static async Task UntilReady(HttpClient probe)
     {
         var clock = Stopwatch.StartNew();
         while (true)

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Oms.Api.Demo;
 
 namespace Oms.Benchmarks.Http;
@@ -25,26 +24,9 @@ public static class PromiseListingHttpBenchmark
         ArgumentOutOfRangeException.ThrowIfLessThan(pairs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(concurrency, 1);
 
-        var printed = new StringWriter();
-        var stdout = Console.Out;
-        Console.SetOut(printed);
-        WebApplicationFactory<global::Program> api;
-        HttpClient probe;
-        try
-        {
-            api = ConsolePagesBenchmark.Host();
-            probe = api.CreateClient();
-            await ConsolePagesBenchmark.UntilReady(probe);
-        }
-        finally
-        {
-            Console.SetOut(stdout);
-        }
-
+        var (api, keys) = await ConsolePagesBenchmark.StartDemo();
         await using var _ = api;
-        using var __ = probe;
-        var key = Regex.Match(printed.ToString(), @"export OMS_STOREFRONT_KEY=(\S+)").Groups[1].Value;
-        using var client = ConsolePagesBenchmark.Client(api, key);
+        using var client = ConsolePagesBenchmark.Client(api, keys["OMS_STOREFRONT_KEY"]);
         var skus = DemoNetwork.Stock().Select(s => s.Sku).Distinct().Take(ListingSkus).ToList();
         var listing = $$"""{"skus":[{{string.Join(",", skus.Select(s => $"\"{s}\""))}}],"destination":{"countryCode":"FR","postalCode":"75008","latitude":48.87,"longitude":2.31} }""";
         var availability = $"/api/v1/availability/{skus[0]}";
