@@ -186,11 +186,24 @@ public static class OmsHosting
 
         if (orleans["AdvertisedIPAddress"] is { Length: > 0 } advertised)
         {
-            silo.ConfigureEndpoints(IPAddress.Parse(advertised), siloPort, gatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(IPAddress.Parse(advertised), siloPort, gatewayPort);
         }
         else
         {
-            silo.ConfigureEndpoints(siloPort, gatewayPort, listenOnAnyHostAddress: true);
+            silo.ConfigureEndpoints(siloPort, gatewayPort);
+        }
+
+        // The silo and gateway ports carry grain calls with no authentication of their own: by default they listen
+        // only on the address the silo advertises, never on every interface. A container behind NAT, whose
+        // advertised address is not its own, names its listening address (0.0.0.0 included) explicitly.
+        if (orleans["ListenAddress"] is { Length: > 0 } listen)
+        {
+            var address = IPAddress.Parse(listen);
+            silo.Configure<EndpointOptions>(o =>
+            {
+                o.SiloListeningEndpoint = new IPEndPoint(address, siloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(address, gatewayPort);
+            });
         }
 
         return silo;
