@@ -8,6 +8,7 @@ using Oms.Api.Demo;
 using Oms.Api.Events;
 using Oms.Api.Fulfilments;
 using Oms.Api.Http;
+using Oms.Api.Diagnostics;
 using Oms.Api.Locations;
 using Oms.Api.Orders;
 using Oms.Api.Promise;
@@ -68,6 +69,7 @@ builder.Services.TryAddSingleton(TimeProvider.System);
 builder.Services.AddExceptionHandler<ErrorHandling>();
 builder.Services.AddApiReference();
 builder.Services.AddOmsSecurity(configuration);
+builder.Services.AddOmsTelemetry(configuration);
 builder.Services.AddWebhookApi(configuration);
 builder.Services.AddCareConsole(configuration);
 var health = builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster", tags: ["ready"]);
@@ -92,6 +94,7 @@ app.UseCareConsoleSession();
 app.UseOmsSecurity();
 
 app.MapApiReference();
+app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Policies.Metrics);
 // Open: load balancers and orchestrators probe without credentials.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write })

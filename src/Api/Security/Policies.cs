@@ -48,6 +48,7 @@ public static class Policies
     public const string CarriersWrite = "carriers:write";
     public const string Promise = "promise";
     public const string PromiseMetrics = "metrics:promise";
+    public const string Metrics = "metrics";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -94,6 +95,8 @@ public static class Policies
         [CarriersWrite] = Set(Admin),
         [Promise] = Set(Storefront, Care, Store, Admin),
         [PromiseMetrics] = Set(Care, Integration, Admin),
+        // The process's own meters: cluster internals an operator reads, not a business partner.
+        [Metrics] = Set(Admin),
     };
 
     public static void Add(AuthorizationOptions options)

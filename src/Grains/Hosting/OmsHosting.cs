@@ -98,6 +98,9 @@ public static class OmsHosting
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         silo.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
         silo.AddIncomingGrainCallFilter<InfrastructureFaultFilter>();
+        silo.Services.AddMetrics();
+        silo.Services.TryAddSingleton<Diagnostics.OmsMeters>();
+        silo.AddIncomingGrainCallFilter<Diagnostics.BusinessMetricsFilter>();
         silo.UseSiloClock();
         silo.Services.AddOptions<StockOptions>().Bind(configuration.GetSection("Oms:Stock"));
         silo.Services.AddOptions<ReservationOptions>().Bind(configuration.GetSection("Oms:Reservations"));
