@@ -16,13 +16,16 @@ public sealed class OmsMeters
 
     public OmsMeters(IMeterFactory factory)
     {
-        var meter = factory.Create(MeterName);
+        var meter = Meter = factory.Create(MeterName);
         Holds = meter.CreateCounter<long>("oms.stock.holds", "{hold}", "Stock holds asked for at a stock item, by outcome (held, insufficient, conflict …).");
         Checkouts = meter.CreateCounter<long>("oms.checkouts", "{checkout}", "Checkouts by outcome (created, replayed, short, contended …).");
         FulfilmentRejections = meter.CreateCounter<long>("oms.fulfilment.rejections", "{fulfilment}", "Fulfilments a location rejected, by reason.");
         PromiseError = meter.CreateHistogram<int>("oms.promise.error", "d",
             "Days a delivery fell outside its promised window: negative early, positive late, 0 on time; by carrier service and outcome.");
     }
+
+    /// <summary>This silo's meter: a process hosting several silos (the tests do) has one per silo, all named alike.</summary>
+    public Meter Meter { get; }
 
     public Counter<long> Holds { get; }
 

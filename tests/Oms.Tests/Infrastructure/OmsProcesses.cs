@@ -152,9 +152,9 @@ public sealed class OmsProcesses(string? connectionString, string? clusterId = n
     }
 
     /// <summary>The tests run from tests/Oms.Tests/bin/{configuration}/net10.0, built with the same configuration as the hosts.</summary>
-    private static string BuildConfiguration() => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+    internal static string BuildConfiguration() => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var directory = new DirectoryInfo(AppContext.BaseDirectory);
         while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Oms.Orleans.sln")))
