@@ -64,7 +64,8 @@ public sealed record PickupOption(
 /// The storefront's network questions, answered on the silo that receives them: a stateless worker keeps the
 /// location profiles and a geo index in memory, so a question costs one call to it and one per SKU asked about.
 /// </summary>
-[Alias("oms.INetworkGrain")]
+// Only reads: a call whose silo left is sent again (Faults.IdempotentAttribute).
+[Alias("oms.INetworkGrain"), Oms.Contracts.Faults.Idempotent]
 public interface INetworkGrain : IGrainWithIntegerKey
 {
     [Alias("GetAvailability")]

@@ -311,7 +311,7 @@ public sealed record FulfilmentTaskPage([property: Id(0)] IReadOnlyList<Fulfilme
 public interface IFulfilmentQueueGrain : IGrainWithStringKey
 {
     /// <summary>The order's open fulfilments here are now exactly <paramref name="tasks"/>; an older version changes nothing.</summary>
-    [Alias("Put")]
+    [Alias("Put"), Oms.Contracts.Faults.Idempotent]
     Task Put(string orderId, long version, IReadOnlyList<FulfilmentTask> tasks);
 
     /// <summary>Oldest request first; <paramref name="status"/> null for every open status.</summary>

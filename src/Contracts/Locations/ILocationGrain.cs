@@ -20,7 +20,7 @@ public interface ILocationGrain : IGrainWithStringKey
 
     /// <summary>Takes one of today's ship-from-store slots for an order; idempotent per order.</summary>
     /// <returns>false when today's capacity is used up.</returns>
-    [Alias("TryAssignShipment")]
+    [Alias("TryAssignShipment"), Oms.Contracts.Faults.Idempotent]
     Task<bool> TryAssignShipment(string orderId);
 
     [Alias("ReleaseShipment")]

@@ -216,7 +216,8 @@ public interface IOrderGrain : IGrainWithStringKey
 public sealed record CustomerOrder([property: Id(0)] string OrderId, [property: Id(1)] DateTimeOffset CreatedAt, [property: Id(2)] OrderChannel? Channel = null);
 
 /// <summary>A customer's orders, kept by the order grains, so care can list them without a scan.</summary>
-[Alias("oms.ICustomerGrain")]
+/// <remarks>An order is added once by its id, so a call whose silo left is sent again (<see cref="Faults.IdempotentAttribute"/>).</remarks>
+[Alias("oms.ICustomerGrain"), Oms.Contracts.Faults.Idempotent]
 public interface ICustomerGrain : IGrainWithStringKey
 {
     [Alias("AddOrder")]

@@ -165,7 +165,9 @@ public sealed record LedgerVerification(
     [property: Id(6)] IReadOnlyList<string>? Anomalies = null);
 
 /// <summary>One per SKU at one location, keyed <see cref="Ids.StockItemKey"/>.</summary>
-[Alias("oms.IStockItemGrain")]
+/// <remarks>Every command is decided once per its id (or feed sequence) and the rest only read, so a call whose
+/// silo left the cluster is sent again (<see cref="Faults.IdempotentAttribute"/>).</remarks>
+[Alias("oms.IStockItemGrain"), Oms.Contracts.Faults.Idempotent]
 public interface IStockItemGrain : IGrainWithStringKey
 {
     [Alias("GetLevel")]

@@ -98,6 +98,7 @@ public static class OmsHosting
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         silo.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
         silo.AddIncomingGrainCallFilter<InfrastructureFaultFilter>();
+        silo.AddOutgoingGrainCallFilter<SiloLeftRetryFilter>();
         silo.Services.AddMetrics();
         silo.Services.TryAddSingleton<Diagnostics.OmsMeters>();
         silo.AddIncomingGrainCallFilter<Diagnostics.BusinessMetricsFilter>();
@@ -221,6 +222,7 @@ public static class OmsHosting
         var orleans = configuration.GetSection("Orleans");
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         client.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
+        client.AddOutgoingGrainCallFilter<SiloLeftRetryFilter>();
         client.Configure<ClusterOptions>(o =>
         {
             o.ClusterId = ClusterId(orleans);

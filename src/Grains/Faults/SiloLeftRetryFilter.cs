@@ -1,0 +1,56 @@
+using System.Reflection;
+using Oms.Contracts.Faults;
+
+namespace Oms.Grains.Faults;
+
+/// <summary>
+/// Sends an idempotent call again when the silo it went to is gone. In a rolling restart a caller's directory
+/// cache can still name a silo that has just left; Orleans answers such a call with
+/// <see cref="SiloUnavailableException"/> and drops the stale entry, so the same call sent again reaches the
+/// grain's new activation. Without this a planned restart fails the client requests that happened to pass
+/// through a stale entry (measured: a few per restart under load).
+/// </summary>
+/// <remarks>
+/// Only calls marked <see cref="IdempotentAttribute"/> or read-only: the first call may have been applied before its silo
+/// went away, and only a call keyed by its own id may safely be applied "again". Anything else goes up as a
+/// fault and the client retries with its own ids.
+/// </remarks>
+public sealed class SiloLeftRetryFilter : IOutgoingGrainCallFilter
+{
+    /// <summary>A stale entry costs one retry; a few more cover a second silo leaving meanwhile, within the call's budget.</summary>
+    private const int Attempts = 4;
+
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
+
+    public async Task Invoke(IOutgoingGrainCallContext context)
+    {
+        if (!IsIdempotent(context.InterfaceMethod))
+        {
+            await context.Invoke();
+            return;
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await context.Invoke();
+                if (attempt == Attempts || context.Response?.Exception is not SiloUnavailableException)
+                {
+                    return;
+                }
+            }
+            catch (SiloUnavailableException) when (attempt < Attempts)
+            {
+            }
+
+            await Task.Delay(Pause);
+        }
+    }
+
+    /// <summary>Marked so, or a read (Orleans' <see cref="Orleans.Concurrency.ReadOnlyAttribute"/>), which changes nothing to repeat.</summary>
+    private static bool IsIdempotent(MethodInfo? method) =>
+        method is not null && (method.IsDefined(typeof(IdempotentAttribute), false)
+                               || method.IsDefined(typeof(Orleans.Concurrency.ReadOnlyAttribute), false)
+                               || method.DeclaringType?.IsDefined(typeof(IdempotentAttribute), false) == true);
+}
