@@ -12,13 +12,20 @@ public static class TestClusters
     public static readonly TimeSpan ProfileRefresh = TimeSpan.FromMilliseconds(200);
 
     /// <param name="extra">Settings beyond the defaults, such as fulfilment deadlines short enough to watch.</param>
+    /// <param name="clusterId">Given, with the same <paramref name="serviceId"/> as another cluster: two clusters that do
+    /// not know of each other over the same grain state, as a split brain would be.</param>
     public static async Task<InProcessTestCluster> StartAsync(string? connectionString = null, string? serviceId = null, short silos = 2,
-        IReadOnlyDictionary<string, string?>? extra = null)
+        IReadOnlyDictionary<string, string?>? extra = null, string? clusterId = null)
     {
         var builder = new InProcessTestClusterBuilder(silos);
         if (serviceId is not null)
         {
             builder.Options.ServiceId = serviceId;
+        }
+
+        if (clusterId is not null)
+        {
+            builder.Options.ClusterId = clusterId;
         }
 
         var settings = new Dictionary<string, string?> { ["Oms:ClickAndCollect:ProfileRefresh"] = ProfileRefresh.ToString() };
