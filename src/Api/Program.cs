@@ -17,7 +17,9 @@ using Oms.Api.Security;
 using Oms.Api.Sourcing;
 using Oms.Api.Stock;
 using Oms.Api.Webhooks;
+using Oms.Grains.Diagnostics;
 using Oms.Grains.Hosting;
+using Orleans.Dashboard;
 
 // A bare switch would swallow the next argument as its value in the command-line configuration provider.
 var seedDemo = args.Contains("--seed-demo");
@@ -46,7 +48,7 @@ switch (hosting)
         builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
         break;
     case "client":
-        builder.UseOrleansClient(client => client.UseOmsClustering(configuration));
+        builder.UseOrleansClient(client => client.UseOmsClustering(configuration).AddDashboard(OmsDashboard.Configure));
         break;
     case "external":
         // The embedding host registers IClusterClient itself (the tests attach the API to an in-process cluster).
@@ -95,6 +97,12 @@ app.UseOmsSecurity();
 
 app.MapApiReference();
 app.MapPrometheusScrapingEndpoint("/metrics").RequireAuthorization(Policies.Metrics);
+if (hosting != "external")
+{
+    // An embedding host that brings its own cluster client brings the dashboard's client services too, or none.
+    app.MapOmsDashboard();
+}
+
 // Open: load balancers and orchestrators probe without credentials.
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready"), ResponseWriter = HealthResponses.Write })
@@ -118,6 +126,7 @@ app.MapAudit();
 app.MapEvents();
 app.MapWebhookEndpoints();
 app.MapCareConsole();
+app.MapClusterPlacement();
 
 app.Run();
 

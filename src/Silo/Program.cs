@@ -1,5 +1,5 @@
 using Oms.Grains.Hosting;
-using OpenTelemetry.Metrics;
+using Oms.Grains.Diagnostics;
 
 // A silo without HTTP: the production shape runs several of these behind stateless API nodes.
 var applySchemaOnly = args.Contains("--apply-schema");
@@ -30,12 +30,10 @@ if (connectionString is not null)
 }
 
 builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
-if (configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 })
+if (OmsTelemetry.Otlp(configuration))
 {
-    // A silo has no HTTP to be scraped on: its grain and business meters are pushed to the collector instead.
-    builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
-        .AddMeter(Oms.Grains.Diagnostics.OmsMeters.MeterName, "Microsoft.Orleans", "Npgsql")
-        .AddOtlpExporter());
+    // A silo has no HTTP to be scraped on: its meters, spans and logs are pushed to the collector instead.
+    builder.Services.AddOmsOpenTelemetry(configuration);
 }
 
 await builder.Build().RunAsync();

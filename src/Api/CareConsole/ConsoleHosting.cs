@@ -35,7 +35,8 @@ public static class ConsoleHosting
     private const string ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
         + "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; require-trusted-types-for 'script'; trusted-types lit-html";
 
-    public static bool UsesSession(PathString path) => path.StartsWithSegments("/api") || path.StartsWithSegments(Path + "/session");
+    public static bool UsesSession(PathString path) =>
+        path.StartsWithSegments("/api") || path.StartsWithSegments(Path + "/session") || path.StartsWithSegments(Oms.Grains.Diagnostics.OmsDashboard.Path);
 
     public static IServiceCollection AddCareConsole(this IServiceCollection services, IConfiguration configuration)
     {

@@ -49,6 +49,8 @@ public static class Policies
     public const string Promise = "promise";
     public const string PromiseMetrics = "metrics:promise";
     public const string Metrics = "metrics";
+    public const string Cluster = "cluster:read";
+    public const string Dashboard = "dashboard";
 
     private const ApiRole Storefront = ApiRole.Storefront, Care = ApiRole.Care, Store = ApiRole.Store, Integration = ApiRole.Integration, Admin = ApiRole.Admin;
 
@@ -97,6 +99,8 @@ public static class Policies
         [PromiseMetrics] = Set(Care, Integration, Admin),
         // The process's own meters: cluster internals an operator reads, not a business partner.
         [Metrics] = Set(Admin),
+        [Cluster] = Set(Admin),
+        [Dashboard] = Set(Admin),
     };
 
     public static void Add(AuthorizationOptions options)

@@ -14,6 +14,7 @@ using Oms.Grains.Reservations;
 using Oms.Grains.Stock;
 using Oms.Grains.Webhooks;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 
 namespace Oms.Grains.Hosting;
@@ -91,10 +92,29 @@ public static class OmsHosting
     public static TimeSpan RequestTimeout(IConfiguration configuration) =>
         configuration.GetValue<TimeSpan?>("Oms:RequestTimeout") ?? DefaultRequestTimeout;
 
+    /// <summary>
+    /// Whether grain calls carry the caller's trace: <c>Oms:Tracing</c>, else on exactly when an OTLP collector is
+    /// configured. Off, no call pays for the propagation filters, and nobody would read the spans anyway.
+    /// </summary>
+    public static bool Tracing(IConfiguration configuration) =>
+        configuration.GetValue<bool?>("Oms:Tracing") ?? configuration["OTEL_EXPORTER_OTLP_ENDPOINT"] is { Length: > 0 };
+
+    /// <summary>The client side of <see cref="Tracing"/>: an API node's request and the grain calls it makes share one trace.</summary>
+    public static IClientBuilder AddOmsTracing(this IClientBuilder client, IConfiguration configuration) =>
+        Tracing(configuration) ? client.AddActivityPropagation() : client;
+
     /// <summary>Storage, reminders and domain options: what every silo needs regardless of clustering.</summary>
     public static ISiloBuilder AddOmsGrains(this ISiloBuilder silo, IConfiguration configuration)
     {
         silo.Services.TryAddSingleton(TimeProvider.System);
+        if (Tracing(configuration))
+        {
+            silo.AddActivityPropagation();
+        }
+
+        // The dashboard's grain service runs on every silo; an API node's dashboard asks them. Its profiler only
+        // times calls while somebody is watching, so an unwatched cluster pays one filter that returns at once.
+        silo.AddDashboard(OmsDashboard.Configure);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         silo.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
         silo.AddIncomingGrainCallFilter<InfrastructureFaultFilter>();
@@ -220,6 +240,7 @@ public static class OmsHosting
     public static IClientBuilder UseOmsClustering(this IClientBuilder client, IConfiguration configuration)
     {
         var orleans = configuration.GetSection("Orleans");
+        client.AddOmsTracing(configuration);
         client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         client.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
         client.AddOutgoingGrainCallFilter<SiloLeftRetryFilter>();

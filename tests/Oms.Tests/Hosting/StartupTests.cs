@@ -43,6 +43,17 @@ public sealed class StartupTests
         var availability = JsonNode.Parse(await http.GetStringAsync("/api/v1/availability/BAG-001"))!;
         Assert.True((int)availability["available"]! > 0, $"ready, but the demo's stock is not visible yet: {availability}");
         Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("/api/v1/locations")).StatusCode);
+
+        // The Orleans Dashboard, for admins only; it shows the demo's orders among the grains, and never grain state.
+        Assert.Equal(HttpStatusCode.Forbidden, (await http.GetAsync("/dashboard/")).StatusCode);
+        using var admin = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(10) }.WithKey(printed["OMS_ADMIN_KEY"]);
+        var page = await admin.GetAsync("/dashboard/");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("text/html", page.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
+        var counters = await Eventually.Until(async () => await (await admin.GetAsync("/dashboard/DashboardCounters")).Content.ReadAsStringAsync(),
+            text => text.Contains("OrderGrain", StringComparison.Ordinal), TimeSpan.FromSeconds(20), "the dashboard counts the demo's order grains");
+        Assert.Contains("StockItemGrain", counters, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.GetAsync("/dashboard/GrainState?grainId=x&grainType=y")).StatusCode);
     }
 
     private static async Task<HttpResponseMessage?> TryGet(HttpClient http, string path)

@@ -49,6 +49,7 @@ public static class TestClusters
             silo.AddIncomingGrainCallFilter(counter);
         });
 
+        builder.ConfigureClient(client => client.AddOmsTracing(configuration));
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
