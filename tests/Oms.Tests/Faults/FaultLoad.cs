@@ -15,14 +15,6 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
     private readonly ConcurrentBag<(TimeSpan At, int Status)> _failures = [];
     private readonly ConcurrentDictionary<int, int> _statuses = new();
     private int _next;
-    private volatile bool _stopped;
-    private readonly ConcurrentQueue<string> _failureSamples = new();
-
-    /// <summary>Every failed attempt: a status that is neither an acknowledgement nor a refusal (0 for no answer).</summary>
-    public int FailedAttempts => _failures.Count;
-
-    /// <summary>Clients finish the operation they are deciding and start no other.</summary>
-    public void Stop() => _stopped = true;
 
     public int ServerErrors => _statuses.Where(s => s.Key >= 500 && s.Key != 503).Sum(s => s.Value);
 
@@ -89,11 +81,10 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
         return placed;
     }
 
-    /// <param name="retryFor">How long a client repeats a failed operation; zero sends each once, so every failure counts.</param>
     public async Task Run(string warehouse, int worker, Stopwatch clock, TimeSpan duration, TimeSpan retryFor)
     {
         var random = new Random(worker);
-        for (var n = 0; clock.Elapsed < duration && !_stopped; n++)
+        for (var n = 0; clock.Elapsed < duration; n++)
         {
             var id = $"w{worker}-{n}";
             var spread = $"S{random.Next(_spreadSkus)}";
@@ -136,7 +127,7 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
 
         operation.Started = clock.Elapsed;
         var giveUp = clock.Elapsed + retryFor;
-        do
+        while (clock.Elapsed < giveUp)
         {
             var (status, answer) = await Send(method, path, body, key);
             operation.Decided = clock.Elapsed;
@@ -154,21 +145,14 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             }
 
             _failures.Add((clock.Elapsed, status));
-            _failureSamples.Enqueue($"{clock.Elapsed.TotalSeconds:0.0} s {operation.Kind} {operation.Id}: {status} {answer?["title"] ?? answer?["detail"]}");
             if (status is not (503 or 0))
             {
                 // Anything else (a 500, a 4xx for a valid request) is a defect, not something to retry.
                 return;
             }
 
-            if (retryFor <= TimeSpan.Zero)
-            {
-                return;
-            }
-
             await Task.Delay(200);
         }
-        while (clock.Elapsed < giveUp);
     }
 
     /// <summary>Every unit the server holds or has allocated is one a client was told about, and the reverse.</summary>
@@ -237,11 +221,6 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             var failed = _failures.Where(f => f.At >= at && f.At < until).ToList();
             var recovered = failed.Count == 0 ? "none failed" : $"the last failed {(failed.Max(f => f.At) - at).TotalSeconds:0.0} s after";
             text.AppendLine($"at {at.TotalSeconds:0.0} s, {name}: {failed.Count} failed attempts (retried), {recovered}");
-        }
-
-        foreach (var sample in _failureSamples.Take(20))
-        {
-            text.AppendLine($"  failed: {sample}");
         }
 
         return text.ToString();

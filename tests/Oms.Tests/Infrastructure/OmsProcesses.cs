@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace Oms.Tests.Infrastructure;
 
@@ -197,35 +196,4 @@ public sealed class OmsProcess(string kind, Process process, int siloPort, int g
             // Already gone.
         }
     }
-
-    /// <summary>
-    /// SIGTERM, what an orchestrator sends before it stops a node: the host shuts down gracefully (Orleans hands
-    /// its grains off and leaves the cluster) and the process exits by itself.
-    /// </summary>
-    /// <returns>The exit code, or null if the process had not exited within <paramref name="drain"/> (it is then killed).</returns>
-    public async Task<int?> Terminate(TimeSpan drain)
-    {
-        Killed = true;
-        if (kill(Process.Id, SigTerm) != 0)
-        {
-            throw new InvalidOperationException($"kill -TERM {Process.Id} failed with errno {Marshal.GetLastPInvokeError()}.");
-        }
-
-        using var timeout = new CancellationTokenSource(drain);
-        try
-        {
-            await Process.WaitForExitAsync(timeout.Token);
-            return Process.ExitCode;
-        }
-        catch (OperationCanceledException)
-        {
-            Process.Kill(entireProcessTree: true);
-            return null;
-        }
-    }
-
-    private const int SigTerm = 15;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
 }
