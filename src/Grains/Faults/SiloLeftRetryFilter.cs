@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using Oms.Contracts.Faults;
 
@@ -22,9 +23,12 @@ public sealed class SiloLeftRetryFilter : IOutgoingGrainCallFilter
 
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>Every outgoing call asks; attribute reflection is read once per method, not once per call.</summary>
+    private readonly ConcurrentDictionary<MethodInfo, bool> _idempotent = new();
+
     public async Task Invoke(IOutgoingGrainCallContext context)
     {
-        if (!IsIdempotent(context.InterfaceMethod))
+        if (context.InterfaceMethod is not { } method || !_idempotent.GetOrAdd(method, IsIdempotent))
         {
             await context.Invoke();
             return;
@@ -49,8 +53,8 @@ public sealed class SiloLeftRetryFilter : IOutgoingGrainCallFilter
     }
 
     /// <summary>Marked so, or a read (Orleans' <see cref="Orleans.Concurrency.ReadOnlyAttribute"/>), which changes nothing to repeat.</summary>
-    private static bool IsIdempotent(MethodInfo? method) =>
-        method is not null && (method.IsDefined(typeof(IdempotentAttribute), false)
-                               || method.IsDefined(typeof(Orleans.Concurrency.ReadOnlyAttribute), false)
-                               || method.DeclaringType?.IsDefined(typeof(IdempotentAttribute), false) == true);
+    private static bool IsIdempotent(MethodInfo method) =>
+        method.IsDefined(typeof(IdempotentAttribute), false)
+        || method.IsDefined(typeof(Orleans.Concurrency.ReadOnlyAttribute), false)
+        || method.DeclaringType?.IsDefined(typeof(IdempotentAttribute), false) == true;
 }
