@@ -243,14 +243,16 @@ public sealed record PickupChangeResult([property: Id(0)] PickupChangeOutcome Ou
 public interface IFulfilmentGrain : IGrainWithStringKey
 {
     /// <summary>Idempotent. Interleaved because the order calls it while this grain may be waiting on the order.</summary>
-    [AlwaysInterleave, Alias("Open")]
+    [AlwaysInterleave, Alias("Open"), Oms.Contracts.Faults.Idempotent]
     Task Open(FulfilmentHandOff handOff);
 
     /// <param name="locations">The locations the caller acts for; null for every location.</param>
-    [Alias("Report")]
+    /// <remarks>Keyed by the report's event id and fingerprinted, so a call whose silo left is sent again.</remarks>
+    [Alias("Report"), Oms.Contracts.Faults.Idempotent]
     Task<FulfilmentReportResult> Report(string fulfilmentId, FulfilmentReport report, IReadOnlyList<string>? locations);
 
-    [Alias("Cancel")]
+    /// <remarks>Keyed by the cancellation id and fingerprinted, so a call whose silo left is sent again.</remarks>
+    [Alias("Cancel"), Oms.Contracts.Faults.Idempotent]
     Task<CancelResult> Cancel(CancelOrder request);
 
     /// <summary>Sources the unfulfillable lines again, excluding the locations that rejected them.</summary>

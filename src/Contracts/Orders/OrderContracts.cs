@@ -188,10 +188,11 @@ public sealed record CancelResult(
 [Alias("oms.IOrderGrain")]
 public interface IOrderGrain : IGrainWithStringKey
 {
-    [Alias("Place")]
+    /// <summary>Keyed by order id and fingerprinted: the same request replays, so a call whose silo left is sent again.</summary>
+    [Alias("Place"), Oms.Contracts.Faults.Idempotent]
     Task<PlaceOrderResult> Place(PlaceOrder request);
 
-    [Alias("Get")]
+    [Alias("Get"), Oms.Contracts.Faults.Idempotent]
     Task<OrderView?> Get();
 
     [Alias("AddNote")]
@@ -203,11 +204,11 @@ public interface IOrderGrain : IGrainWithStringKey
     Task<Oms.Contracts.Fulfilments.FulfilmentHandOff?> Placement();
 
     /// <summary>The fulfilment grain's news: recorded once per version, with the events it calls for.</summary>
-    [Alias("Track")]
+    [Alias("Track"), Oms.Contracts.Faults.Idempotent]
     Task<OrderView?> Track(Oms.Contracts.Fulfilments.FulfilmentSummary summary);
 
     /// <summary>The returns grain's news: its returns and refunds, recorded once per version, with their events.</summary>
-    [Alias("Aftercare")]
+    [Alias("Aftercare"), Oms.Contracts.Faults.Idempotent]
     Task Aftercare(Oms.Contracts.Returns.AftercareSummary summary);
 }
 

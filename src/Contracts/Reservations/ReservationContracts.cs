@@ -68,7 +68,9 @@ public sealed record ReservationResult(
     [property: Id(2)] IReadOnlyList<ShortLine> ShortLines);
 
 /// <summary>A checkout hold over one or more lines, keyed by reservation id; all lines are held or none.</summary>
-[Alias("oms.IReservationGrain")]
+/// <remarks>Every call decides once per reservation id (a create replays, a consume names its order, a release is
+/// idempotent), so a call whose silo left is sent again (<see cref="Faults.IdempotentAttribute"/>).</remarks>
+[Alias("oms.IReservationGrain"), Oms.Contracts.Faults.Idempotent]
 public interface IReservationGrain : IGrainWithStringKey
 {
     [Alias("Create")]

@@ -76,7 +76,7 @@ public sealed class StockItemGrain(
 
             if (_journal.Position.Sequence > 0)
             {
-                UseProfile(await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get());
+                await TryReadProfile();
                 ReportAvailability(_journal.Position, force: true);
                 if (_journal.Position.OpenHolds > 0)
                 {
@@ -300,6 +300,23 @@ public sealed class StockItemGrain(
 
         UseProfile(await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get());
         return _locationType is not null;
+    }
+
+    /// <summary>
+    /// At activation the profile only tunes alerts and the availability report; a location grain that cannot answer
+    /// now (its silo has just left, or a new silo is still joining) must not fail the activation, and with it every
+    /// hold on this item. The first command that needs the location asks again (<see cref="EnsureLocationKnown"/>).
+    /// </summary>
+    private async Task TryReadProfile()
+    {
+        try
+        {
+            UseProfile(await GrainFactory.GetGrain<ILocationGrain>(_locationId).Get());
+        }
+        catch (Exception ex) when (Infrastructure.IsFault(ex))
+        {
+            logger.LogWarning(ex, "Stock item {Key} activated without its location's profile; the next command reads it", _key);
+        }
     }
 
     private void UseProfile(LocationInfo? profile)
