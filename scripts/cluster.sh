@@ -10,6 +10,7 @@
 # a throwaway server from /usr/lib/postgresql/*/bin in the state directory, run as the 'postgres' user under root.
 # State (PIDs, ports, logs, the admin key) lives in $OMS_CLUSTER_DIR, by default .cluster/ in the repository.
 # OMS_CLUSTER_NO_BUILD=1 uses the binaries already built (the tests do); OMS_CLUSTER_CONFIGURATION picks them.
+# OMS_CLUSTER_TLS=1 secures the silo and gateway ports with mutual TLS: throwaway certificates from openssl in $DIR/tls.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -72,6 +73,34 @@ start_postgres() {
   echo "Host=127.0.0.1;Port=$port;Username=postgres;Database=oms"
 }
 
+# A throwaway authority and one node certificate (server and client use, for 127.0.0.1) that every process presents.
+# The authority's key is deleted once the node's certificate is issued, so nothing else can be issued into this cluster.
+make_certificates() {
+  command -v openssl >/dev/null || die "OMS_CLUSTER_TLS=1 needs openssl (apt-get install -y openssl)"
+  local tls=$DIR/tls
+  rm -rf "$tls"
+  mkdir -p "$tls"
+  chmod 700 "$tls"
+  {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -subj "/CN=oms local cluster authority" \
+      -addext "basicConstraints=critical,CA:true" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+      -keyout "$tls/authority.key" -out "$tls/authority.pem"
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=oms local node" -keyout "$tls/node.key" -out "$tls/node.csr"
+    printf 'basicConstraints=CA:false\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n' >"$tls/node.ext"
+    openssl x509 -req -in "$tls/node.csr" -CA "$tls/authority.pem" -CAkey "$tls/authority.key" -CAcreateserial -days 30 \
+      -extfile "$tls/node.ext" -out "$tls/node.pem"
+  } >"$DIR/logs/tls.log" 2>&1 || { cat "$DIR/logs/tls.log" >&2; die "openssl could not make the certificates"; }
+  rm -f "$tls/authority.key" "$tls/node.csr" "$tls/node.ext" "$tls/authority.srl"
+  export Orleans__Tls__Certificate=$tls/node.pem Orleans__Tls__Key=$tls/node.key Orleans__Tls__Authority=$tls/authority.pem
+  log "mutual TLS on the silo and gateway ports (certificates in $tls)"
+}
+
+# Dies with the tail of a process's log, which is what anyone would open first.
+died() { # what log
+  tail -20 "$2" >&2 2>/dev/null || true
+  die "$1 exited (see $2)"
+}
+
 start() { # kind logname dll args...
   local kind=$1 name=$2 dll=$3
   shift 3
@@ -107,6 +136,8 @@ up() {
   export ConnectionStrings__Oms=$connection Orleans__ClusterId=$cluster Orleans__ServiceId=$cluster
   export Oms__Security__BootstrapAdminKey=$key DOTNET_gcServer=0
 
+  [[ ${OMS_CLUSTER_TLS:-} == 1 ]] && make_certificates
+
   log "applying the schema"
   (cd "$(dirname "$silo_dll")" && dotnet "$silo_dll" --apply-schema >"$DIR/logs/schema.log" 2>&1) || { cat "$DIR/logs/schema.log" >&2; die "the schema did not apply"; }
 
@@ -130,11 +161,12 @@ up() {
     log "api $i: pid $pid, $url"
   done
 
-  local deadline=$((SECONDS + READY_SECONDS))
+  local deadline=$((SECONDS + READY_SECONDS)) n=0
   while read -r kind pid url; do
     [[ $kind == api ]] || continue
+    n=$((n + 1))
     until curl -sf -o /dev/null "$url/health/ready"; do
-      alive "$pid" || die "api $pid exited (see $DIR/logs)"
+      alive "$pid" || died "api $pid" "$DIR/logs/api-$n.log"
       ((SECONDS < deadline)) || die "api $pid at $url was not ready within ${READY_SECONDS}s (see $DIR/logs)"
       sleep 0.5
     done

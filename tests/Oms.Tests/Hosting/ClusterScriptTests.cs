@@ -2,7 +2,12 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
+using Oms.Grains.Security;
 using Oms.Tests.Infrastructure;
 
 namespace Oms.Tests.Hosting;
@@ -20,7 +25,10 @@ public sealed partial class ClusterScriptTests(PostgresFixture postgres)
     [GeneratedRegex(@"^api (\d+) (http://127\.0\.0\.1:\d+)$")]
     private static partial Regex ApiLine();
 
-    private static async Task<string> Script(string directory, string connectionString, params string[] args)
+    private static Task<string> Script(string directory, string connectionString, params string[] args) =>
+        Script(directory, connectionString, tls: false, args);
+
+    private static async Task<string> Script(string directory, string connectionString, bool tls, params string[] args)
     {
         var info = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(OmsProcesses.RepositoryRoot(), "scripts", "cluster.sh"));
@@ -33,6 +41,11 @@ public sealed partial class ClusterScriptTests(PostgresFixture postgres)
         info.Environment["OMS_CLUSTER_NO_BUILD"] = "1";
         info.Environment["OMS_CLUSTER_CONFIGURATION"] = OmsProcesses.BuildConfiguration();
         info.Environment["ConnectionStrings__Oms"] = connectionString;
+        if (tls)
+        {
+            info.Environment["OMS_CLUSTER_TLS"] = "1";
+        }
+
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
@@ -86,6 +99,107 @@ public sealed partial class ClusterScriptTests(PostgresFixture postgres)
         {
             await Script(directory, connectionString, "down");
             Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Up_with_TLS_serves_through_mutually_authenticated_ports_that_refuse_any_peer_without_the_clusters_certificate()
+    {
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_cluster_tls");
+        var directory = Directory.CreateTempSubdirectory("oms-cluster-").FullName;
+        try
+        {
+            await Script(directory, connectionString, tls: true, "up", "2", "1");
+            var lines = (await Script(directory, connectionString, "status")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var silo = lines.Select(l => SiloLine().Match(l)).First(m => m.Success);
+            var api = Assert.Single(lines.Select(l => ApiLine().Match(l)), m => m.Success);
+
+            // Ready means the API node's client reached a gateway through TLS; the write lands on either silo.
+            var key = Regex.Match(await File.ReadAllTextAsync(Path.Combine(directory, "env")), @"OMS_ADMIN_KEY=(\S+)").Groups[1].Value;
+            using var http = new HttpClient { BaseAddress = new Uri(api.Groups[2].Value), Timeout = TimeSpan.FromSeconds(10) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            for (var i = 0; i < 4; i++)
+            {
+                var location = Network.Unique("WH");
+                var put = await http.PutAsJsonAsync($"/api/v1/locations/{location}", new { name = "W", type = "warehouse", latitude = 1, longitude = 1 });
+                Assert.Equal(HttpStatusCode.Created, put.StatusCode);
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync($"/api/v1/locations/{location}")).StatusCode);
+            }
+
+            var tls = Path.Combine(directory, "tls");
+            Assert.False(File.Exists(Path.Combine(tls, "authority.key")), "nothing else can be issued into the cluster");
+            using var authority = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(tls, "authority.pem"));
+            using var node = X509Certificate2.CreateFromPemFile(Path.Combine(tls, "node.pem"), Path.Combine(tls, "node.key"));
+            using var stranger = ClusterTlsTests.Issue(ClusterTlsTests.Authority("CN=oms local cluster authority"), "CN=oms local node");
+            foreach (var port in new[] { int.Parse(silo.Groups[2].Value), int.Parse(silo.Groups[3].Value) })
+            {
+                Assert.True(await ClosesPlainText(port), $"port {port} answers a peer that does not speak TLS");
+                Assert.True(await ClosesAfterHandshake(port, authority, client: null), $"port {port} serves a peer with no certificate");
+                Assert.True(await ClosesAfterHandshake(port, authority, stranger), $"port {port} serves a certificate another authority issued");
+                Assert.False(await ClosesAfterHandshake(port, authority, node), $"port {port} refuses the cluster's own certificate");
+            }
+        }
+        finally
+        {
+            await Script(directory, connectionString, "down");
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>An Orleans connection preamble sent in the clear is never read as one: the port closes it.</summary>
+    private static async Task<bool> ClosesPlainText(int port)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(new byte[64]);
+        return await Closed(stream);
+    }
+
+    /// <summary>
+    /// The silo must prove itself with a certificate from the cluster's authority; then, with TLS 1.3, a client's
+    /// certificate is judged after the client's side of the handshake completes, so a refused peer sees its connection
+    /// closed on the first read. An accepted one waits for the Orleans preamble instead, so its read times out.
+    /// </summary>
+    private static async Task<bool> ClosesAfterHandshake(int port, X509Certificate2 authority, X509Certificate2? client)
+    {
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, port);
+        await using var ssl = new SslStream(tcp.GetStream());
+        var presented = false;
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                ClientCertificates = client is null ? null : [client],
+                RemoteCertificateValidationCallback = (_, certificate, chain, _) =>
+                    presented = certificate is not null && ClusterTls.IsIssuedBy(authority, X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()), chain),
+            });
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            return true;
+        }
+
+        Assert.True(presented, "the silo presented a certificate the cluster's authority issued");
+        return await Closed(ssl);
+    }
+
+    private static async Task<bool> Closed(Stream stream)
+    {
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        try
+        {
+            return await stream.ReadAsync(new byte[1], patience.Token) == 0;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or AuthenticationException)
+        {
+            return true;
         }
     }
 }
