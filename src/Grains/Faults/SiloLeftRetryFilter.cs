@@ -5,11 +5,13 @@ using Oms.Contracts.Faults;
 namespace Oms.Grains.Faults;
 
 /// <summary>
-/// Sends an idempotent call again when the silo it went to is gone. In a rolling restart a caller's directory
-/// cache can still name a silo that has just left; Orleans answers such a call with
+/// Sends an idempotent call again when the silo it went to is gone or going. In a rolling restart a caller's
+/// directory cache can still name a silo that has just left; Orleans answers such a call with
 /// <see cref="SiloUnavailableException"/> and drops the stale entry, so the same call sent again reaches the
-/// grain's new activation. Without this a planned restart fails the client requests that happened to pass
-/// through a stale entry (measured: a few per restart under load).
+/// grain's new activation. A silo that is stopping rejects the application requests that still reach it ("Silo
+/// stopping", an <see cref="OrleansMessageRejectionException"/> with the same cache invalidation), before any grain
+/// ran them. Without this a planned restart fails the client requests that happened to pass through a stale entry
+/// or a stopping silo (measured: a few per restart under load).
 /// </summary>
 /// <remarks>
 /// Only calls marked <see cref="IdempotentAttribute"/> or read-only: the first call may have been applied before its silo
@@ -22,7 +24,7 @@ public sealed class SiloLeftRetryFilter : IOutgoingGrainCallFilter
     /// A stale entry costs one retry. The rest cover a silo joining or a second one leaving meanwhile, which under
     /// load on a small machine took over a second: pauses double from <see cref="FirstPause"/>, 1.55 s in all, well
     /// inside the call's budget. Only the innermost call retries: a grain that fails on its own dependency answers
-    /// with its own fault, never <see cref="SiloUnavailableException"/>, so retries never multiply across hops.
+    /// with its own fault, never a rejection, so retries never multiply across hops.
     /// </summary>
     private const int Attempts = 6;
 
@@ -44,12 +46,12 @@ public sealed class SiloLeftRetryFilter : IOutgoingGrainCallFilter
             try
             {
                 await context.Invoke();
-                if (attempt == Attempts || context.Response?.Exception is not SiloUnavailableException)
+                if (attempt == Attempts || context.Response?.Exception is not OrleansMessageRejectionException)
                 {
                     return;
                 }
             }
-            catch (SiloUnavailableException) when (attempt < Attempts)
+            catch (OrleansMessageRejectionException) when (attempt < Attempts)
             {
             }
 

@@ -15,6 +15,26 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
     private readonly ConcurrentBag<(TimeSpan At, int Status)> _failures = [];
     private readonly ConcurrentDictionary<int, int> _statuses = new();
     private int _next;
+    private volatile bool _stopped;
+    private readonly ConcurrentQueue<string> _failureSamples = new();
+
+    /// <summary>Every failed attempt: a status that is neither an acknowledgement nor a refusal (0 for no answer).</summary>
+    public int FailedAttempts => _failures.Count;
+
+    /// <summary>When, on the run's clock, the last attempt failed (zero if none did).</summary>
+    public TimeSpan LastFailure => _failures.IsEmpty ? TimeSpan.Zero : _failures.Max(f => f.At);
+
+    /// <summary>Clients finish the operation they are deciding and start no other.</summary>
+    public void Stop() => _stopped = true;
+
+    private int _withoutRetryAfter;
+    private long _slowestFailureTicks;
+
+    /// <summary>503s that did not say when to retry: a client must never have to guess.</summary>
+    public int UnavailableWithoutRetryAfter => _withoutRetryAfter;
+
+    /// <summary>The longest a client waited for an answer that was not an acknowledgement or a refusal.</summary>
+    public TimeSpan SlowestFailure => TimeSpan.FromTicks(Interlocked.Read(ref _slowestFailureTicks));
 
     public int ServerErrors => _statuses.Where(s => s.Key >= 500 && s.Key != 503).Sum(s => s.Value);
 
@@ -81,10 +101,11 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
         return placed;
     }
 
+    /// <param name="retryFor">How long a client repeats a failed operation; zero sends each once, so every failure counts.</param>
     public async Task Run(string warehouse, int worker, Stopwatch clock, TimeSpan duration, TimeSpan retryFor)
     {
         var random = new Random(worker);
-        for (var n = 0; clock.Elapsed < duration; n++)
+        for (var n = 0; clock.Elapsed < duration && !_stopped; n++)
         {
             var id = $"w{worker}-{n}";
             var spread = $"S{random.Next(_spreadSkus)}";
@@ -127,7 +148,7 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
 
         operation.Started = clock.Elapsed;
         var giveUp = clock.Elapsed + retryFor;
-        while (clock.Elapsed < giveUp)
+        do
         {
             var (status, answer) = await Send(method, path, body, key);
             operation.Decided = clock.Elapsed;
@@ -145,14 +166,21 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             }
 
             _failures.Add((clock.Elapsed, status));
+            _failureSamples.Enqueue($"{clock.Elapsed.TotalSeconds:0.0} s {operation.Kind} {operation.Id}: {status} {answer?["title"] ?? answer?["detail"]}");
             if (status is not (503 or 0))
             {
                 // Anything else (a 500, a 4xx for a valid request) is a defect, not something to retry.
                 return;
             }
 
+            if (retryFor <= TimeSpan.Zero)
+            {
+                return;
+            }
+
             await Task.Delay(200);
         }
+        while (clock.Elapsed < giveUp);
     }
 
     /// <summary>Every unit the server holds or has allocated is one a client was told about, and the reverse.</summary>
@@ -214,6 +242,7 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             .GroupBy(o => (int)(o.Started.TotalSeconds / 5)).OrderBy(g => g.Key)
             .Select(g => $"{g.Key * 5}-{g.Key * 5 + 5} s: {g.Count()} ({g.Max(o => o.Decided - o.Started).TotalSeconds:0.0} s)")));
         text.AppendLine("statuses: " + string.Join(", ", _statuses.OrderBy(s => s.Key).Select(s => $"{(s.Key == 0 ? "no answer" : s.Key)} ×{s.Value}")));
+        text.AppendLine($"slowest failed attempt {SlowestFailure.TotalSeconds:0.0} s; 503s without Retry-After: {UnavailableWithoutRetryAfter}");
         for (var i = 0; i < faults.Count; i++)
         {
             var (name, at) = faults[i];
@@ -221,6 +250,11 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
             var failed = _failures.Where(f => f.At >= at && f.At < until).ToList();
             var recovered = failed.Count == 0 ? "none failed" : $"the last failed {(failed.Max(f => f.At) - at).TotalSeconds:0.0} s after";
             text.AppendLine($"at {at.TotalSeconds:0.0} s, {name}: {failed.Count} failed attempts (retried), {recovered}");
+        }
+
+        foreach (var sample in _failureSamples.Take(20))
+        {
+            text.AppendLine($"  failed: {sample}");
         }
 
         return text.ToString();
@@ -242,16 +276,33 @@ public sealed class Load(HttpClient http, IReadOnlyList<Uri> apis)
 
         int status;
         JsonNode? json = null;
+        var sent = Stopwatch.StartNew();
         try
         {
             using var response = await http.SendAsync(request);
             status = (int)response.StatusCode;
             var text = await response.Content.ReadAsStringAsync();
             json = text.Length > 0 ? JsonNode.Parse(text) : null;
+            if (status == 503 && response.Headers.RetryAfter is null)
+            {
+                Interlocked.Increment(ref _withoutRetryAfter);
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             status = 0;
+        }
+
+        if (status is not (200 or 201 or 409))
+        {
+            var took = sent.Elapsed.Ticks;
+            for (var slowest = Interlocked.Read(ref _slowestFailureTicks); took > slowest; slowest = Interlocked.Read(ref _slowestFailureTicks))
+            {
+                if (Interlocked.CompareExchange(ref _slowestFailureTicks, took, slowest) == slowest)
+                {
+                    break;
+                }
+            }
         }
 
         _statuses.AddOrUpdate(status, 1, (_, n) => n + 1);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Oms.Tests.Infrastructure;
 
@@ -117,6 +118,13 @@ public sealed class OmsProcesses(string? connectionString, string? clusterId = n
         info.Environment["Orleans__ClusterId"] = _clusterId;
         info.Environment["Orleans__ServiceId"] = _clusterId;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
+        // A fault is read across several processes' logs: only the clock lines them up.
+        info.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
+        if (Environment.GetEnvironmentVariable("OMS_KEEP_PROCESS_LOGS") is { Length: > 0 })
+        {
+            // Joins, leaves and the table's view of each silo: what a slow restart is diagnosed from.
+            info.Environment["Logging__LogLevel__Orleans.Runtime.MembershipService"] = "Information";
+        }
         info.Environment["Oms__Security__BootstrapAdminKey"] = TestKeys.Admin;
         info.Environment["DOTNET_gcServer"] = "0";
 
@@ -196,4 +204,35 @@ public sealed class OmsProcess(string kind, Process process, int siloPort, int g
             // Already gone.
         }
     }
+
+    /// <summary>
+    /// SIGTERM, what an orchestrator sends before it stops a node: the host shuts down gracefully (Orleans hands
+    /// its grains off and leaves the cluster) and the process exits by itself.
+    /// </summary>
+    /// <returns>The exit code, or null if the process had not exited within <paramref name="drain"/> (it is then killed).</returns>
+    public async Task<int?> Terminate(TimeSpan drain)
+    {
+        Killed = true;
+        if (kill(Process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {Process.Id} failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+
+        using var timeout = new CancellationTokenSource(drain);
+        try
+        {
+            await Process.WaitForExitAsync(timeout.Token);
+            return Process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            Process.Kill(entireProcessTree: true);
+            return null;
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
 }

@@ -57,6 +57,28 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// A server of the caller's own from the local binaries, even when <see cref="EnvironmentVariable"/> names a
+    /// shared one: only a server the test started may be restarted under it.
+    /// </summary>
+    public static Task<PostgresServer> StartLocalAsync() => StartThrowawayServerAsync();
+
+    /// <summary>
+    /// What an operator's <c>pg_ctl restart</c> does, on the same port: a fast shutdown (every session is
+    /// terminated, a checkpoint is written), <paramref name="downFor"/> with nothing listening, then a start.
+    /// </summary>
+    public async Task RestartAsync(TimeSpan downFor)
+    {
+        var throwaway = _throwaway ?? throw new InvalidOperationException(
+            $"Only a server this run started can be restarted; use {nameof(StartLocalAsync)}.");
+        await throwaway.StopAsync(mode: "fast");
+        await Task.Delay(downFor);
+        if (await throwaway.TryStartAsync(throwaway.Port) is { } failed)
+        {
+            throw new InvalidOperationException($"PostgreSQL did not come back on port {throwaway.Port} after its restart: {failed}");
+        }
+    }
+
+    /// <summary>
     /// Creates a fresh, empty database and returns a connection string for it.
     /// <paramref name="name"/> is a prefix: a random suffix is appended so that test classes,
     /// parallel CI runs sharing one server, and leftovers of crashed runs can never collide.
@@ -420,6 +442,9 @@ public sealed class PostgresServer : IAsyncDisposable
 
         public ServerPaths Paths { get; } = paths;
 
+        /// <summary>The port it listens on once started; a restart comes back on it, as clients' connection strings expect.</summary>
+        public int Port { get; private set; }
+
         public async Task InitAsync()
         {
             // -N skips fsync of the new cluster (seconds saved); --locale=C avoids depending on generated locales.
@@ -439,6 +464,7 @@ public sealed class PostgresServer : IAsyncDisposable
                 var outcome = await TryStartAsync(port);
                 if (outcome is null)
                 {
+                    Port = port;
                     return port;
                 }
 
@@ -453,7 +479,8 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
 
-        public async Task StopAsync()
+        /// <param name="mode">pg_ctl's shutdown mode: immediate by default, since the data is thrown away.</param>
+        public async Task StopAsync(string mode = "immediate")
         {
             var process = _process;
             if (process is null)
@@ -466,8 +493,7 @@ public sealed class PostgresServer : IAsyncDisposable
             {
                 if (!process.HasExited && File.Exists(Path.Combine(Paths.Data, "postmaster.pid")))
                 {
-                    // Immediate mode: the data is thrown away anyway, so a clean checkpoint is wasted time.
-                    await RunAsServiceUserAsync("pg_ctl", ["stop", "-D", Paths.Data, "-m", "immediate", "-w", "-t", "10"]);
+                    await RunAsServiceUserAsync("pg_ctl", ["stop", "-D", Paths.Data, "-m", mode, "-w", "-t", "10"]);
                 }
 
                 using var timeout = new CancellationTokenSource(StopTimeout);
@@ -493,7 +519,7 @@ public sealed class PostgresServer : IAsyncDisposable
             }
         }
 
-        private async Task<string?> TryStartAsync(int port)
+        public async Task<string?> TryStartAsync(int port)
         {
             string[] serverArguments =
             [
