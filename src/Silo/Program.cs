@@ -1,5 +1,6 @@
 using Oms.Grains.Hosting;
 using Oms.Grains.Diagnostics;
+using Orleans.Hosting;
 
 // A silo without HTTP: the production shape runs several of these behind stateless API nodes.
 var applySchemaOnly = args.Contains("--apply-schema");
@@ -29,7 +30,16 @@ if (connectionString is not null)
     await SchemaInstaller.ApplyAsync(connectionString);
 }
 
-builder.UseOrleans(silo => silo.UseOmsClustering(configuration).AddOmsGrains(configuration));
+builder.UseOrleans(silo =>
+{
+    silo.UseOmsClustering(configuration).AddOmsGrains(configuration);
+    if (OmsHosting.Kubernetes(configuration))
+    {
+        // Labels the pod with its cluster and service ids, and declares a silo dead as soon as its pod is deleted
+        // instead of waiting for missed probes; a silo the cluster declared dead has its pod deleted, so it is replaced.
+        silo.UseKubernetesHosting(o => o.Configure(k => k.DeleteDefunctSiloPods = true));
+    }
+});
 if (OmsTelemetry.Otlp(configuration))
 {
     // A silo has no HTTP to be scraped on: its meters, spans and logs are pushed to the collector instead.

@@ -175,6 +175,26 @@ public static class OmsHosting
         return silo;
     }
 
+    /// <summary>
+    /// Whether this silo runs as a Kubernetes pod and should use Orleans' Kubernetes hosting: <c>Orleans:Kubernetes</c>
+    /// when set, else whether Kubernetes injected <c>KUBERNETES_SERVICE_HOST</c> into the pod and the silo is clustered.
+    /// An in-memory silo stays out of it even in a pod: with localhost clustering it has no peers to reconcile with pods.
+    /// </summary>
+    /// <exception cref="InvalidOperationException"><c>Orleans:Kubernetes</c> is true without <c>ConnectionStrings:Oms</c>.</exception>
+    public static bool Kubernetes(IConfiguration configuration)
+    {
+        var clustered = configuration.GetConnectionString("Oms") is { Length: > 0 };
+        if (configuration.GetValue<bool?>("Orleans:Kubernetes") is { } explicitly)
+        {
+            return !explicitly || clustered
+                ? explicitly
+                : throw new InvalidOperationException(
+                    "Orleans:Kubernetes is true but ConnectionStrings:Oms is unset: silos in pods find each other through the PostgreSQL membership table.");
+        }
+
+        return clustered && configuration["KUBERNETES_SERVICE_HOST"] is { Length: > 0 };
+    }
+
     public static ISiloBuilder UseOmsClustering(this ISiloBuilder silo, IConfiguration configuration)
     {
         var orleans = configuration.GetSection("Orleans");
@@ -221,9 +241,15 @@ public static class OmsHosting
         silo.Configure<SiloMessagingOptions>(o => o.ClientGatewayShutdownNotificationTimeout =
             orleans.GetValue<TimeSpan?>("GatewayDrain") ?? DefaultGatewayDrain);
 
-        if (orleans["AdvertisedIPAddress"] is { Length: > 0 } advertised)
+        // In a pod the address to advertise is the pod's own, given by the downward API as POD_IP; the first
+        // non-loopback address is usually the same, but a pod with a second interface (a service mesh, Multus) may not be.
+        var kubernetes = Kubernetes(configuration);
+        var advertisedSetting = orleans["AdvertisedIPAddress"] is { Length: > 0 } given ? given
+            : kubernetes && configuration["POD_IP"] is { Length: > 0 } podIp ? podIp
+            : null;
+        if (advertisedSetting is not null)
         {
-            silo.ConfigureEndpoints(IPAddress.Parse(advertised), siloPort, gatewayPort);
+            silo.ConfigureEndpoints(IPAddress.Parse(advertisedSetting), siloPort, gatewayPort);
         }
         else
         {
@@ -240,6 +266,19 @@ public static class OmsHosting
             {
                 o.SiloListeningEndpoint = new IPEndPoint(address, siloPort);
                 o.GatewayListeningEndpoint = new IPEndPoint(address, gatewayPort);
+            });
+        }
+        else if (kubernetes)
+        {
+            // Orleans' Kubernetes hosting binds every interface when no listening endpoint is named; naming the
+            // advertised one keeps a pod's ports where they are outside Kubernetes, on the pod's own address only.
+            silo.Configure<EndpointOptions>(o =>
+            {
+                if (o.AdvertisedIPAddress is { } address)
+                {
+                    o.SiloListeningEndpoint = new IPEndPoint(address, siloPort);
+                    o.GatewayListeningEndpoint = new IPEndPoint(address, gatewayPort);
+                }
             });
         }
 
