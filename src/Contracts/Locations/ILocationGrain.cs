@@ -59,9 +59,9 @@ public interface ILocationDirectoryGrain : IGrainWithStringKey
 {
     const string Key = "all";
 
-    [Alias("Register")]
+    [Alias("Register"), Oms.Contracts.Faults.Idempotent]
     Task Register(LocationInfo location);
 
-    [Alias("List")]
+    [Alias("List"), Oms.Contracts.Faults.Idempotent]
     Task<IReadOnlyList<LocationInfo>> List();
 }

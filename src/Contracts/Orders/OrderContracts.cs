@@ -232,7 +232,7 @@ public interface ICustomerGrain : IGrainWithStringKey
 public interface ISourcingProfileGrain : IGrainWithStringKey
 {
     /// <summary>The stored profile, or the default one under this id.</summary>
-    [Alias("Get")]
+    [Alias("Get"), Oms.Contracts.Faults.Idempotent]
     Task<SourcingProfile> Get();
 
     [Alias("Put")]

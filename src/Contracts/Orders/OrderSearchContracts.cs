@@ -59,7 +59,7 @@ public sealed record OrderSearchPage([property: Id(0)] IReadOnlyList<OrderSummar
 [Alias("oms.IOrderIndexGrain")]
 public interface IOrderIndexGrain : IGrainWithIntegerKey
 {
-    [Alias("Search")]
+    [Alias("Search"), Oms.Contracts.Faults.Idempotent]
     Task<OrderSearchPage> Search(OrderQuery query);
 
     /// <summary>The feed position the rows reflect.</summary>

@@ -121,6 +121,6 @@ public interface IPromiseMetricsGrain : IGrainWithStringKey
 {
     const string Key = "all";
 
-    [Alias("Query")]
+    [Alias("Query"), Oms.Contracts.Faults.Idempotent]
     Task<PromiseMetrics> Query(DateOnly from, DateOnly to);
 }

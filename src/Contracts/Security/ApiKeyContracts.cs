@@ -62,6 +62,6 @@ public interface IApiKeyRegistryGrain : IGrainWithIntegerKey
     [Alias("Revoke")]
     Task<ApiKeyChange> Revoke(string keyId);
 
-    [Alias("Snapshot")]
+    [Alias("Snapshot"), Oms.Contracts.Faults.Idempotent]
     Task<ApiKeySnapshot> Snapshot(long knownVersion);
 }

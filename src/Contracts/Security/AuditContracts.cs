@@ -30,6 +30,6 @@ public interface IAuditLogGrain : IGrainWithIntegerKey
     Task Append(IReadOnlyList<AuditEntry> entries);
 
     /// <param name="after">Entries with an id above this, oldest first.</param>
-    [Alias("Read")]
+    [Alias("Read"), Oms.Contracts.Faults.Idempotent]
     Task<AuditPage> Read(long after, string? actor, int limit);
 }

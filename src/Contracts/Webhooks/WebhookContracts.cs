@@ -97,7 +97,7 @@ public interface IWebhookGrain : IGrainWithStringKey
     [Alias("Create")]
     Task<WebhookResult> Create(WebhookCreate request);
 
-    [Alias("Get")]
+    [Alias("Get"), Oms.Contracts.Faults.Idempotent]
     Task<WebhookView?> Get();
 
     [Alias("Update")]
@@ -110,7 +110,7 @@ public interface IWebhookGrain : IGrainWithStringKey
     Task<WebhookResult> RotateSecret(string secret, DateTimeOffset now, DateTimeOffset previousValidUntil);
 
     /// <returns>null when the subscription does not exist.</returns>
-    [Alias("Deliveries")]
+    [Alias("Deliveries"), Oms.Contracts.Faults.Idempotent]
     Task<DeliveryPage?> Deliveries(DeliveryFilter filter, long? before, int limit);
 
     /// <returns>The delivery as queued again, or null when there is no such subscription or delivery.</returns>
