@@ -18,9 +18,6 @@ namespace Oms.Tests.Faults;
 [Collection(ProcessFaultCollection.Name)]
 public sealed class DatabaseRestartTests(ITestOutputHelper output)
 {
-    private const int HotUnits = 40;
-    private const int SpreadSkus = 24;
-    private const int SpreadUnits = 30;
     private const int Workers = 8;
     private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(20);
     private static readonly TimeSpan RestartAt = TimeSpan.FromSeconds(3);
@@ -38,13 +35,8 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
         await using var server = await PostgresServer.StartLocalAsync();
         var connectionString = await server.CreateDatabaseAsync("oms_pg_restart");
         await Oms.Grains.Hosting.SchemaInstaller.ApplyAsync(connectionString);
-        await using var processes = new OmsProcesses(connectionString);
-        processes.StartSilo();
-        processes.StartSilo();
-        var apis = new[] { await processes.StartApi(), await processes.StartApi() };
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) }.WithKey();
-        var load = new Load(http, [.. apis.Select(a => a.Url!)]);
-        var warehouse = await load.Seed(HotUnits, SpreadSkus, SpreadUnits);
+        await using var rig = await FaultRig.StartAsync(connectionString, silos: 2, apis: 2);
+        var (load, warehouse) = (rig.Load, rig.Warehouse);
 
         var clock = Stopwatch.StartNew();
         var running = Enumerable.Range(0, Workers)
@@ -59,7 +51,7 @@ public sealed class DatabaseRestartTests(ITestOutputHelper output)
 
         var report = load.Report(steps);
         output.WriteLine(report);
-        var because = $"{report}\n{processes.Logs()}";
+        var because = rig.Because(report);
 
         Assert.True(load.FailedAttempts > 0, $"the restart was felt, or this test proves nothing: {because}");
         Assert.True(load.ServerErrors == 0, $"no 500 while the database restarts: {because}");

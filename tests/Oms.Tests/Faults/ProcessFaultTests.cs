@@ -19,9 +19,6 @@ namespace Oms.Tests.Faults;
 [Collection(ProcessFaultCollection.Name)]
 public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelper output)
 {
-    private const int HotUnits = 40;
-    private const int SpreadSkus = 24;
-    private const int SpreadUnits = 30;
     private const int Workers = 12;
     private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(30);
 
@@ -36,16 +33,8 @@ public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelpe
     {
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_process_faults");
         var database = new DatabaseFaults(postgres.Server, connectionString);
-        await using var processes = new OmsProcesses(connectionString);
-        for (var i = 0; i < 3; i++)
-        {
-            processes.StartSilo();
-        }
-
-        var apis = new[] { await processes.StartApi(), await processes.StartApi() };
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(15) }.WithKey();
-        var load = new Load(http, [.. apis.Select(a => a.Url!)]);
-        var warehouse = await load.Seed(HotUnits, SpreadSkus, SpreadUnits);
+        await using var rig = await FaultRig.StartAsync(connectionString, silos: 3, apis: 2);
+        var (processes, load, warehouse) = (rig.Processes, rig.Load, rig.Warehouse);
         var expiring = await load.PlaceExpiringHolds(warehouse, 12, ExpiryTtl);
 
         await using var client = await ClusterClient(connectionString, processes.ClusterId);
@@ -84,10 +73,10 @@ public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelpe
 
         var report = load.Report(faults);
         output.WriteLine(report);
-        var because = $"{report}\n{processes.Logs()}";
+        var because = rig.Because(report);
 
         Assert.True(load.ServerErrors == 0, $"no 500 from any fault: {because}");
-        Assert.True(load.Unanswered == 0, $"every request answered within the client's {http.Timeout.TotalSeconds} s: {because}");
+        Assert.True(load.Unanswered == 0, $"every request answered within the client's {FaultRig.ClientTimeout.TotalSeconds} s: {because}");
         Assert.True(load.Undecided == 0, $"every operation decided once the faults were over: {because}");
         await load.VerifyEverythingAcknowledgedAndNothingElse(warehouse, because);
         await AssertExpiredOnTime(connectionString, expiring, because);
