@@ -1,6 +1,9 @@
+using System.Collections.Frozen;
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Text.Json;
 using Oms.Contracts.Fulfilments;
+using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Contracts.Stock;
 
@@ -22,6 +25,8 @@ public sealed class OmsMeters
         FulfilmentRejections = meter.CreateCounter<long>("oms.fulfilment.rejections", "{fulfilment}", "Fulfilments a location rejected, by reason.");
         PromiseError = meter.CreateHistogram<int>("oms.promise.error", "d",
             "Days a delivery fell outside its promised window: negative early, positive late, 0 on time; by carrier service and outcome.");
+        SourcingDecisions = meter.CreateCounter<long>("oms.sourcing.decisions", "{decision}",
+            "Sourcing decisions that stood (placed, or refused as short), by outcome (single, split, short), kind of source, delivery method and trigger.");
     }
 
     /// <summary>This silo's meter: a process hosting several silos (the tests do) has one per silo, all named alike.</summary>
@@ -35,8 +40,61 @@ public sealed class OmsMeters
 
     public Histogram<int> PromiseError { get; }
 
-    public static string Name<T>(T value) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+    public Counter<long> SourcingDecisions { get; }
+
+    /// <summary>A plan that stood: from one location or split over several, and whether they are warehouses, boutiques or both.</summary>
+    public void Sourced(SourcingTrigger trigger, DeliveryMethod method, IReadOnlyList<Fulfilment> plan, IReadOnlyDictionary<string, LocationInfo> locations)
+    {
+        var (warehouse, boutique) = (false, false);
+        for (var i = 0; i < plan.Count; i++)
+        {
+            switch (locations.GetValueOrDefault(plan[i].LocationId)?.Type)
+            {
+                case LocationType.Warehouse:
+                    warehouse = true;
+                    break;
+                case LocationType.Boutique:
+                    boutique = true;
+                    break;
+            }
+        }
+
+        var source = warehouse && boutique ? "mixed" : warehouse ? Name(LocationType.Warehouse) : boutique ? Name(LocationType.Boutique) : "unknown";
+        Decided(plan.Count > 1 ? SourcingOutcome.Split : SourcingOutcome.Single, source, trigger, method);
+    }
+
+    /// <summary>A plan refused because some line could not be found enough of.</summary>
+    public void Short(SourcingTrigger trigger, DeliveryMethod method) => Decided(SourcingOutcome.Short, "none", trigger, method);
+
+    private void Decided(SourcingOutcome outcome, string source, SourcingTrigger trigger, DeliveryMethod method) =>
+        SourcingDecisions.Add(1, new TagList
+        {
+            { "outcome", Name(outcome) }, { "source", source }, { "method", Name(method) }, { "trigger", Name(trigger) },
+        });
+
+    /// <summary>An enum value as the API writes it (camelCase), computed once per value: this runs on every hold.</summary>
+    public static string Name<T>(T value) where T : struct, Enum =>
+        EnumNames<T>.Map.TryGetValue(value, out var name) ? name : JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
+
+    private static class EnumNames<T> where T : struct, Enum
+    {
+        public static readonly FrozenDictionary<T, string> Map = Enum.GetValues<T>().Distinct()
+            .ToFrozenDictionary(v => v, v => JsonNamingPolicy.CamelCase.ConvertName(v.ToString()));
+    }
 }
+
+public enum SourcingOutcome
+{
+    /// <summary>Every line from one location.</summary>
+    Single,
+    /// <summary>Over more than one location (more than one shipment or transfer).</summary>
+    Split,
+    /// <summary>Some line could not be found enough of; nothing was allocated.</summary>
+    Short,
+}
+
+/// <summary>What asked for the plan: a checkout, or the fulfilment sourcing units again after a rejection or timeout.</summary>
+public enum SourcingTrigger { Checkout, Resource }
 
 /// <summary>
 /// Counts what the grain calls that carry the business answer: the result each returns says what happened, so the

@@ -26,6 +26,7 @@ public sealed class FulfilmentGrain(
     [PersistentState("fulfilment", OmsStorage.Name)] IPersistentState<FulfilmentBook> state,
     TimeProvider clock,
     IOptions<FulfilmentOptions> options,
+    Diagnostics.OmsMeters meters,
     ILogger<FulfilmentGrain> logger) : Grain, IFulfilmentGrain, IRemindable
 {
     private const string WatchReminder = "fulfilment-watch";
@@ -486,6 +487,7 @@ public sealed class FulfilmentGrain(
                     ? string.Join("; ", plan.Unsourced.Select(u => $"line {u.LineId}: {u.Reason}"))
                     : "no location is left to ask");
                 await state.WriteStateAsync();
+                meters.Short(Diagnostics.SourcingTrigger.Resource, request.Delivery.Method);
                 return ResourceOutcome.NoCandidate;
             }
 
@@ -499,6 +501,7 @@ public sealed class FulfilmentGrain(
             {
                 S.Commit(now, new Doer("system", null));
                 await state.WriteStateAsync();
+                meters.Sourced(Diagnostics.SourcingTrigger.Resource, request.Delivery.Method, plan.Fulfilments, locations);
                 return ResourceOutcome.Resourced;
             }
 
