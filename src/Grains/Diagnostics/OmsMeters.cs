@@ -27,6 +27,8 @@ public sealed class OmsMeters
             "Days a delivery fell outside its promised window: negative early, positive late, 0 on time; by carrier service and outcome.");
         SourcingDecisions = meter.CreateCounter<long>("oms.sourcing.decisions", "{decision}",
             "Sourcing decisions that stood (placed, or refused as short), by outcome (single, split, short), kind of source, delivery method and trigger.");
+        SlaBreaches = meter.CreateCounter<long>("oms.fulfilment.sla_breaches", "{fulfilment}",
+            "Fulfilment deadlines that lapsed: a request not accepted in time, a parcel not collected in time; by deadline and mode.");
     }
 
     /// <summary>This silo's meter: a process hosting several silos (the tests do) has one per silo, all named alike.</summary>
@@ -41,6 +43,8 @@ public sealed class OmsMeters
     public Histogram<int> PromiseError { get; }
 
     public Counter<long> SourcingDecisions { get; }
+
+    public Counter<long> SlaBreaches { get; }
 
     /// <summary>A plan that stood: from one location or split over several, and whether they are warehouses, boutiques or both.</summary>
     public void Sourced(SourcingTrigger trigger, DeliveryMethod method, IReadOnlyList<Fulfilment> plan, IReadOnlyDictionary<string, LocationInfo> locations)
@@ -72,6 +76,9 @@ public sealed class OmsMeters
             { "outcome", Name(outcome) }, { "source", source }, { "method", Name(method) }, { "trigger", Name(trigger) },
         });
 
+    public void Lapsed(SlaDeadline deadline, FulfilmentMode mode) =>
+        SlaBreaches.Add(1, new KeyValuePair<string, object?>("deadline", Name(deadline)), new KeyValuePair<string, object?>("mode", Name(mode)));
+
     /// <summary>An enum value as the API writes it (camelCase), computed once per value: this runs on every hold.</summary>
     public static string Name<T>(T value) where T : struct, Enum =>
         EnumNames<T>.Map.TryGetValue(value, out var name) ? name : JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
@@ -95,6 +102,15 @@ public enum SourcingOutcome
 
 /// <summary>What asked for the plan: a checkout, or the fulfilment sourcing units again after a rejection or timeout.</summary>
 public enum SourcingTrigger { Checkout, Resource }
+
+/// <summary>Which fulfilment deadline lapsed.</summary>
+public enum SlaDeadline
+{
+    /// <summary>A request the location did not accept by its accept-by time.</summary>
+    Accept,
+    /// <summary>A parcel ready for pickup that was not collected by its collect-by time.</summary>
+    Collect,
+}
 
 /// <summary>
 /// Counts what the grain calls that carry the business answer: the result each returns says what happened, so the

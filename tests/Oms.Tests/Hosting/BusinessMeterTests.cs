@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Grains.Diagnostics;
@@ -83,6 +84,63 @@ public sealed class BusinessMeterTests : IAsyncLifetime
         // A short checkout retried answers from its refusal.
         Assert.Equal(PlaceOrderOutcome.Short, (await Grains.GetGrain<IOrderGrain>(nothing).Place(none)).Outcome);
         Assert.Equal(3, decisions.Count());
+    }
+
+    [Fact]
+    public async Task A_request_not_accepted_in_time_counts_one_accept_breach_and_its_re_sourcing_decision()
+    {
+        using var breaches = Listen("oms.fulfilment.sla_breaches");
+        using var decisions = Listen("oms.sourcing.decisions");
+        var (slow, spare) = (Network.Unique("WH-SLOW"), Network.Unique("WH-SPARE"));
+        var sku = Network.Unique("SKU");
+        // Three profile minutes of a second each; the spare warehouse answers in hours.
+        await FulfilmentDeadlineTests.Location(_cluster, slow, LocationType.Warehouse, Here.Lat, Here.Lon, acceptWithin: 3);
+        await FulfilmentDeadlineTests.Location(_cluster, spare, LocationType.Warehouse, Here.Lat + 1, Here.Lon + 1);
+        await Network.Stock(Grains, slow, sku, 1);
+        await Network.Stock(Grains, spare, sku, 1);
+        await FulfilmentDeadlineTests.WaitOnline(_cluster, sku, 2);
+
+        var orderId = Network.Unique("ORD");
+        var placed = await Grains.GetGrain<IOrderGrain>(orderId).Place(FulfilmentDeadlineTests.ShipOrder(orderId, sku));
+        Assert.Equal((PlaceOrderOutcome.Created, slow), (placed.Outcome, placed.Order!.Fulfilments.Single().LocationId));
+        Assert.Equal(0, breaches.Count());
+
+        await Eventually.Until(() => Grains.GetGrain<IOrderGrain>(orderId).Get(),
+            o => o!.Fulfilments.Any(f => f.LocationId == spare && f.Status == FulfilmentStatus.Requested), Within, "the timed-out request is re-sourced");
+        // The watch reminder wakes the grain every two seconds: let it, and the lapse must still count once.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(1, breaches.Count());
+        Assert.Equal(1, breaches.Count(("deadline", "accept"), ("mode", "ship")));
+        Assert.Equal(1, decisions.Count(("outcome", "single"), ("source", "warehouse"), ("trigger", "resource")));
+    }
+
+    [Fact]
+    public async Task A_parcel_not_collected_in_time_counts_one_collect_breach()
+    {
+        using var breaches = Listen("oms.fulfilment.sla_breaches");
+        using var decisions = Listen("oms.sourcing.decisions");
+        var boutique = Network.Unique("BTQ");
+        var bag = Network.Unique("BAG");
+        // One profile day of two seconds.
+        await FulfilmentDeadlineTests.Location(_cluster, boutique, LocationType.Boutique, Here.Lat, Here.Lon, holdForPickup: 1);
+        await Network.Stock(Grains, boutique, bag, 1);
+        await FulfilmentDeadlineTests.WaitOnline(_cluster, bag, 1);
+
+        var orderId = Network.Unique("ORD");
+        var placed = await Grains.GetGrain<IOrderGrain>(orderId).Place(new PlaceOrder(
+            OrderChannel.Web, new Customer("C-" + orderId, null, "Ada Lovelace"), [new OrderLine("1", bag, 1, 100m, "EUR")],
+            new Delivery(DeliveryMethod.ClickAndCollect, null, boutique), null));
+        Assert.Equal(PlaceOrderOutcome.Created, placed.Outcome);
+        Assert.Equal(1, decisions.Count(("outcome", "single"), ("source", "boutique"), ("method", "clickAndCollect")));
+        var ready = await Grains.GetGrain<IFulfilmentGrain>(orderId).Report(placed.Order!.Fulfilments.Single().FulfilmentId,
+            new FulfilmentReport("store-ready", FulfilmentReportType.ReadyForPickup), null);
+        Assert.Equal(FulfilmentReportOutcome.Applied, ready.Outcome);
+
+        await Eventually.Until(() => Grains.GetGrain<IOrderGrain>(orderId).Get(),
+            o => o!.Fulfilments.Single().Status == FulfilmentStatus.Expired, Within, "the uncollected parcel expires");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        Assert.Equal(1, breaches.Count());
+        Assert.Equal(1, breaches.Count(("deadline", "collect"), ("mode", "pickup")));
     }
 
     /// <summary>Every measurement of one instrument of the given meters, with its tags.</summary>
