@@ -29,6 +29,8 @@ public sealed class OmsMeters
             "Sourcing decisions that stood (placed, or refused as short), by outcome (single, split, short), kind of source, delivery method and trigger.");
         SlaBreaches = meter.CreateCounter<long>("oms.fulfilment.sla_breaches", "{fulfilment}",
             "Fulfilment deadlines that lapsed: a request not accepted in time, a parcel not collected in time; by deadline and mode.");
+        WebhookDeliveries = meter.CreateCounter<long>("oms.webhooks.deliveries", "{attempt}",
+            "Webhook delivery attempts, by outcome (delivered, retrying, deadLettered) and the receiver's HTTP status class (none when it never answered).");
     }
 
     /// <summary>This silo's meter: a process hosting several silos (the tests do) has one per silo, all named alike.</summary>
@@ -45,6 +47,8 @@ public sealed class OmsMeters
     public Counter<long> SourcingDecisions { get; }
 
     public Counter<long> SlaBreaches { get; }
+
+    public Counter<long> WebhookDeliveries { get; }
 
     /// <summary>A plan that stood: from one location or split over several, and whether they are warehouses, boutiques or both.</summary>
     public void Sourced(SourcingTrigger trigger, DeliveryMethod method, IReadOnlyList<Fulfilment> plan, IReadOnlyDictionary<string, LocationInfo> locations)
@@ -79,6 +83,21 @@ public sealed class OmsMeters
     public void Lapsed(SlaDeadline deadline, FulfilmentMode mode) =>
         SlaBreaches.Add(1, new KeyValuePair<string, object?>("deadline", Name(deadline)), new KeyValuePair<string, object?>("mode", Name(mode)));
 
+    /// <param name="status">The receiver's HTTP status, null when it never answered.</param>
+    public void Attempted(WebhookAttemptOutcome outcome, int? status) =>
+        WebhookDeliveries.Add(1, new KeyValuePair<string, object?>("outcome", Name(outcome)), new KeyValuePair<string, object?>("status", StatusClass(status)));
+
+    public static string StatusClass(int? status) => status switch
+    {
+        null => "none",
+        >= 100 and < 200 => "1xx",
+        >= 200 and < 300 => "2xx",
+        >= 300 and < 400 => "3xx",
+        >= 400 and < 500 => "4xx",
+        >= 500 and < 600 => "5xx",
+        _ => "other",
+    };
+
     /// <summary>An enum value as the API writes it (camelCase), computed once per value: this runs on every hold.</summary>
     public static string Name<T>(T value) where T : struct, Enum =>
         EnumNames<T>.Map.TryGetValue(value, out var name) ? name : JsonNamingPolicy.CamelCase.ConvertName(value.ToString());
@@ -110,6 +129,16 @@ public enum SlaDeadline
     Accept,
     /// <summary>A parcel ready for pickup that was not collected by its collect-by time.</summary>
     Collect,
+}
+
+/// <summary>Where one webhook attempt left its delivery.</summary>
+public enum WebhookAttemptOutcome
+{
+    Delivered,
+    /// <summary>Failed; another attempt is scheduled.</summary>
+    Retrying,
+    /// <summary>Failed for the last time the retry schedule allows.</summary>
+    DeadLettered,
 }
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Oms.Contracts.Events;
 using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
@@ -141,6 +142,34 @@ public sealed class BusinessMeterTests : IAsyncLifetime
         await Task.Delay(TimeSpan.FromSeconds(3));
         Assert.Equal(1, breaches.Count());
         Assert.Equal(1, breaches.Count(("deadline", "collect"), ("mode", "pickup")));
+    }
+
+    [Fact]
+    public async Task Each_webhook_attempt_counts_by_outcome_and_status_class_until_it_is_delivered_or_dead_lettered()
+    {
+        using var attempts = Listen("oms.webhooks.deliveries");
+        var (flaky, dead) = (Subjects.Order(Network.Unique("ORD")), Subjects.Order(Network.Unique("ORD")));
+        var seen = new ConcurrentDictionary<string, int>();
+        await using var receiver = await Receiver.StartAsync();
+        // Busy once for the first subject, broken for good for the second, fine for anything else.
+        receiver.Answer = r =>
+        {
+            var subject = (string)r.Event["subject"]!;
+            var times = seen.AddOrUpdate(subject, 1, (_, n) => n + 1);
+            return (subject == dead ? 500 : subject == flaky && times == 1 ? 503 : 204, null);
+        };
+        using var http = _api.CreateAdminClient();
+        var (id, _) = await WebhookApi.Subscribe(http, receiver.Url(), "order.placed");
+        await WebhookApi.Emit(_cluster.Feed(), (EventTypes.OrderPlaced, flaky, 1), (EventTypes.OrderPlaced, dead, 1));
+
+        await Eventually.Until(() => WebhookApi.Deliveries(http, id, "deadLettered"), d => d.Count == 1, Within, "the broken receiver's delivery dead-lettered");
+        await Eventually.Until(() => WebhookApi.Deliveries(http, id, "delivered"), d => d.Count >= 1, Within, "the busy receiver's delivery delivered");
+        Assert.Equal(1, attempts.Count(("outcome", "delivered"), ("status", "2xx")));
+        Assert.Equal(1, attempts.Count(("outcome", "deadLettered"), ("status", "5xx")));
+        // One 503 for the first subject, then every retry the schedule allows for the second before it gives up.
+        var schedule = WebhookClusters.ShortSchedule.Split(',').Length;
+        Assert.Equal(1 + schedule, attempts.Count(("outcome", "retrying"), ("status", "5xx")));
+        Assert.Equal(2 + 1 + schedule, attempts.Count());
     }
 
     /// <summary>Every measurement of one instrument of the given meters, with its tags.</summary>
