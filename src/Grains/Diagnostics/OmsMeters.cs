@@ -31,7 +31,13 @@ public sealed class OmsMeters
             "Fulfilment deadlines that lapsed: a request not accepted in time, a parcel not collected in time; by deadline and mode.");
         WebhookDeliveries = meter.CreateCounter<long>("oms.webhooks.deliveries", "{attempt}",
             "Webhook delivery attempts, by outcome (delivered, retrying, deadLettered) and the receiver's HTTP status class (none when it never answered).");
+        FeedLag = meter.CreateHistogram<double>("oms.events.feed_lag", "s",
+            "Seconds from an event's occurrence to its append to the event feed, recorded once per event the feed stored.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = FeedLagBuckets });
     }
+
+    /// <summary>Milliseconds when the direct path works, minutes or more when the relay moves a stranded outbox.</summary>
+    private static readonly double[] FeedLagBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600];
 
     /// <summary>This silo's meter: a process hosting several silos (the tests do) has one per silo, all named alike.</summary>
     public Meter Meter { get; }
@@ -49,6 +55,8 @@ public sealed class OmsMeters
     public Counter<long> SlaBreaches { get; }
 
     public Counter<long> WebhookDeliveries { get; }
+
+    public Histogram<double> FeedLag { get; }
 
     /// <summary>A plan that stood: from one location or split over several, and whether they are warehouses, boutiques or both.</summary>
     public void Sourced(SourcingTrigger trigger, DeliveryMethod method, IReadOnlyList<Fulfilment> plan, IReadOnlyDictionary<string, LocationInfo> locations)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Oms.Contracts.Events;
@@ -7,6 +8,7 @@ using Oms.Contracts.Fulfilments;
 using Oms.Contracts.Locations;
 using Oms.Contracts.Orders;
 using Oms.Grains.Diagnostics;
+using Oms.Grains.Events;
 using Oms.Tests.Fulfilment;
 using Oms.Tests.Infrastructure;
 using Oms.Tests.Webhooks;
@@ -170,6 +172,35 @@ public sealed class BusinessMeterTests : IAsyncLifetime
         var schedule = WebhookClusters.ShortSchedule.Split(',').Length;
         Assert.Equal(1 + schedule, attempts.Count(("outcome", "retrying"), ("status", "5xx")));
         Assert.Equal(2 + 1 + schedule, attempts.Count());
+    }
+
+    [Fact]
+    public async Task An_event_appended_to_the_feed_records_its_lag_once_and_a_relayed_duplicate_records_none()
+    {
+        using var lag = Listen("oms.events.feed_lag");
+        var publisher = _cluster.Silos[0].ServiceProvider.GetRequiredService<EventPublisher>();
+        var subject = Subjects.Order(Network.Unique("ORD"));
+        // Written to an outbox 42 s ago and moved only now, as the relay moves what a dead silo left.
+        var stranded = new OutboxEvent(Guid.NewGuid(), EventTypes.OrderNoteAdded, subject, 1, DateTimeOffset.UtcNow.AddSeconds(-42),
+            JsonSerializer.Serialize(new { subject }));
+        await publisher.Publish([stranded]);
+        Assert.InRange(Assert.Single(lag.Values(v => v >= 40)), 42, 60);
+
+        // Another silo's relay moves the same entry: the feed already holds it, so nothing is recorded again.
+        await _cluster.Silos[1].ServiceProvider.GetRequiredService<EventPublisher>().Publish([stranded]);
+        Assert.Single(lag.Values(v => v >= 40));
+
+        // A checkout's events go straight to the feed: placed and requested, each with a lag of moments.
+        var before = lag.Values(v => v < 40).Count;
+        var warehouse = Network.Unique("WH");
+        var sku = Network.Unique("BAG");
+        await FulfilmentDeadlineTests.Location(_cluster, warehouse, LocationType.Warehouse, Here.Lat, Here.Lon);
+        await Network.Stock(Grains, warehouse, sku, 1);
+        await FulfilmentDeadlineTests.WaitOnline(_cluster, sku, 1);
+        var orderId = Network.Unique("ORD");
+        Assert.Equal(PlaceOrderOutcome.Created, (await Grains.GetGrain<IOrderGrain>(orderId).Place(FulfilmentDeadlineTests.ShipOrder(orderId, sku))).Outcome);
+        Assert.True(lag.Values(v => v < 40).Count >= before + 2, "the checkout's order.placed and fulfilment.requested recorded their lag");
+        Assert.Single(lag.Values(v => v >= 40));
     }
 
     /// <summary>Every measurement of one instrument of the given meters, with its tags.</summary>
