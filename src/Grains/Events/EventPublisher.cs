@@ -10,10 +10,24 @@ namespace Oms.Grains.Events;
 /// while an append is in flight go together in the next one, so the feed's single writer costs one transaction
 /// per batch, not per event. A caller hears back only once its entries are in the feed.
 /// </summary>
-public sealed class EventPublisher(IEventStore store, IOptions<EventOptions> options)
+public sealed class EventPublisher(IEventStore store, IOptions<EventOptions> options, TimeProvider clock, Diagnostics.OmsMeters meters)
 {
     private readonly GroupCommit<IReadOnlyList<OutboxEvent>> _commits =
-        new(batch => store.Append([.. batch.SelectMany(e => e)]), options.Value.MaxBatchSize, events => events.Count);
+        new(async batch => Lagged(await store.Append([.. batch.SelectMany(e => e)]), clock, meters), options.Value.MaxBatchSize, events => events.Count);
+
+    /// <summary>
+    /// How long each event the feed stored took to get there; an id the feed already held (a relay's retry) is not
+    /// returned by the append, so no event is recorded twice. Long lags are the relay moving a stranded outbox.
+    /// </summary>
+    private static void Lagged(IReadOnlyList<FeedEvent> stored, TimeProvider clock, Diagnostics.OmsMeters meters)
+    {
+        var now = clock.GetUtcNow();
+        foreach (var e in stored)
+        {
+            // Another silo's clock may run a little ahead of this one's.
+            meters.FeedLag.Record(Math.Max(0, (now - e.Time).TotalSeconds));
+        }
+    }
 
     /// <remarks>One caller's events are never split across appends, and a later caller never overtakes an earlier
     /// one, so a subject's events reach the feed in its order.</remarks>

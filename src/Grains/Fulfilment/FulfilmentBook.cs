@@ -77,13 +77,15 @@ public readonly record struct Doer(string Actor, string? Name);
 /// <summary>What a change to the book asks the grain to do.</summary>
 /// <param name="Target">The fulfilment the change moved (for a partial report, the part divided off).</param>
 /// <param name="Resource">Units the change left without a location, to source again now.</param>
+/// <param name="Lapsed">The fulfilments whose deadline the change enforced, for the SLA meter; null for any other change.</param>
 public sealed record BookChange(
     FulfilmentReportOutcome Outcome,
     LiveFulfilment? Target,
     IReadOnlyList<StockStep> Steps,
     IReadOnlyList<FulfilmentLine> Resource,
     string? Message = null,
-    string? Field = null)
+    string? Field = null,
+    IReadOnlyList<(Diagnostics.SlaDeadline Deadline, FulfilmentMode Mode)>? Lapsed = null)
 {
     public static BookChange Refused(FulfilmentReportOutcome outcome, string message, string? field = null, LiveFulfilment? target = null) =>
         new(outcome, target, [], [], message, field);
@@ -758,10 +760,12 @@ public sealed class FulfilmentBook
         var resource = new List<FulfilmentLine>();
         var doer = new Doer("system", null);
         var changed = false;
+        List<(Diagnostics.SlaDeadline, FulfilmentMode)>? lapsed = null;
         foreach (var f in Fulfilments.ToList())
         {
             if (f.Status == FulfilmentStatus.Requested && f.AcceptBy <= now)
             {
+                (lapsed ??= []).Add((Diagnostics.SlaDeadline.Accept, f.Mode));
                 if (!changed)
                 {
                     Version++;
@@ -777,6 +781,7 @@ public sealed class FulfilmentBook
             }
             else if (f.Status == FulfilmentStatus.ReadyForPickup && f.CollectBy <= now)
             {
+                (lapsed ??= []).Add((Diagnostics.SlaDeadline.Collect, f.Mode));
                 if (!changed)
                 {
                     Version++;
@@ -792,7 +797,7 @@ public sealed class FulfilmentBook
             }
         }
 
-        return changed ? new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), resource) : new BookChange(FulfilmentReportOutcome.AlreadyPast, null, [], []);
+        return changed ? new BookChange(FulfilmentReportOutcome.Applied, null, Reconcile(before, []), resource, Lapsed: lapsed) : new BookChange(FulfilmentReportOutcome.AlreadyPast, null, [], []);
     }
 
     private void RaiseCancellation(DateTimeOffset now, Doer doer, string reason, IReadOnlyList<FulfilmentLine> lines)

@@ -26,6 +26,7 @@ public sealed class FulfilmentGrain(
     [PersistentState("fulfilment", OmsStorage.Name)] IPersistentState<FulfilmentBook> state,
     TimeProvider clock,
     IOptions<FulfilmentOptions> options,
+    Diagnostics.OmsMeters meters,
     ILogger<FulfilmentGrain> logger) : Grain, IFulfilmentGrain, IRemindable
 {
     private const string WatchReminder = "fulfilment-watch";
@@ -353,12 +354,7 @@ public sealed class FulfilmentGrain(
             await ResourceWaiting();
         }
 
-        var due = S.Deadlines(clock.GetUtcNow());
-        if (due.Outcome == FulfilmentReportOutcome.Applied)
-        {
-            await Commit(due);
-        }
-        else
+        if (!await EnforceDeadlines())
         {
             await Tell();
         }
@@ -486,6 +482,7 @@ public sealed class FulfilmentGrain(
                     ? string.Join("; ", plan.Unsourced.Select(u => $"line {u.LineId}: {u.Reason}"))
                     : "no location is left to ask");
                 await state.WriteStateAsync();
+                meters.Short(Diagnostics.SourcingTrigger.Resource, request.Delivery.Method);
                 return ResourceOutcome.NoCandidate;
             }
 
@@ -499,6 +496,7 @@ public sealed class FulfilmentGrain(
             {
                 S.Commit(now, new Doer("system", null));
                 await state.WriteStateAsync();
+                meters.Sourced(Diagnostics.SourcingTrigger.Resource, request.Delivery.Method, plan.Fulfilments, locations);
                 return ResourceOutcome.Resourced;
             }
 
@@ -731,16 +729,30 @@ public sealed class FulfilmentGrain(
         var due = TimeSpan.FromTicks(Math.Min((next - clock.GetUtcNow()).Ticks, TimeSpan.FromDays(1).Ticks));
         _deadlineTimer = this.RegisterGrainTimer(async () =>
         {
-            var change = S.Deadlines(clock.GetUtcNow());
-            if (change.Outcome == FulfilmentReportOutcome.Applied)
-            {
-                await Commit(change);
-            }
-            else
+            if (!await EnforceDeadlines())
             {
                 Arm();
             }
         }, due < TimeSpan.Zero ? TimeSpan.Zero : due, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Rejects or expires whatever is past its deadline; each lapse is counted once its change is written.</summary>
+    /// <returns>Whether any deadline had passed.</returns>
+    private async Task<bool> EnforceDeadlines()
+    {
+        var change = S.Deadlines(clock.GetUtcNow());
+        if (change.Outcome != FulfilmentReportOutcome.Applied)
+        {
+            return false;
+        }
+
+        await Commit(change);
+        foreach (var (deadline, mode) in change.Lapsed ?? [])
+        {
+            meters.Lapsed(deadline, mode);
+        }
+
+        return true;
     }
 
     private Task Watch() => _watchdog.Watch();

@@ -32,6 +32,7 @@ public sealed class OrderGrain(
     TimeProvider clock,
     EventPublisher publisher,
     IOptions<FulfilmentOptions> fulfilmentOptions,
+    Diagnostics.OmsMeters meters,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
     private const string RecoveryReminder = "order-recovery";
@@ -169,7 +170,10 @@ public sealed class OrderGrain(
             if (!plan.Complete)
             {
                 S.Unsourced = [.. plan.Unsourced];
-                return await Fail(FailureKind.Short, PlaceOrderOutcome.Short, "Stock could not be found for every line; nothing is allocated.");
+                var refused = await Fail(FailureKind.Short, PlaceOrderOutcome.Short, "Stock could not be found for every line; nothing is allocated.");
+                // Once the refusal is durable: its replay answers from the state and counts nothing.
+                meters.Short(Diagnostics.SourcingTrigger.Checkout, request.Delivery.Method);
+                return refused;
             }
 
             S.Status = OrderStatus.Pending;
@@ -213,6 +217,7 @@ public sealed class OrderGrain(
                 // is what wakes that grain after a crash, so the acceptance deadlines hold. Checkout pays no reminder
                 // write for any of it.
                 await state.WriteStateAsync();
+                meters.Sourced(Diagnostics.SourcingTrigger.Checkout, request.Delivery.Method, S.Fulfilments, _locations);
                 await Task.WhenAll(
                     TryPublish(),
                     TryHandOff(),

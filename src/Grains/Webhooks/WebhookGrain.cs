@@ -44,6 +44,7 @@ public sealed class WebhookGrain(
     RetrySchedule schedule,
     IOptions<WebhookOptions> options,
     TimeProvider clock,
+    Diagnostics.OmsMeters meters,
     ILogger<WebhookGrain> logger) : Grain, IWebhookGrain
 {
     /// <summary>The longest the pump sleeps without looking at the feed, the clock and its own queues.</summary>
@@ -541,6 +542,12 @@ public sealed class WebhookGrain(
         }
 
         var decision = DeliveryRules.Decide(result, delivery.Failures, schedule, clock.GetUtcNow(), _jitter.NextDouble());
+        meters.Attempted(decision.Status switch
+        {
+            DeliveryStatus.Delivered => Diagnostics.WebhookAttemptOutcome.Delivered,
+            DeliveryStatus.DeadLettered => Diagnostics.WebhookAttemptOutcome.DeadLettered,
+            _ => Diagnostics.WebhookAttemptOutcome.Retrying,
+        }, result.StatusCode);
         delivery.Failures = decision.Failures;
         _queues.Complete(delivery, decision.Status != DeliveryStatus.Pending, decision.NextAttemptAt ?? now);
         _unwritten.Add(new DeliveryUpdate(delivery.DeliveryId, decision.Status, decision.Failures,
