@@ -421,7 +421,8 @@ AVAIL_RATIO=$(ratio "$AVAIL_RPS" "$HEALTH_RPS" 3)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git -C "$ROOT" status --porcelain 2>/dev/null | { grep -v '^??' || true; } | wc -l)
 
-COMMIT_NOTE="\`$COMMIT\`$( ((DIRTY > 0)) && echo " + $DIRTY modified")"
+COMMIT_NOTE="\`$COMMIT\`"
+((DIRTY == 0)) || COMMIT_NOTE+=" + $DIRTY modified"
 
 # issue_row PATH TARGET SCENARIO BASELINE-LABEL BASELINE MIN-RATIO [P99-LIMIT-MS]: one row of issue #18's table.
 # Measured is the scenario's unique acknowledged operations per second (ok-rps: 201s, or 200s for reads and
@@ -435,7 +436,7 @@ issue_row() {
   [[ -z $p99 ]] || p99=$(awk -v p="$p99" 'BEGIN{printf "%.1f", p}')
   if [[ -z $ok || -z $base ]]; then
     verdict="not run"
-    [[ $result == *skipped* ]] && verdict="skipped"
+    if [[ $result == *skipped* ]]; then verdict="skipped"; fi
     ISSUE_ROWS+=("| $path | $target | | $base_label${base:+ $base} | | | $verdict | $COMMIT_NOTE |")
     ISSUE_MISSES=$((ISSUE_MISSES + 1))
     return

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Http.Json;
 using Oms.LoadTest.Engine;
 using Oms.LoadTest.Seeding;
 
@@ -24,6 +25,10 @@ internal sealed class CheckoutScenario : Scenario
     private readonly Network _network;
     private readonly int _lines;
     private readonly string? _hotSku;
+
+    // order-hot's orders answered 201 and 409, warm-up included, to check against its one position.
+    private long _placed;
+    private long _refused;
 
     // In every order id, so that scenarios of one tool run (one run tag) never reuse each other's ids.
     private readonly string _code;
@@ -96,6 +101,38 @@ internal sealed class CheckoutScenario : Scenario
         HttpStatusCode.Conflict => Outcome.Refused,
         _ => Outcome.Error,
     };
+
+    public override void Acknowledge(in PlannedRequest request, HttpStatusCode status)
+    {
+        if (status == HttpStatusCode.Created)
+        {
+            Interlocked.Increment(ref _placed);
+        }
+        else if (status == HttpStatusCode.Conflict)
+        {
+            Interlocked.Increment(ref _refused);
+        }
+    }
+
+    /// <summary>order-hot only: every order placed holds one unit of the hot position as allocated (nothing ships
+    /// during the run), so the server's allocated figure must equal the 201s, and never exceed what was on hand.</summary>
+    public override async Task<StockVerdict?> VerifyAsync(ScenarioContext context, CancellationToken cancellationToken)
+    {
+        if (_hotSku is null)
+        {
+            return null;
+        }
+
+        var onHand = _options.Stock ?? LoadOptions.MaxUnitsPerPosition;
+        var placed = Interlocked.Read(ref _placed);
+        using var deadline = context.Deadline(cancellationToken);
+        var level = await context.Http.GetFromJsonAsync(
+            $"/api/v1/locations/{Network.LocationId(0)}/stock/{_hotSku}", LoadJson.Default.StockLevelResponse, deadline.Token).ConfigureAwait(false);
+        long? committed = level is null ? null : level.Reserved + level.Allocated;
+        return new StockVerdict(1, onHand, placed, Interlocked.Read(ref _refused), Math.Max(0, placed - onHand), committed,
+            level is null ? 0 : Math.Max(0, committed!.Value - Math.Max(0, level.OnHand - level.SafetyStock)), 0, 0,
+            committed is { } c && c != placed ? $"server allocated {c - placed:+#;-#;0} vs orders placed (answers lost to timeouts)" : null);
+    }
 
     public static string OrderId(LoadOptions options, string code, long sequence) =>
         $"{options.RunTag}-{code}-{sequence.ToString(CultureInfo.InvariantCulture)}";
