@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# HTTP load run of the OMS against a throwaway PostgreSQL, with a pgbench hot-row baseline on the same server.
+# HTTP load run of the OMS against a throwaway PostgreSQL, with pgbench baselines on the same server.
 #
 #   benchmarks/run-load.sh [results.md]      (default: docs/load-results.md)
+#   LOAD_DOCS=docs/benchmarks.md benchmarks/run-load.sh /tmp/full.md   (also puts the report in that file's "HTTP load" section)
 #
 # Self-contained and loopback only: builds Release, starts its own PostgreSQL from /usr/lib/postgresql/*/bin on a
 # free port with its data under /tmp (deleted on exit), starts the API co-hosted with a silo on 127.0.0.1, seeds
@@ -12,7 +13,24 @@
 # the tool's own default of 100000 takes far longer to seed than this script's budget allows), LOAD_LOCATIONS (20),
 # LOAD_TIME_LIMIT (590 s: a scenario that could not finish before it is skipped and reported as such),
 # LOAD_SCENARIOS (all; a space-separated subset of health availability hold-hot reserve-hot hold-scarce hold-spread
-# cnc-options checkout-3line, for a quicker run while working on one path).
+# reserve-spread reserve-3line cnc-options order-hot checkout-3line fulfilment-events, for a quicker run while
+# working on one path), LOAD_ROW_DURATION (10 s) and LOAD_ROW_WARMUP (3 s): the measured and warm-up seconds of
+# reserve-spread, reserve-3line, order-hot and fulfilment-events (never more than LOAD_DURATION and LOAD_WARMUP),
+# shorter than the others so that every row fits the budget; LOAD_FULFILMENT_ORDERS (8000): orders
+# fulfilment-events places before it measures (two events each; its run ends early if they are all reported),
+# LOAD_SPREAD_POSITIONS (20000: reserve-spread's positions, 1,000 SKUs × 20 locations) and LOAD_BASKET_SKUS (10000:
+# reserve-3line's SKUs), smaller only for a smoke run on a busy machine (the issue's rows need the defaults),
+# LOAD_DOCS (unset): a markdown file whose "## HTTP load" section the report replaces (docs/benchmarks.md).
+#
+# Three pgbench baselines run on the same server before the API starts, -c LOAD_CONNECTIONS -j 2 for 20 s each:
+# the hot row (one guarded UPDATE of one row), reserve-3line (3 guarded UPDATEs of random rows of a 10,000-row
+# table and one reservation INSERT, one transaction) and checkout-3line (an order INSERT, the same 3 UPDATEs and an
+# outbox INSERT, one transaction). The report opens with issue #18's table: every row's unique acknowledged
+# operations per second (201s or 200s, not requests), the baseline it is held to, the ratio, p99, pass or miss,
+# and the commit.
+#
+# Time: about 80 s of build, PostgreSQL, API start-up and pgbench, 90 s of seeding, then 25 to 35 s per scenario at
+# the default durations (fulfilment-events also places its orders first, about 15 s): about 9 minutes in all.
 #
 # Authentication is on, as in production (issue #11): the API gets a random bootstrap admin key for this run only,
 # which the load tool reads from OMS_API_KEY (never from its command line) for seeding, stocking and read-back; each
@@ -32,9 +50,17 @@ LOCATIONS=${LOAD_LOCATIONS:-20}
 SCARCE_STOCK=500
 SCARCE_REQUESTS=2000
 PGBENCH_SECONDS=20
+ROW_DURATION=${LOAD_ROW_DURATION:-10}
+ROW_WARMUP=${LOAD_ROW_WARMUP:-3}
+((ROW_DURATION <= DURATION)) || ROW_DURATION=$DURATION
+((ROW_WARMUP <= WARMUP)) || ROW_WARMUP=$WARMUP
+FULFILMENT_ORDERS=${LOAD_FULFILMENT_ORDERS:-8000}
+SPREAD_POSITIONS=${LOAD_SPREAD_POSITIONS:-20000}
+BASKET_SKUS=${LOAD_BASKET_SKUS:-10000}
+DOCS=${LOAD_DOCS:-}
+case "$DOCS" in /* | "") ;; *) DOCS="$PWD/$DOCS" ;; esac
 TIME_LIMIT=${LOAD_TIME_LIMIT:-590}
 SEED_TIMEOUT=300
-SCENARIO_TIMEOUT=$((WARMUP + DURATION + 90))
 
 log() { printf '[run-load %3ds] %s\n' "$SECONDS" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -167,21 +193,68 @@ PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgr
 PG_VERSION=$("${PSQL[@]}" -d postgres -At -c 'SHOW server_version')
 PG_SETTINGS=$("${PSQL[@]}" -d postgres -At -F ' = ' -c "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('fsync','synchronous_commit','shared_buffers','max_connections','wal_level') ORDER BY name")
 
-# -------------------------------------------------------------------------------------------- pgbench hot row
-check_budget "pgbench" $((PGBENCH_SECONDS + 10))
-log "pgbench hot-row baseline: -c $CONNECTIONS -j 2 -T $PGBENCH_SECONDS"
-"${PSQL[@]}" -d bench -c 'CREATE TABLE stock(id int PRIMARY KEY, available int)' -c 'INSERT INTO stock VALUES (1, 100000000)'
+# ------------------------------------------------------------------------------------------------- pgbench
+# Each baseline is what the same work costs as plain SQL on the same server: the 3-line scripts touch three random
+# rows of 10,000 (updated in ascending id order, as a careful application would, so that no two transactions
+# deadlock) with every statement of one checkout or reservation in one transaction.
+"${PSQL[@]}" -d bench \
+  -c 'CREATE TABLE stock(id int PRIMARY KEY, available int)' -c 'INSERT INTO stock VALUES (1, 100000000)' \
+  -c 'CREATE TABLE stock_spread(id int PRIMARY KEY, available int)' \
+  -c 'INSERT INTO stock_spread SELECT g, 100000000 FROM generate_series(1, 10000) g' \
+  -c 'CREATE TABLE reservation(id bigserial PRIMARY KEY, first_id int NOT NULL, lines int NOT NULL, expires_at timestamptz NOT NULL)' \
+  -c 'CREATE TABLE orders(id bigserial PRIMARY KEY, customer int NOT NULL, lines int NOT NULL, created_at timestamptz NOT NULL DEFAULT now())' \
+  -c 'CREATE TABLE outbox(id bigserial PRIMARY KEY, order_id bigint NOT NULL, type text NOT NULL, payload jsonb NOT NULL)' \
+  -c 'VACUUM ANALYZE'
 echo 'UPDATE stock SET available = available - 1 WHERE id = 1 AND available >= 1;' >"$WORK/hot-row.sql"
-PGBENCH_CMD="pgbench -n -h 127.0.0.1 -p $PGPORT -U postgres -c $CONNECTIONS -j 2 -T $PGBENCH_SECONDS -f hot-row.sql bench"
-measure_begin
-timeout $((PGBENCH_SECONDS + 60)) "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PGPORT" -U postgres \
-  -c "$CONNECTIONS" -j 2 -T "$PGBENCH_SECONDS" -f "$WORK/hot-row.sql" bench >"$WORK/pgbench.txt" 2>&1 \
-  || { cat "$WORK/pgbench.txt" >&2; die "pgbench failed"; }
-measure_end "pgbench hot row, -c $CONNECTIONS"
-PGBENCH_TPS=$(sed -nE 's/^tps = ([0-9]+(\.[0-9])?).* \(without initial connection time\).*/\1/p' "$WORK/pgbench.txt")
-PGBENCH_LAT=$(sed -nE 's/^latency average = ([0-9.]+ ms).*/\1/p' "$WORK/pgbench.txt")
-[[ -n $PGBENCH_TPS ]] || { cat "$WORK/pgbench.txt" >&2; die "could not read tps from pgbench"; }
-log "pgbench: $PGBENCH_TPS tps, latency average $PGBENCH_LAT"
+THREE_ROWS='\set x random(1, 10000)
+\set y random(1, 10000)
+\set z random(1, 10000)
+\set lo least(:x, :y, :z)
+\set hi greatest(:x, :y, :z)
+\set mid :x + :y + :z - :lo - :hi'
+GUARDED_UPDATES='UPDATE stock_spread SET available = available - 1 WHERE id = :lo AND available >= 1;
+UPDATE stock_spread SET available = available - 1 WHERE id = :mid AND available >= 1;
+UPDATE stock_spread SET available = available - 1 WHERE id = :hi AND available >= 1;'
+cat >"$WORK/reserve-3line.sql" <<SQL
+$THREE_ROWS
+BEGIN;
+$GUARDED_UPDATES
+INSERT INTO reservation(first_id, lines, expires_at) VALUES (:lo, 3, now() + interval '1 hour');
+COMMIT;
+SQL
+cat >"$WORK/checkout-3line.sql" <<SQL
+$THREE_ROWS
+\set customer random(1, 10000)
+BEGIN;
+INSERT INTO orders(customer, lines) VALUES (:customer, 3);
+$GUARDED_UPDATES
+INSERT INTO outbox(order_id, type, payload) VALUES (currval('orders_id_seq'), 'order.created', '{"lines": 3}');
+COMMIT;
+SQL
+
+PGBENCH_CMDS=()
+# run_pgbench LABEL FILE: one baseline step; leaves its figures in PGB_TPS and PGB_LAT.
+run_pgbench() {
+  local label=$1 file=$2 out="$WORK/pgbench-$2.txt"
+  check_budget "pgbench $label" $((PGBENCH_SECONDS + 10))
+  log "pgbench $label baseline: -c $CONNECTIONS -j 2 -T $PGBENCH_SECONDS -f $file"
+  PGBENCH_CMDS+=("pgbench -n -h 127.0.0.1 -p $PGPORT -U postgres -c $CONNECTIONS -j 2 -T $PGBENCH_SECONDS -f $file bench")
+  measure_begin
+  timeout $((PGBENCH_SECONDS + 60)) "$PGBIN/pgbench" -n -h 127.0.0.1 -p "$PGPORT" -U postgres \
+    -c "$CONNECTIONS" -j 2 -T "$PGBENCH_SECONDS" -f "$WORK/$file" bench >"$out" 2>&1 \
+    || { cat "$out" >&2; die "pgbench $label failed"; }
+  measure_end "pgbench $label, -c $CONNECTIONS"
+  PGB_TPS=$(sed -nE 's/^tps = ([0-9]+(\.[0-9])?).* \(without initial connection time\).*/\1/p' "$out")
+  PGB_LAT=$(sed -nE 's/^latency average = ([0-9.]+ ms).*/\1/p' "$out")
+  [[ -n $PGB_TPS ]] || { cat "$out" >&2; die "could not read tps from pgbench $label"; }
+  log "pgbench $label: $PGB_TPS tps, latency average $PGB_LAT"
+}
+run_pgbench "hot row" hot-row.sql
+PGBENCH_TPS=$PGB_TPS PGBENCH_LAT=$PGB_LAT
+run_pgbench "reserve-3line" reserve-3line.sql
+PGB_RESERVE3_TPS=$PGB_TPS PGB_RESERVE3_LAT=$PGB_LAT
+run_pgbench "checkout-3line" checkout-3line.sql
+PGB_CHECKOUT3_TPS=$PGB_TPS PGB_CHECKOUT3_LAT=$PGB_LAT
 
 # ---------------------------------------------------------------------------------------------------------- API
 check_budget "API start" 60
@@ -227,14 +300,17 @@ OUT_OF_TIME=()
 # tool's result line in RESULT for the caller to pick figures from (not printed: a $(...) subshell would lose
 # the arrays this function appends to).
 RESULT=""
-SCENARIOS=" ${LOAD_SCENARIOS:-health availability hold-hot reserve-hot hold-scarce hold-spread cnc-options checkout-3line} "
+SCENARIOS=" ${LOAD_SCENARIOS:-health availability hold-hot reserve-hot hold-scarce hold-spread reserve-spread reserve-3line cnc-options order-hot checkout-3line fulfilment-events} "
 wanted() { [[ $SCENARIOS == *" $1 "* ]]; }
+# RUN_SECONDS (the scenario's warm-up plus measured seconds, default WARMUP + DURATION) and RUN_EXTRA (seconds of
+# preparation beyond the usual 25, default 0) size the budget check and the timeout; set them on the call.
 run_scenario() {
   local label=$1; shift
   local args=(--url "$URL" --catalogue "$CATALOGUE" --locations "$LOCATIONS" --mint-storefront-key "$@")
+  local span=$((${RUN_SECONDS:-$((WARMUP + DURATION))} + ${RUN_EXTRA:-0}))
   RESULT=""
   # Warm-up, run, and about 25 s for start-up, stocking and read-back.
-  if ((SECONDS + WARMUP + DURATION + 25 > TIME_LIMIT)); then
+  if ((SECONDS + span + 25 > TIME_LIMIT)); then
     log "skipping $label: it could not finish within the ${TIME_LIMIT}s budget"
     echo "| $label | | | | | | | | | | | | skipped: it could not finish within the script's ${TIME_LIMIT} s budget |" >>"$TABLE"
     OUT_OF_TIME+=("$label")
@@ -243,7 +319,7 @@ run_scenario() {
   COMMANDS+=("OMS_API_KEY=<bootstrap key> dotnet run -c Release --project benchmarks/Oms.LoadTest -- ${args[*]}")
   log "$label: $*"
   local rc=0 limit=$((TIME_LIMIT - SECONDS + 10))
-  ((limit < SCENARIO_TIMEOUT)) || limit=$SCENARIO_TIMEOUT
+  ((limit < span + 90)) || limit=$((span + 90))
   measure_begin
   timeout "$limit" "${TOOL[@]}" "${args[@]}" --markdown "$TABLE" >"$WORK/run.log" 2>&1 || rc=$?
   measure_end "$label"
@@ -265,14 +341,21 @@ field() { sed -nE "s/.* $1=([0-9.]+).*/\\1/p" <<<"$2"; }
 ratio() { if [[ -n $1 && -n $2 ]]; then awk -v a="$1" -v b="$2" -v d="$3" 'BEGIN{printf "%.*f", d, a/b}'; else echo "n/a"; fi; }
 
 COMMON=(--duration "$DURATION" --warmup "$WARMUP")
+# The rows added for issue #18 run shorter (LOAD_ROW_DURATION), so that the whole set fits the budget.
+ROW=(--duration "$ROW_DURATION" --warmup "$ROW_WARMUP")
+ROW_SECONDS=$((ROW_DURATION + ROW_WARMUP))
 HEALTH_RPS="" AVAIL_RPS="" HOT_RPS="" SCARCE_RESULT=""
+# The result line of each scenario in issue #18's table, by scenario name.
+declare -A ROW_RESULT=()
 if wanted health; then
   run_scenario "health, closed $CONNECTIONS" --scenario health --rate 0 --connections "$CONNECTIONS" "${COMMON[@]}"
   HEALTH_RPS=$(field rps "$RESULT")
+  ROW_RESULT[health]=$RESULT
 fi
 if wanted availability; then
   run_scenario "availability, closed $CONNECTIONS" --scenario availability --rate 0 --connections "$CONNECTIONS" "${COMMON[@]}"
   AVAIL_RPS=$(field rps "$RESULT")
+  ROW_RESULT[availability]=$RESULT
   HALF_RATE=$(awk -v r="${AVAIL_RPS:-0}" 'BEGIN{printf "%d", r/2}')
   if ((HALF_RATE >= 1)); then
     run_scenario "availability, open at 50%" --scenario availability --rate "$HALF_RATE" --concurrency-cap 512 "${COMMON[@]}"
@@ -286,6 +369,7 @@ if wanted hold-hot; then
 fi
 if wanted reserve-hot; then
   run_scenario "reserve-hot, closed $CONNECTIONS" --scenario reserve-hot --rate 0 --connections "$CONNECTIONS" "${COMMON[@]}"
+  ROW_RESULT[reserve-hot]=$RESULT
 fi
 if wanted hold-scarce; then
   run_scenario "hold-hot scarce" --scenario hold-hot --rate 0 --connections "$CONNECTIONS" --stock "$SCARCE_STOCK" \
@@ -295,11 +379,33 @@ fi
 if wanted hold-spread; then
   run_scenario "hold-spread, closed $CONNECTIONS" --scenario hold-spread --rate 0 --connections "$CONNECTIONS" "${COMMON[@]}"
 fi
+if wanted reserve-spread; then
+  # 20,000 positions (1,000 SKUs at each of 20 locations) to stock and read back: about 15 s more than the others.
+  RUN_SECONDS=$ROW_SECONDS RUN_EXTRA=15 run_scenario "reserve-spread, closed $CONNECTIONS" --scenario reserve-spread --rate 0 \
+    --connections "$CONNECTIONS" --spread-items "$SPREAD_POSITIONS" "${ROW[@]}"
+  ROW_RESULT[reserve-spread]=$RESULT
+fi
+if wanted reserve-3line; then
+  RUN_SECONDS=$ROW_SECONDS RUN_EXTRA=10 run_scenario "reserve-3line, closed $CONNECTIONS" --scenario reserve-3line --rate 0 \
+    --connections "$CONNECTIONS" --spread-items "$BASKET_SKUS" "${ROW[@]}"
+  ROW_RESULT[reserve-3line]=$RESULT
+fi
 if wanted cnc-options; then
   run_scenario "cnc-options, closed $CONNECTIONS" --scenario cnc-options --rate 0 --connections "$CONNECTIONS" "${COMMON[@]}"
 fi
+if wanted order-hot; then
+  RUN_SECONDS=$ROW_SECONDS run_scenario "order-hot, closed $CONNECTIONS" --scenario order-hot --rate 0 --connections "$CONNECTIONS" "${ROW[@]}"
+  ROW_RESULT[order-hot]=$RESULT
+fi
 if wanted checkout-3line; then
   run_scenario "checkout-3line, closed $CONNECTIONS" --scenario checkout-3line --rate 0 --connections "$CONNECTIONS" "${COMMON[@]}"
+  ROW_RESULT[checkout-3line]=$RESULT
+fi
+if wanted fulfilment-events; then
+  # Placing the orders to report on comes first: about 20 s for 8,000.
+  RUN_SECONDS=$ROW_SECONDS RUN_EXTRA=$((FULFILMENT_ORDERS / 400)) run_scenario "fulfilment-events, closed $CONNECTIONS" \
+    --scenario fulfilment-events --rate 0 --connections "$CONNECTIONS" --orders "$FULFILMENT_ORDERS" "${ROW[@]}"
+  ROW_RESULT[fulfilment-events]=$RESULT
 fi
 
 # ------------------------------------------------------------------------------------------------------ report
@@ -315,6 +421,39 @@ AVAIL_RATIO=$(ratio "$AVAIL_RPS" "$HEALTH_RPS" 3)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 DIRTY=$(git -C "$ROOT" status --porcelain 2>/dev/null | { grep -v '^??' || true; } | wc -l)
 
+COMMIT_NOTE="\`$COMMIT\`"
+((DIRTY == 0)) || COMMIT_NOTE+=" + $DIRTY modified"
+
+# issue_row PATH TARGET SCENARIO BASELINE-LABEL BASELINE MIN-RATIO [P99-LIMIT-MS]: one row of issue #18's table.
+# Measured is the scenario's unique acknowledged operations per second (ok-rps: 201s, or 200s for reads and
+# events), never requests; the row passes when ratio >= MIN-RATIO and, if a limit is given, p99 < it.
+ISSUE_ROWS=()
+ISSUE_MISSES=0
+issue_row() {
+  local path=$1 target=$2 scenario=$3 base_label=$4 base=$5 min=$6 p99_limit=${7:-}
+  local result=${ROW_RESULT[$scenario]:-} ok p99 r verdict
+  ok=$(field ok-rps "$result"); p99=$(field p99 "$result")
+  [[ -z $p99 ]] || p99=$(awk -v p="$p99" 'BEGIN{printf "%.1f", p}')
+  if [[ -z $ok || -z $base ]]; then
+    verdict="not run"
+    if [[ $result == *skipped* ]]; then verdict="skipped"; fi
+    ISSUE_ROWS+=("| $path | $target | | $base_label${base:+ $base} | | | $verdict | $COMMIT_NOTE |")
+    ISSUE_MISSES=$((ISSUE_MISSES + 1))
+    return
+  fi
+  r=$(ratio "$ok" "$base" 2)
+  verdict=$(awk -v r="$r" -v m="$min" -v p="$p99" -v l="$p99_limit" 'BEGIN{ok = r + 0 >= m + 0; if (l != "" && p + 0 >= l + 0) ok = 0; print ok ? "pass" : "**miss**"}')
+  [[ $verdict == pass ]] || ISSUE_MISSES=$((ISSUE_MISSES + 1))
+  ISSUE_ROWS+=("| $path | $target | $ok | $base_label $base | ${r}× | $p99 | $verdict | $COMMIT_NOTE |")
+}
+issue_row '`POST /api/v1/reservations`, one line, hot SKU' '≥ 3× pgbench hot-row tps, p99 < 50 ms' reserve-hot 'pgbench hot row' "$PGBENCH_TPS" 3 50
+issue_row '`POST /api/v1/reservations`, one line, random SKU × location over 20,000 positions' '≥ 3× pgbench hot-row tps' reserve-spread 'pgbench hot row' "$PGBENCH_TPS" 3
+issue_row '`POST /api/v1/reservations`, 3 lines over 10,000 SKUs' '≥ 1.5× pgbench reserve-3line' reserve-3line 'pgbench reserve-3line' "$PGB_RESERVE3_TPS" 1.5
+issue_row '`POST /api/v1/orders`, one line, hot SKU' '≥ 2× pgbench hot-row tps' order-hot 'pgbench hot row' "$PGBENCH_TPS" 2
+issue_row '`POST /api/v1/orders`, 3 lines over 10,000 SKUs, ship to home' '≥ 1× pgbench checkout-3line' checkout-3line 'pgbench checkout-3line' "$PGB_CHECKOUT3_TPS" 1
+issue_row 'availability of a SKU at 20 locations' "≥ 0.85× the app's \`/health/live\`" availability '`/health/live`' "$(field ok-rps "${ROW_RESULT[health]:-}")" 0.85
+issue_row 'fulfilment events (accept, ship)' '≥ 1× pgbench checkout-3line' fulfilment-events 'pgbench checkout-3line' "$PGB_CHECKOUT3_TPS" 1
+
 mkdir -p "$(dirname "$OUT")"
 {
   echo "# HTTP load results"
@@ -329,12 +468,33 @@ mkdir -p "$(dirname "$OUT")"
   echo "use a random bootstrap admin key set for this run; each scenario's measured requests use a storefront key the"
   echo "load tool created for it through \`POST /api/v1/api-keys\`. The health scenario is outside /api and needs none."
   echo
+  echo "## Issue #18 targets"
+  echo
+  echo "Measured: unique acknowledged operations per second (201 for a reservation or an order, 200 for a read or a"
+  echo "fulfilment event; each request carries a new id, so no answer is counted twice), closed loop, $CONNECTIONS connections,"
+  echo "the API, PostgreSQL and the generator on the same $(nproc) cores. Baselines: pgbench tps on the same server in the"
+  echo "same run, -c $CONNECTIONS -j 2 -T $PGBENCH_SECONDS (scripts under Commands). p99 in ms."
+  echo
+  echo "| Path | Target | Measured (ops/s) | Baseline (ops/s) | Ratio | p99 (ms) | Result | Commit |"
+  echo "| --- | --- | ---: | --- | ---: | ---: | --- | --- |"
+  printf '%s\n' "${ISSUE_ROWS[@]}"
+  echo
+  echo "Measured for $DURATION s after a $WARMUP s warm-up (reserve-hot, checkout-3line, availability, health), $ROW_DURATION s"
+  echo "after $ROW_WARMUP s (reserve-spread, reserve-3line, order-hot, fulfilment-events, to fit the run's ${TIME_LIMIT} s budget)."
+  echo "This run's sizes: reserve-spread over $SPREAD_POSITIONS positions ($((SPREAD_POSITIONS / LOCATIONS)) SKUs × $LOCATIONS locations), reserve-3line"
+  echo "over $BASKET_SKUS SKUs (each at one location), checkout-3line over the $CATALOGUE-SKU catalogue at $LOCATIONS locations,"
+  echo "availability over the same catalogue, fulfilment-events on $FULFILMENT_ORDERS orders placed first (accepted, then shipped)."
+  echo
   echo "## Results"
   echo
   cat "$TABLE"
   echo
   echo "- pgbench hot-row baseline (\`UPDATE stock SET available = available - 1 WHERE id = 1 AND available >= 1;\`,"
   echo "  -c $CONNECTIONS -j 2 -T $PGBENCH_SECONDS, same PostgreSQL server): **$PGBENCH_TPS tps**, latency average $PGBENCH_LAT."
+  echo "- pgbench reserve-3line baseline (3 guarded UPDATEs of random rows of 10,000 and a reservation INSERT, one transaction):"
+  echo "  **$PGB_RESERVE3_TPS tps**, latency average $PGB_RESERVE3_LAT."
+  echo "- pgbench checkout-3line baseline (an order INSERT, the same 3 UPDATEs and an outbox INSERT, one transaction):"
+  echo "  **$PGB_CHECKOUT3_TPS tps**, latency average $PGB_CHECKOUT3_LAT."
   echo "- **Hot-SKU holds / pgbench hot row: $HOT_RATIO** ($HOT_RPS holds/s vs $PGBENCH_TPS tps, both at $CONNECTIONS connections)."
   echo "- **Availability / health: $AVAIL_RATIO** ($AVAIL_RPS vs $HEALTH_RPS req/s, closed loop, $CONNECTIONS connections)."
   echo "- Scarce hot SKU ($SCARCE_STOCK on hand, $SCARCE_REQUESTS requests): held $(field held "$SCARCE_RESULT"), refused $(field refused-all "$SCARCE_RESULT"), oversell $(field oversell "$SCARCE_RESULT"), server reserved $(field server-reserved "$SCARCE_RESULT")."
@@ -359,7 +519,8 @@ mkdir -p "$(dirname "$OUT")"
   echo "dropped and counted as an error; the generator's own lateness in sending is shown as its send lag. In the"
   echo "closed model ($CONNECTIONS connections, each sending its next request when the previous one answers, like"
   echo "pgbench -c $CONNECTIONS) it counts from the send. Holds are one unit under a new id with a 1-hour TTL (hold-hot,"
-  echo "hold-spread: placed directly on the stock item; reserve-hot: a one-line reservation),"
+  echo "hold-spread: placed directly on the stock item; reserve-hot, reserve-spread: a one-line reservation; reserve-3line:"
+  echo "a three-line reservation, all or nothing), and orders (order-hot, checkout-3line) allocate one unit a line,"
   echo "so every held unit stays held for the whole run. Oversell counts units acknowledged (201) beyond what was on"
   echo "hand, warm-up included; the server's own reserved figures are read back and checked too, and the server"
   echo "replays the ledger of the hot SKU and of 20 spread positions and compares it with the live position."
@@ -380,13 +541,22 @@ mkdir -p "$(dirname "$OUT")"
   echo '```sh'
   echo "benchmarks/run-load.sh${1:+ $1}"
   echo "# PostgreSQL $PG_VERSION, throwaway: initdb -A trust -E UTF8 --locale=C; postgres -p $PGPORT -c listen_addresses=127.0.0.1 -c max_connections=200"
-  echo "$PGBENCH_CMD"
+  printf '%s\n' "${PGBENCH_CMDS[@]}"
   echo "$API_CMD"
   echo "$SEED_CMD"
   printf '%s\n' "${COMMANDS[@]}"
   echo '```'
   echo
   echo "The script runs the built \`Oms.LoadTest.dll\` directly rather than through \`dotnet run\`, with the same arguments."
+  echo "The pgbench scripts, on tables stock (one row), stock_spread (10,000 rows), reservation, orders and outbox:"
+  for f in hot-row reserve-3line checkout-3line; do
+    echo
+    echo "\`$f.sql\`:"
+    echo
+    echo '```sql'
+    cat "$WORK/$f.sql"
+    echo '```'
+  done
   echo
   echo "## Machine"
   echo
@@ -402,9 +572,35 @@ mkdir -p "$(dirname "$OUT")"
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
 
+# LOAD_DOCS: the report becomes that file's "## HTTP load" section (everything up to the next "## " heading),
+# one heading level down, as docs/benchmarks.md carries it; appended when the file has no such section.
+# Headings inside code blocks are left alone on both sides.
+if [[ -n $DOCS ]]; then
+  [[ -f $DOCS ]] || die "LOAD_DOCS: no file $DOCS"
+  {
+    echo '## HTTP load (`benchmarks/run-load.sh`)'
+    tail -n +2 "$OUT" | awk '/^```/{code = !code} !code && /^#+ /{$0 = "#" $0} {print}'
+  } >"$WORK/section.md"
+  awk -v section="$WORK/section.md" '
+    function put(  line) { while ((getline line < section) > 0) print line; done = 1 }
+    /^```/ { code = !code }
+    !code && /^## HTTP load/ { put(); skip = 1; next }
+    skip && !code && /^## / { skip = 0; print ""; }
+    !skip { print }
+    END { if (!done) { print ""; put() } }' "$DOCS" >"$DOCS.tmp"
+  mv "$DOCS.tmp" "$DOCS"
+  log "report placed in $DOCS"
+fi
+
 echo
 cat "$TABLE"
 echo
 echo "pgbench hot row: $PGBENCH_TPS tps; hot holds / pgbench = $HOT_RATIO; availability / health = $AVAIL_RATIO"
+echo "pgbench reserve-3line: $PGB_RESERVE3_TPS tps; checkout-3line: $PGB_CHECKOUT3_TPS tps"
+echo
+echo "| Path | Target | Measured (ops/s) | Baseline (ops/s) | Ratio | p99 (ms) | Result | Commit |"
+echo "| --- | --- | ---: | --- | ---: | ---: | --- | --- |"
+printf '%s\n' "${ISSUE_ROWS[@]}"
+echo
 echo "report: $OUT"
 ((INCORRECT == 0)) || { log "wrong answers detected"; exit 2; }

@@ -55,6 +55,12 @@ internal sealed record OrderDelivery(string Method, OrderAddress Address);
 
 internal sealed record OrderAddress(string Line1, string City, string CountryCode, double Latitude, double Longitude);
 
+internal sealed record PlacedOrderResponse(string OrderId, IReadOnlyList<PlacedFulfilment> Fulfilments);
+
+internal sealed record PlacedFulfilment(string FulfilmentId);
+
+internal sealed record FulfilmentEventBody(string EventId, string Type);
+
 internal sealed record CreateApiKeyBody(string Name, string Role, IReadOnlyList<string> Channels);
 
 internal sealed record ApiKeyIssuedResponse(string Key, ApiKeyResponse ApiKey);
@@ -72,6 +78,8 @@ internal sealed record ApiKeyResponse(string KeyId, string Role);
 [JsonSerializable(typeof(VerifyResponse))]
 [JsonSerializable(typeof(AvailabilityResponse))]
 [JsonSerializable(typeof(OrderBody))]
+[JsonSerializable(typeof(PlacedOrderResponse))]
+[JsonSerializable(typeof(FulfilmentEventBody))]
 [JsonSerializable(typeof(CreateApiKeyBody))]
 [JsonSerializable(typeof(ApiKeyIssuedResponse))]
 internal sealed partial class LoadJson : JsonSerializerContext;

@@ -19,7 +19,11 @@ internal sealed record LoadOptions
     public int Locations { get; init; } = 20;
     public int SeedParallelism { get; init; } = 4;
     public int? Stock { get; init; }
-    public int SpreadItems { get; init; } = 10_000;
+    /// <summary>Positions the spread and basket scenarios stock; null for each scenario's own default.</summary>
+    public int? SpreadItems { get; init; }
+
+    /// <summary>Orders fulfilment-events creates before it measures; it reports accept and ship on each.</summary>
+    public int Orders { get; init; } = 8_000;
     public string? Markdown { get; init; }
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int RandomSeed { get; init; } = 1;
@@ -48,7 +52,8 @@ internal sealed record LoadOptions
 
           --url URL                 API base address (default http://127.0.0.1:5080)
           --seed                    register the locations and seed the catalogue through the API (idempotent), then run --scenario if given
-          --scenario NAME           health | availability | hold-hot | reserve-hot | hold-spread | cnc-options | checkout-3line | all
+          --scenario NAME           health | availability | hold-hot | reserve-hot | hold-spread | reserve-spread | reserve-3line |
+                                    cnc-options | order-hot | checkout-3line | fulfilment-events | all
           --rate R                  requests per second (open model); 0 = closed loop, as fast as the connections allow
           --duration S              measured seconds per scenario (default 20)
           --warmup S                unrecorded seconds before measuring (default 5)
@@ -59,7 +64,9 @@ internal sealed record LoadOptions
           --locations N             locations every catalogue SKU is stocked at (default 20)
           --seed-parallelism N      snapshot calls in flight while seeding (default 4)
           --stock N                 units on hand at each position the hold scenarios stock (default 1000000, the API's maximum)
-          --spread-items N          SKU-locations hold-spread picks from (default 10000)
+          --spread-items N          positions hold-spread (default 10000), reserve-spread (20000) and reserve-3line (10000) pick from
+          --orders N                orders fulfilment-events creates first, two events each (default 8000); the run ends
+                                    early when their events are all sent
           --timeout S               per-request timeout (default 10)
           --random-seed N           seed of the request mix (default 1)
           --run-tag TAG             prefix of the SKUs and reservation ids this run creates (default: time-based)
@@ -115,6 +122,7 @@ internal sealed record LoadOptions
                 "--seed-parallelism" => options with { SeedParallelism = ParseInt(arg, Value(), 1, 256) },
                 "--stock" => options with { Stock = ParseInt(arg, Value(), 0, MaxUnitsPerPosition) },
                 "--spread-items" => options with { SpreadItems = ParseInt(arg, Value(), 1, 1_000_000) },
+                "--orders" => options with { Orders = ParseInt(arg, Value(), 1, 1_000_000) },
                 "--timeout" => options with { RequestTimeout = TimeSpan.FromSeconds(ParseDouble(arg, Value(), 0.1, 600)) },
                 "--random-seed" => options with { RandomSeed = ParseInt(arg, Value(), int.MinValue, int.MaxValue) },
                 "--run-tag" => options with { RunTag = ParseTag(Value()) },

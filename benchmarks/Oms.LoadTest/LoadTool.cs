@@ -30,7 +30,6 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
             return 0;
         }
 
-        _trafficKey = await TrafficKeyAsync(cancellationToken).ConfigureAwait(false);
         var names = options.Scenario == "all" ? ScenarioCatalog.Names : [options.Scenario];
         var scenarios = names.Select(n => ScenarioCatalog.Create(n, options, network)).ToList();
         var results = new List<ScenarioResult>();
@@ -51,20 +50,28 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
             : 0;
     }
 
-    private AuthenticationHeaderValue? _trafficKey;
+    // Minted keys by role, so that a run of several scenarios creates one key per role, not one per scenario.
+    private readonly Dictionary<string, AuthenticationHeaderValue> _minted = new(StringComparer.Ordinal);
 
-    /// <summary>What the measured requests authenticate with: a storefront key minted for this run, the one given,
-    /// or null to send the client's default (--key). Setup and read-back always use --key.</summary>
-    private async Task<AuthenticationHeaderValue?> TrafficKeyAsync(CancellationToken cancellationToken)
+    /// <summary>What the measured requests authenticate with: a key of the scenario's role minted for this run (a
+    /// storefront key, channels web and app, unless the scenario is a warehouse's), the one given, or null to send
+    /// the client's default (--key). Setup and read-back always use --key.</summary>
+    private async Task<AuthenticationHeaderValue?> TrafficKeyAsync(string role, CancellationToken cancellationToken)
     {
         if (!options.MintStorefrontKey)
         {
             return options.TrafficKey is { } given ? new AuthenticationHeaderValue("Bearer", given) : null;
         }
 
+        if (_minted.TryGetValue(role, out var known))
+        {
+            return known;
+        }
+
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.RequestTimeout);
-        var body = new CreateApiKeyBody($"load test {options.RunTag}", "storefront", ["web", "app"]);
+        // Only a storefront key is bound to channels; the API refuses channels on any other role.
+        var body = new CreateApiKeyBody($"load test {options.RunTag} {role}", role, role == "storefront" ? ["web", "app"] : []);
         using var response = await http.PostAsJsonAsync("/api/v1/api-keys", body, LoadJson.Default.CreateApiKeyBody, timeout.Token).ConfigureAwait(false);
         if (response.StatusCode != HttpStatusCode.Created)
         {
@@ -75,8 +82,8 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
         var issued = await response.Content.ReadFromJsonAsync(LoadJson.Default.ApiKeyIssuedResponse, timeout.Token).ConfigureAwait(false)
             ?? throw new SeedException("POST /api/v1/api-keys answered an empty body.");
         // The key id only: the secret is never printed.
-        log.WriteLine($"measured requests authenticate with storefront key {issued.ApiKey.KeyId}, created for this run");
-        return new AuthenticationHeaderValue("Bearer", issued.Key);
+        log.WriteLine($"measured requests authenticate with {role} key {issued.ApiKey.KeyId}, created for this run");
+        return _minted[role] = new AuthenticationHeaderValue("Bearer", issued.Key);
     }
 
     private async Task<ScenarioResult> RunOneAsync(Scenario scenario, CancellationToken cancellationToken)
@@ -87,14 +94,17 @@ internal sealed class LoadTool(HttpClient http, LoadOptions options, Network net
             return ScenarioResult.FromSkip(scenario.Label, ScenarioResult.DescribeModel(options), skipped);
         }
 
-        log.WriteLine($"{scenario.Label}: {ScenarioResult.DescribeModel(options)}, warm-up {options.Warmup.TotalSeconds:0.#} s, " +
-            $"measuring {options.Duration.TotalSeconds:0.#} s{(options.Requests is { } n ? $" or {n} requests" : "")}");
+        // A scenario that can build only so many requests ends like a run given --requests.
+        var run = scenario.RequestLimit is { } limit && limit < (options.Requests ?? long.MaxValue) ? options with { Requests = limit } : options;
+        var trafficKey = await TrafficKeyAsync(scenario.TrafficRole, cancellationToken).ConfigureAwait(false);
+        log.WriteLine($"{scenario.Label}: {ScenarioResult.DescribeModel(run)}, warm-up {run.Warmup.TotalSeconds:0.#} s, " +
+            $"measuring {run.Duration.TotalSeconds:0.#} s{(run.Requests is { } n ? $" or {n} requests" : "")}");
         var process = Process.GetCurrentProcess();
         var cpuBefore = process.TotalProcessorTime;
-        var recorder = await new LoadRunner(http, options, _trafficKey).RunAsync(scenario, cancellationToken).ConfigureAwait(false);
+        var recorder = await new LoadRunner(http, run, trafficKey).RunAsync(scenario, cancellationToken).ConfigureAwait(false);
         process.Refresh();
         var cpu = (process.TotalProcessorTime - cpuBefore).TotalSeconds;
         var verdict = await scenario.VerifyAsync(context, cancellationToken).ConfigureAwait(false);
-        return ScenarioResult.FromRun(scenario.Label, options, recorder, cpu, verdict);
+        return ScenarioResult.FromRun(scenario.Label, run, recorder, cpu, verdict);
     }
 }

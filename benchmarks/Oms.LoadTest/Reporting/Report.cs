@@ -20,7 +20,7 @@ internal static class Report
         }
 
         var line = new StringBuilder();
-        line.Append(Invariant, $"{r.Scenario,-15} model=\"{r.Model}\" rps={r.AchievedRate:0.0} ");
+        line.Append(Invariant, $"{r.Scenario,-15} model=\"{r.Model}\" rps={r.AchievedRate:0.0} ok-rps={r.AcknowledgedRate:0.0} ");
         line.Append(Invariant, $"p50={r.P50Ms:0.###} p99={r.P99Ms:0.###} p99.9={r.P999Ms:0.###} max={r.MaxMs:0.###} ");
         line.Append(Invariant, $"ok={r.Ok} refused={r.Refused} errors={r.Errors} dropped={r.Dropped}");
         if (r.ErrorKinds.Count > 0)

@@ -10,6 +10,7 @@ internal sealed record ScenarioResult(
     string Model,
     double? OfferedRate,
     double AchievedRate,
+    double AcknowledgedRate,
     double P50Ms,
     double P99Ms,
     double P999Ms,
@@ -26,7 +27,7 @@ internal sealed record ScenarioResult(
     string? Skipped)
 {
     public static ScenarioResult FromSkip(string scenario, string model, string reason) =>
-        new(scenario, model, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), [], 0, null, null, reason);
+        new(scenario, model, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, new Dictionary<string, long>(), [], 0, null, null, reason);
 
     public static ScenarioResult FromRun(string scenario, LoadOptions options, RunRecorder recorder, double cpuSeconds, StockVerdict? verdict)
     {
@@ -52,6 +53,7 @@ internal sealed record ScenarioResult(
             DescribeModel(options),
             options.ClosedLoop ? null : options.Rate,
             (recorder.Ok + recorder.Refused) / measuredSeconds,
+            recorder.Ok / measuredSeconds,
             answered ? Ms(latency.GetValueAtPercentile(50)) : double.NaN,
             answered ? Ms(latency.GetValueAtPercentile(99)) : double.NaN,
             answered ? Ms(latency.GetValueAtPercentile(99.9)) : double.NaN,

@@ -30,12 +30,16 @@ internal sealed class HoldScenario : Scenario
     private readonly int _onHand;
     private readonly string _reservationPrefix;
     private readonly bool _viaReservations;
+
+    // Lines per reservation: positions item, item + 1, … (wrapping), which a layout keeps on distinct SKUs.
+    private readonly int _lines;
     private readonly int[] _held;
     private long _refused;
 
-    private HoldScenario(string name, Position[] positions, int onHand, bool scarce, string reservationPrefix, bool viaReservations = false)
+    private HoldScenario(string name, Position[] positions, int onHand, bool scarce, string reservationPrefix, bool viaReservations = false, int lines = 1)
     {
         _viaReservations = viaReservations;
+        _lines = lines;
         Name = name;
         Label = scarce ? $"{name} (stock {onHand.ToString(CultureInfo.InvariantCulture)})" : name;
         _positions = positions;
@@ -53,17 +57,33 @@ internal sealed class HoldScenario : Scenario
         new(viaReservations ? "reserve-hot" : "hold-hot", [new Position($"HOT-{options.RunTag}", Network.LocationId(0))],
             options.Stock ?? LoadOptions.MaxUnitsPerPosition, options.Stock is not null, $"{options.RunTag}-{(viaReservations ? "rh" : "hh")}", viaReservations);
 
-    /// <summary>Ordinary trade: buyers spread uniformly over many SKU-locations, so no single item is contended.</summary>
-    public static HoldScenario Spread(LoadOptions options, Network network)
+    /// <summary>Ordinary trade: buyers spread uniformly over many SKU-locations, so no single item is contended.
+    /// hold-spread holds on the stock item itself over --spread-items positions (default 10,000: 500 SKUs at each
+    /// of 20 locations); reserve-spread makes one-line reservations over 20,000 (1,000 SKUs at each of 20).</summary>
+    public static HoldScenario Spread(LoadOptions options, Network network, bool viaReservations)
     {
-        var locations = Math.Min(network.LocationCount, options.SpreadItems);
-        var positions = new Position[options.SpreadItems];
+        var items = options.SpreadItems ?? (viaReservations ? 20_000 : 10_000);
+        return Layout(viaReservations ? "reserve-spread" : "hold-spread", viaReservations ? "RSP" : "SPR", options, network, items,
+            Math.Min(network.LocationCount, items), viaReservations, lines: 1);
+    }
+
+    /// <summary>A basket: three-line reservations over 10,000 SKUs (--spread-items), each stocked at one location
+    /// (SKU k at location k mod --locations), so the three lines are three SKUs at three locations.</summary>
+    public static HoldScenario Basket(LoadOptions options, Network network) =>
+        Layout("reserve-3line", "R3L", options, network, options.SpreadItems ?? 10_000, 1, viaReservations: true, lines: 3);
+
+    /// <summary>Position k is SKU k / <paramref name="locationsPerSku"/> at location k mod the location count.</summary>
+    private static HoldScenario Layout(string name, string prefix, LoadOptions options, Network network, int items, int locationsPerSku, bool viaReservations, int lines)
+    {
+        var positions = new Position[Math.Max(items, lines)];
         for (var k = 0; k < positions.Length; k++)
         {
-            positions[k] = new Position($"SPR-{options.RunTag}-{(k / locations).ToString("00000", CultureInfo.InvariantCulture)}", Network.LocationId(k % locations));
+            positions[k] = new Position($"{prefix}-{options.RunTag}-{(k / locationsPerSku).ToString("00000", CultureInfo.InvariantCulture)}",
+                Network.LocationId(k % Math.Min(network.LocationCount, positions.Length)));
         }
 
-        return new("hold-spread", positions, options.Stock ?? LoadOptions.MaxUnitsPerPosition, options.Stock is not null, $"{options.RunTag}-hs");
+        return new(name, positions, options.Stock ?? LoadOptions.MaxUnitsPerPosition, options.Stock is not null,
+            $"{options.RunTag}-{prefix.ToLowerInvariant()}", viaReservations, lines);
     }
 
     public override async Task<string?> PrepareAsync(ScenarioContext context, CancellationToken cancellationToken)
@@ -86,7 +106,7 @@ internal sealed class HoldScenario : Scenario
         var id = _reservationPrefix + "-" + sequence.ToString(CultureInfo.InvariantCulture);
         if (_viaReservations)
         {
-            var body = new HoldBody(id, [new HoldLine(position.Sku, position.LocationId, 1)], TtlSeconds);
+            var body = new HoldBody(id, [.. Lines(item).Select(i => new HoldLine(_positions[i].Sku, _positions[i].LocationId, 1))], TtlSeconds);
             return new(new HttpRequestMessage(HttpMethod.Post, "/api/v1/reservations") { Content = JsonBodies.Create(body, LoadJson.Default.HoldBody) }, item);
         }
 
@@ -109,7 +129,11 @@ internal sealed class HoldScenario : Scenario
     {
         if (status == HttpStatusCode.Created)
         {
-            Interlocked.Increment(ref _held[request.Item]);
+            // A reservation is all or nothing: a 201 holds one unit on every one of its lines.
+            foreach (var i in Lines(request.Item))
+            {
+                Interlocked.Increment(ref _held[i]);
+            }
         }
         else if (status == HttpStatusCode.Conflict)
         {
@@ -183,6 +207,8 @@ internal sealed class HoldScenario : Scenario
             unreadable == 0 ? serverReserved : null, serverOversell, ledgerChecked, ledgerInconsistent,
             notes.Count == 0 ? null : string.Join("; ", notes));
     }
+
+    private IEnumerable<int> Lines(int item) => Enumerable.Range(item, _lines).Select(i => i % _positions.Length);
 
     private async Task<(int Checked, int Inconsistent, int Unreadable)> VerifyLedgersAsync(ScenarioContext context, CancellationToken cancellationToken)
     {

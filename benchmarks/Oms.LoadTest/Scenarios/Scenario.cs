@@ -22,6 +22,14 @@ internal abstract class Scenario
     /// caller with its own <paramref name="random"/>, so implementations must only read shared state.</summary>
     public abstract PlannedRequest Next(long sequence, Random random);
 
+    /// <summary>The role of the key the measured requests carry with --mint-storefront-key: a storefront for what a
+    /// shop sends, an integration key for what a warehouse reports.</summary>
+    public virtual string TrafficRole => "storefront";
+
+    /// <summary>The most requests the scenario can build, known after <see cref="PrepareAsync"/>: a scenario
+    /// that works through things it prepared (orders to report on) stops when they run out, as --requests would.</summary>
+    public virtual long? RequestLimit => null;
+
     public virtual Outcome Classify(HttpStatusCode status) => status == HttpStatusCode.OK ? Outcome.Ok : Outcome.Error;
 
     /// <summary>Sees every answer, warm-up included: units held during the warm-up are just as sold.</summary>
