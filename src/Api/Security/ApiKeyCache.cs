@@ -76,9 +76,15 @@ public sealed class ApiKeyCache(IGrainFactory grains, IOptions<SecurityOptions> 
         {
             try
             {
-                await Refresh();
+                // A node shutting down stops waiting at once: a refresh stuck on a silo that died would otherwise
+                // hold the host's stop for the whole grain-call timeout.
+                await Refresh().WaitAsync(stoppingToken);
             }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
             {
                 // The last copy stays in force: the cluster being unreachable answers 503 for everything else anyway.
                 logger.LogWarning("API keys could not be refreshed: {Reason}", ex.Message);
