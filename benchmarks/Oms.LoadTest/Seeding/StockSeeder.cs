@@ -16,8 +16,10 @@ internal sealed class StockSeeder(HttpClient http, TextWriter log)
 {
     public const int MaxItemsPerSnapshot = 1_000;
 
-    // Snapshots are idempotent (same sequence = duplicate), so a failed call can simply be sent again.
-    private const int MaxAttempts = 3;
+    // Snapshots are idempotent (same sequence = duplicate), so a failed call can simply be sent again. A 503 is the
+    // API saying its budget ran out (on a slow disk a 1,000-item snapshot is 1,000 flushed appends): a feed waits
+    // as it is told and sends again, as a WMS would, rather than give up the whole run.
+    private const int MaxAttempts = 6;
 
     // A 1,000-item snapshot is 1,000 grain writes; on a busy 2-core box with PostgreSQL that can take many seconds.
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(120);
@@ -127,6 +129,10 @@ internal sealed class StockSeeder(HttpClient http, TextWriter log)
                 {
                     throw new SeedException($"PUT /api/v1/locations/{batch.LocationId}/stock answered {(int)response.StatusCode}: {text}");
                 }
+
+                var wait = response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1);
+                log.WriteLine($"  snapshot for {batch.LocationId} answered {(int)response.StatusCode}; retrying in {wait.TotalSeconds:0} s");
+                await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException ex) when (attempt < MaxAttempts)
             {
