@@ -15,7 +15,7 @@ D=$(mktemp -d /tmp/xact.XXXX); chown postgres "$D"
 runuser -u postgres -- "$PGBIN/initdb" -D "$D/data" -A trust -U postgres -E UTF8 --locale=C -N >/dev/null
 PORT=$((30000 + RANDOM % 20000))
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$D/data" -o "-p $PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$D -c max_connections=200" -l "$D/log" -w start >/dev/null
-trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$D/data" -m immediate stop >/dev/null; kill $API 2>/dev/null; rm -rf "$D"' EXIT
+trap 'runuser -u postgres -- "$PGBIN/pg_ctl" -D "$D/data" -m immediate stop >/dev/null; kill ${API:-} 2>/dev/null; rm -rf "$D"' EXIT
 PSQL=("$PGBIN/psql" -X -q -At -h 127.0.0.1 -p $PORT -U postgres)
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE oms'
 KEY=$(openssl rand -hex 24)
