@@ -22,8 +22,15 @@ public sealed class ProcessFaultTests(PostgresFixture postgres, ITestOutputHelpe
     private const int Workers = 12;
     private static readonly TimeSpan LoadFor = TimeSpan.FromSeconds(30);
 
-    /// <summary>A client gives up on one operation after this; by then every fault is long over.</summary>
-    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(45);
+    /// <summary>
+    /// A client gives up on one operation after this. 45 s was enough until CI at `3ef14df`, on a box about four
+    /// times slower than usual, where the cluster took 48.9 s to answer again after every backend was terminated: a
+    /// replacement silo's reminder service was still reading its range ("Reminder Service is still initializing")
+    /// and placements expired meanwhile. That stall is a defect for issue #18 (a reminder row per order makes the
+    /// range slow to read); the report prints each fault's recovery time, so widening the wait hides nothing, and
+    /// the invariants checked afterwards stay the same.
+    /// </summary>
+    private static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(90);
 
     private static readonly TimeSpan ExpiryTtl = TimeSpan.FromSeconds(7);
     private static readonly TimeSpan AllowedExpiryLateness = TimeSpan.FromSeconds(5);
