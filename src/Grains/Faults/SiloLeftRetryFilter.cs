@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using Oms.Contracts.Faults;
+using Orleans.Runtime.Messaging;
 
 namespace Oms.Grains.Faults;
 
@@ -10,8 +11,10 @@ namespace Oms.Grains.Faults;
 /// <see cref="SiloUnavailableException"/> and drops the stale entry, so the same call sent again reaches the
 /// grain's new activation. A silo that is stopping rejects the application requests that still reach it ("Silo
 /// stopping", an <see cref="OrleansMessageRejectionException"/> with the same cache invalidation), before any grain
-/// ran them. Without this a planned restart fails the client requests that happened to pass through a stale entry
-/// or a stopping silo (measured: a few per restart under load).
+/// ran them. A client whose gateway has just closed its listener fails the call with
+/// <see cref="ConnectionFailedException"/> before it was sent anywhere, and marks that gateway dead, so the same call
+/// sent again goes through another. Without this a planned restart fails the client requests that happened to pass
+/// through a stale entry, a stopping silo or a closing gateway (measured: a few per restart under load).
 /// </summary>
 /// <remarks>
 /// Only calls marked <see cref="IdempotentAttribute"/> or read-only: the first call may have been applied before its silo
@@ -46,18 +49,21 @@ public sealed class SiloLeftRetryFilter : IOutgoingGrainCallFilter
             try
             {
                 await context.Invoke();
-                if (attempt == Attempts || context.Response?.Exception is not OrleansMessageRejectionException)
+                if (attempt == Attempts || !Resendable(context.Response?.Exception))
                 {
                     return;
                 }
             }
-            catch (OrleansMessageRejectionException) when (attempt < Attempts)
+            catch (Exception exception) when (attempt < Attempts && Resendable(exception))
             {
             }
 
             await Task.Delay(FirstPause * (1 << (attempt - 1)));
         }
     }
+
+    private static bool Resendable(Exception? exception) =>
+        exception is OrleansMessageRejectionException or ConnectionFailedException;
 
     /// <summary>Marked so, or a read (Orleans' <see cref="Orleans.Concurrency.ReadOnlyAttribute"/>), which changes nothing to repeat.</summary>
     private static bool IsIdempotent(MethodInfo method) =>
