@@ -90,7 +90,10 @@ public interface IReservationGrain : IGrainWithStringKey
     [Alias("Release")]
     Task<ReservationView?> Release();
 
-    /// <summary>The expiry sweep's call at a one-line reservation's expiry: expires it if it is still held.</summary>
+    /// <summary>
+    /// The sweep's call when a reservation's deadline row falls due: rolls back a placement left half-done, expires
+    /// a reservation still held past its expiry, and moves the row to the expiry of one still held before it.
+    /// </summary>
     /// <returns>Whether it has nothing left to announce, so the sweep may forget its deadline.</returns>
     [Alias("Lapse")]
     Task<bool> Lapse();

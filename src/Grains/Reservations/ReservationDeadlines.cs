@@ -10,7 +10,7 @@ using Orleans.Concurrency;
 namespace Oms.Grains.Reservations;
 
 /// <summary>
-/// When one-line reservations fall due, for the sweep that announces their expiry. A reminder per reservation
+/// When reservations fall due, for the sweep that rolls back a crashed placement and announces expiries. A reminder per reservation
 /// would cost the flash-sale path a row write of its own; these rows are written in group commits, so a burst of
 /// reservations shares a handful of round trips.
 /// </summary>
@@ -121,7 +121,7 @@ public sealed class MemoryReservationDeadlinesGrain : Grain, IMemoryReservationD
 }
 
 /// <summary>
-/// Runs on every silo: wakes the one-line reservations that fell due, so each announces its expiry within about a
+/// Runs on every silo: wakes the reservations that fell due, so each announces its expiry within about a
 /// second plus one interval, even when the silo that held it died. A row is dropped once its reservation has
 /// nothing left to say; one whose reservation could not be reached stays for the next sweep.
 /// </summary>

@@ -52,9 +52,13 @@ public sealed class ReservationGrain(
     IReservationDeadlines deadlines,
     ILogger<ReservationGrain> logger) : Grain, IReservationGrain, IRemindable
 {
+    /// <summary>
+    /// What reservations created before their deadline rows watched themselves with. None is registered any more;
+    /// one still in the table hands its reservation to the sweep at its next tick.
+    /// </summary>
     private const string WatchReminder = "reservation-watch";
 
-    /// <summary>Longer than any healthy placement takes, so the first tick never races a live one.</summary>
+    /// <summary>When the sweep first looks at a reservation of several lines: after any healthy placement, soon enough to give a crashed one's units back quickly.</summary>
     private static readonly TimeSpan RecoveryDelay = TimeSpan.FromSeconds(10);
 
     private ReservationState S => state.State;
@@ -120,11 +124,11 @@ public sealed class ReservationGrain(
             return await CreateSingleLine();
         }
 
-        // The intent is durable before any unit is held, and the watch reminder exists before any hold does,
-        // so a crash at any point after this is found and rolled back.
-        await Task.WhenAll(
-            state.WriteStateAsync(),
-            this.RegisterOrUpdateReminder(WatchReminder, WatchDue(now), TimeSpan.FromMinutes(1)));
+        // The intent is durable before any unit is held, and so is its deadline row, which brings the sweep here
+        // soon after: a crash at any point after this is found and rolled back. The row is group-committed with
+        // every other reservation's of the silo, where a reminder was a write of its own through the reminder
+        // service, and a fresh silo's reminder service refuses writes until it has loaded its range.
+        await Task.WhenAll(state.WriteStateAsync(), deadlines.Add(this.GetPrimaryKeyString(), now + WatchDue(now)));
 
         try
         {
@@ -208,10 +212,11 @@ public sealed class ReservationGrain(
             return null;
         }
 
+        // The deadline row stays: at its sweep the reservation has nothing left to say and the row goes, off the
+        // checkout's path.
         S.Status = ReservationStatus.Consumed;
         S.ConsumedBy = orderId;
         await state.WriteStateAsync();
-        await StopWatching();
         return View();
     }
 
@@ -229,16 +234,15 @@ public sealed class ReservationGrain(
             S.Status = now >= S.ExpiresAt ? ReservationStatus.Expired : ReservationStatus.Released;
             RaiseIfExpired(now);
             await state.WriteStateAsync();
-            await PublishThenStopWatching();
+
+            // An expiry the feed did not take now is published by the sweep, at the row already due.
+            await publisher.TryDrain(S.Events, logger, $"Reservation {this.GetPrimaryKeyString()}");
         }
 
         return View();
     }
 
-    /// <summary>
-    /// The watch reminder's first tick comes shortly after creation, to roll back a reservation a crash left
-    /// half-placed; for a held one it is moved to the expiry, off the checkout's hot path.
-    /// </summary>
+    /// <summary>A reminder left by an earlier version hands its reservation to the sweep, which is due at once, and goes.</summary>
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         if (reminderName != WatchReminder)
@@ -246,35 +250,29 @@ public sealed class ReservationGrain(
             return;
         }
 
-        var now = clock.GetUtcNow();
-        switch (S.Status)
+        await deadlines.Add(this.GetPrimaryKeyString(), clock.GetUtcNow());
+        if (await this.GetReminder(WatchReminder) is { } reminder)
         {
-            case ReservationStatus.Pending:
-                await RollBack([], interrupted: true);
-                return;
-            case ReservationStatus.Held when now < S.ExpiresAt:
-                await this.RegisterOrUpdateReminder(WatchReminder, S.ExpiresAt - now, TimeSpan.FromMinutes(1));
-                return;
-            case ReservationStatus.Held:
-                // The stock items expire their own holds on time; releasing here too makes expiry not depend on them.
-                await ReleaseLines();
-                S.Status = ReservationStatus.Expired;
-                RaiseIfExpired(now);
-                await state.WriteStateAsync();
-                break;
+            await this.UnregisterReminder(reminder);
         }
-
-        await PublishThenStopWatching();
     }
 
     public async Task<bool> Lapse()
     {
         var now = clock.GetUtcNow();
-        if (S.Status == ReservationStatus.Held)
+        if (S.Status == ReservationStatus.Pending)
+        {
+            // Calls to this grain take turns, so a placement still Pending here is not running: it failed and its
+            // own roll-back failed too.
+            await RollBack([], interrupted: true);
+        }
+        else if (S.Status == ReservationStatus.Held)
         {
             if (now < S.ExpiresAt)
             {
-                // The id was used again with a later expiry: its own row says when.
+                // The recovery look of a held reservation, or an id used again with a later expiry: the row moves
+                // to the expiry, and stays.
+                await deadlines.Add(this.GetPrimaryKeyString(), S.ExpiresAt);
                 return false;
             }
 
@@ -300,15 +298,6 @@ public sealed class ReservationGrain(
                 expiresAt = S.ExpiresAt,
                 lines = S.Lines,
             }, now);
-        }
-    }
-
-    /// <summary>The watch reminder stays until the feed has the expiry: a failure to publish is retried on its next tick.</summary>
-    private async Task PublishThenStopWatching()
-    {
-        if (await publisher.TryDrain(S.Events, logger, $"Reservation {this.GetPrimaryKeyString()}"))
-        {
-            await StopWatching();
         }
     }
 
@@ -404,22 +393,12 @@ public sealed class ReservationGrain(
         S.ShortLines = shortLines;
         S.Interrupted = interrupted;
         await state.WriteStateAsync();
-        await StopWatching();
     }
 
     private Task ReleaseLines()
     {
         var id = HoldKey;
         return Task.WhenAll(S.Lines.Select(line => StockItem(line).ReleaseHold(id)));
-    }
-
-    private async Task StopWatching()
-    {
-        var reminder = await this.GetReminder(WatchReminder);
-        if (reminder is not null)
-        {
-            await this.UnregisterReminder(reminder);
-        }
     }
 
     /// <summary>Soon enough to recover a half-placed reservation quickly, never later than its expiry.</summary>
