@@ -11,6 +11,7 @@ using Oms.Contracts.Returns;
 using Oms.Contracts.Security;
 using Oms.Contracts.Stock;
 using Oms.Grains.Hosting;
+using Oms.Grains.Recovery;
 using Oms.Grains.Orders;
 
 namespace Oms.Grains.Fulfilments;
@@ -20,22 +21,23 @@ namespace Oms.Grains.Fulfilments;
 /// every report, cancellation, deadline and re-sourcing is decided here, one at a time, so a cancellation and a
 /// shipment of the same units can never both win. Each change is written with the stock work it calls for
 /// before that work is done (a crash replays it); the order and the locations' work queues are then told, and
-/// told again by the reminder until they have heard.
+/// told again by the watch until they have heard.
 /// </summary>
 public sealed class FulfilmentGrain(
     [PersistentState("fulfilment", OmsStorage.Name)] IPersistentState<FulfilmentBook> state,
     TimeProvider clock,
     IOptions<FulfilmentOptions> options,
     Diagnostics.OmsMeters meters,
+    IWatchTable watches,
     ILogger<FulfilmentGrain> logger) : Grain, IFulfilmentGrain, IRemindable
 {
-    private const string WatchReminder = "fulfilment-watch";
+    private const string WatchName = "fulfilment-watch";
     private const int MaxResourceAttempts = 3;
 
     private Task<bool>? _opening;
     private IGrainTimer? _deadlineTimer;
     private IGrainTimer? _recovery;
-    private ReminderWatch _watchdog = null!;
+    private GrainWatch _watchdog = null!;
 
     private FulfilmentBook S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
@@ -43,7 +45,7 @@ public sealed class FulfilmentGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _watchdog = new ReminderWatch(this, WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
+        _watchdog = new GrainWatch(this, watches, clock, WatchName, Options.WatchPeriod, Options.WatchPeriod);
         if (!S.Exists)
         {
             return;
@@ -84,7 +86,7 @@ public sealed class FulfilmentGrain(
         {
             case FulfilmentReportOutcome.Replayed:
                 // A retry is often a client's answer to a failure after the change was written, perhaps before the
-                // order heard of it (and before a reminder could be registered): the retry tells it, as a cancel's does.
+                // order heard of it (and before a watch could be registered): the retry tells it, as a cancel's does.
                 await Tell();
                 return new(change.Outcome, change.Target?.View());
             case FulfilmentReportOutcome.Applied or FulfilmentReportOutcome.AlreadyPast:
@@ -320,12 +322,11 @@ public sealed class FulfilmentGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != WatchReminder)
+        if (reminderName != WatchName)
         {
             return;
         }
 
-        _watchdog.Ticked();
         if (!await EnsureOpened(null))
         {
             await StopWatching();
@@ -570,7 +571,7 @@ public sealed class FulfilmentGrain(
         return true;
     }
 
-    /// <summary>Tells the order and the work queues what they have not heard; the reminder retries what fails.</summary>
+    /// <summary>Tells the order and the work queues what they have not heard; the watch retries what fails.</summary>
     private async Task Tell()
     {
         var version = S.Version;
@@ -584,7 +585,7 @@ public sealed class FulfilmentGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Order {Order}: fulfilment news of version {Version} not delivered yet; the reminder retries", OrderId, version);
+            logger.LogWarning(ex, "Order {Order}: fulfilment news of version {Version} not delivered yet; the watch retries", OrderId, version);
             _watchdog.RetrySoon(Tell);
             await Watch();
             return;
@@ -621,7 +622,7 @@ public sealed class FulfilmentGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Order {Order}: work queues not told of version {Version} yet; the reminder retries", OrderId, version);
+            logger.LogWarning(ex, "Order {Order}: work queues not told of version {Version} yet; the watch retries", OrderId, version);
             return false;
         }
     }
@@ -642,7 +643,7 @@ public sealed class FulfilmentGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Order {Order}: after-care not told of version {Version} yet; the reminder retries", OrderId, S.Version);
+            logger.LogWarning(ex, "Order {Order}: after-care not told of version {Version} yet; the watch retries", OrderId, S.Version);
             return false;
         }
     }
@@ -688,7 +689,7 @@ public sealed class FulfilmentGrain(
             write = state.WriteStateAsync();
         }
 
-        // No reminder yet: until this grain has news of its own, the order's reminder (which checkout registered
+        // No watch yet: until this grain has news of its own, the order's watch (which checkout registered
         // anyway) wakes it. The order is not told here: it may be the caller, waiting.
         await Task.WhenAll(write, TellQueues());
         Arm();
@@ -715,7 +716,7 @@ public sealed class FulfilmentGrain(
     /// <summary>Six digits a customer can read out at a counter, from a cryptographic source so they cannot be guessed.</summary>
     private static string NewPickupCode() => RandomNumberGenerator.GetInt32(0, 1_000_000).ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>A grain timer for the next deadline while active; the reminder covers a deactivation or a crash.</summary>
+    /// <summary>A grain timer for the next deadline while active; the watch covers a deactivation or a crash.</summary>
     private void Arm()
     {
         _deadlineTimer?.Dispose();

@@ -10,6 +10,7 @@ using Oms.Grains.Events;
 using Oms.Grains.Fulfilments;
 using Oms.Grains.Faults;
 using Oms.Grains.Persistence;
+using Oms.Grains.Recovery;
 using Oms.Grains.Reservations;
 using Oms.Grains.Security;
 using Oms.Grains.Stock;
@@ -133,13 +134,6 @@ public static class OmsHosting
         silo.Services.AddOptions<FulfilmentOptions>().Bind(configuration.GetSection("Oms:Fulfilment"));
         silo.Services.AddOptions<Returns.ReturnOptions>().Bind(configuration.GetSection("Oms:Returns"));
 
-        // An order's fulfilment or returns reminder may be set shorter than Orleans' one-minute floor (tests, demos).
-        var watch = new[] { configuration.GetValue<TimeSpan?>("Oms:Fulfilment:WatchPeriod"), configuration.GetValue<TimeSpan?>("Oms:Returns:WatchPeriod") }.Min();
-        if (watch < TimeSpan.FromMinutes(1))
-        {
-            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = watch.Value);
-        }
-
         silo.Services.AddHostedService<HoldExpirySweep>();
         silo.Services.AddHostedService<Orders.OrderIndexKeeper>();
         silo.AddOmsWebhooks(configuration);
@@ -147,6 +141,7 @@ public static class OmsHosting
         var connectionString = ConnectionString(configuration);
         silo.Services.AddOmsEvents(configuration, persistent: connectionString is not null);
         silo.Services.AddReservationDeadlines(persistent: connectionString is not null);
+        silo.Services.AddGrainWatches(persistent: connectionString is not null);
         if (connectionString is null)
         {
             silo.AddMemoryGrainStorage(OmsStorage.Name, o => o.GrainStorageSerializer = new JsonGrainStateSerializer());

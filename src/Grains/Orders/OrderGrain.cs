@@ -15,6 +15,7 @@ using Oms.Grains.Events;
 using Oms.Grains.Faults;
 using Oms.Grains.Fulfilments;
 using Oms.Grains.Hosting;
+using Oms.Grains.Recovery;
 using Oms.Grains.Sourcing;
 
 namespace Oms.Grains.Orders;
@@ -22,7 +23,7 @@ namespace Oms.Grains.Orders;
 /// <summary>
 /// One order. Checkout sources it, writes the plan as its intent, then allocates every slice at the stock
 /// items, all or nothing; a slice refused because another checkout won re-sources on fresh availability.
-/// A crash mid-checkout leaves a Pending intent that activation or the recovery reminder rolls back.
+/// A crash mid-checkout leaves a Pending intent that activation or the recovery watch rolls back.
 /// Once allocated, the order hands its units to its fulfilment grain, which decides everything physical
 /// (reports, cancellations, deadlines, re-sourcing) and tells the order; the order keeps the commercial record,
 /// the timeline and the order's events.
@@ -33,9 +34,10 @@ public sealed class OrderGrain(
     EventPublisher publisher,
     IOptions<FulfilmentOptions> fulfilmentOptions,
     Diagnostics.OmsMeters meters,
+    IWatchTable watches,
     ILogger<OrderGrain> logger) : Grain, IOrderGrain, IRemindable
 {
-    private const string RecoveryReminder = "order-recovery";
+    private const string RecoveryWatch = "order-recovery";
     private const int MaxAttempts = 4;
 
     /// <summary>Locations as of the last sourcing: which shipments use ship-from-store capacity, how long each has to accept.</summary>
@@ -44,11 +46,11 @@ public sealed class OrderGrain(
     private CheckoutSourcing _sourcing = null!;
 
     /// <summary>
-    /// The one reminder of an order watches a checkout's intent, events not yet in the feed, the hand-over, and the
+    /// The one watch of an order covers a checkout's intent, events not yet in the feed, the hand-over, and the
     /// fulfilment until it has news; it is registered with the write that needs it (in parallel, never after), and
     /// goes when nothing is left to watch.
     /// </summary>
-    private ReminderWatch _watchdog = null!;
+    private GrainWatch _watchdog = null!;
 
     private IGrainTimer? _handingOff;
 
@@ -59,7 +61,7 @@ public sealed class OrderGrain(
     {
         _sourcing = new CheckoutSourcing(GrainFactory, clock);
         var period = fulfilmentOptions.Value.WatchPeriod;
-        _watchdog = new ReminderWatch(this, RecoveryReminder, period < TimeSpan.FromSeconds(10) ? period : TimeSpan.FromSeconds(10), period);
+        _watchdog = new GrainWatch(this, watches, clock, RecoveryWatch, period < TimeSpan.FromSeconds(10) ? period : TimeSpan.FromSeconds(10), period);
         await Infrastructure.Guard(async () =>
         {
             if (S.Status == OrderStatus.Pending && S.Exists)
@@ -73,7 +75,7 @@ public sealed class OrderGrain(
             }
         }, $"Recovery of order {OrderId}");
 
-        // Events a dead activation wrote but did not hand over; the reminder retries if the feed is down too.
+        // Events a dead activation wrote but did not hand over; the watch retries if the feed is down too.
         await TryPublish();
 
         // The hand-over waits for a turn of its own: the fulfilment grain may be what activated this order, asking
@@ -212,9 +214,9 @@ public sealed class OrderGrain(
                     S.Events.Raise(EventTypes.FulfilmentRequested, Subject, new { orderId = OrderId, fulfilment = f, lines = f.Lines, order = placed }, allocatedAt);
                 }
 
-                // The recovery reminder, still registered from the intent, stays: it watches the events and the
-                // hand-over, and until the fulfilment grain has news of its own (which brings its own reminder), it
-                // is what wakes that grain after a crash, so the acceptance deadlines hold. Checkout pays no reminder
+                // The recovery watch, still registered from the intent, stays: it watches the events and the
+                // hand-over, and until the fulfilment grain has news of its own (which brings its own watch), it
+                // is what wakes that grain after a crash, so the acceptance deadlines hold. Checkout pays no second watch
                 // write for any of it.
                 await state.WriteStateAsync();
                 meters.Sourced(Diagnostics.SourcingTrigger.Checkout, request.Delivery.Method, S.Fulfilments, _locations);
@@ -342,7 +344,7 @@ public sealed class OrderGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != RecoveryReminder)
+        if (reminderName != RecoveryWatch)
         {
             return;
         }
@@ -372,7 +374,7 @@ public sealed class OrderGrain(
             [.. S.Slices.Select(x => new LineAllocationAt(x.LineId, x.Sku, x.LocationId, x.Quantity))],
             S.Cancelled, S.ShipSlots, S.AllocatedAt ?? S.CreatedAt, S.AcceptBy, S.Cancellations.Count > 0 ? S.Cancellations : null, S.Promises);
 
-    /// <summary>Gives the fulfilment grain the order (idempotent there); false leaves it to the reminder.</summary>
+    /// <summary>Gives the fulfilment grain the order (idempotent there); false leaves it to the watch.</summary>
     private async Task<bool> TryHandOff()
     {
         if (S.HandedOff || HandOff() is not { } handOff)
@@ -388,7 +390,7 @@ public sealed class OrderGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Order {Order} not yet handed to its fulfilment; the reminder retries", OrderId);
+            logger.LogWarning(ex, "Order {Order} not yet handed to its fulfilment; the watch retries", OrderId);
             await Watch();
             return false;
         }
@@ -410,7 +412,7 @@ public sealed class OrderGrain(
     {
         // A stock item that fails (rather than refuses) decided nothing: that is not a lost race, so it is not
         // re-sourced around. The failure goes up as "unavailable", the durable Pending intent is rolled back
-        // by the next activation or the recovery reminder, and the client's retry checks out afresh.
+        // by the next activation or the recovery watch, and the client's retry checks out afresh.
         foreach (var slice in S.Slices.OrderBy(s => Ids.StockItemKey(s.LocationId, s.Sku), StringComparer.Ordinal))
         {
             var result = await StockItem(slice).SetAllocation(AllocationSlice.Key(OrderId, slice.LineId), slice.Quantity, slice.FromReservationId);

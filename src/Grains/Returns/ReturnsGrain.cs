@@ -10,6 +10,7 @@ using Oms.Contracts.Stock;
 using Oms.Grains.Faults;
 using Oms.Grains.Fulfilments;
 using Oms.Grains.Hosting;
+using Oms.Grains.Recovery;
 
 namespace Oms.Grains.Returns;
 
@@ -23,13 +24,14 @@ public sealed class ReturnsGrain(
     [PersistentState("returns", OmsStorage.Name)] IPersistentState<ReturnBook> state,
     TimeProvider clock,
     IOptions<ReturnOptions> options,
+    IWatchTable watches,
     ILogger<ReturnsGrain> logger) : Grain, IReturnsGrain, IRemindable
 {
-    private const string WatchReminder = "returns-watch";
+    private const string WatchName = "returns-watch";
 
     private IGrainTimer? _expiryTimer;
     private IGrainTimer? _recovery;
-    private ReminderWatch _watchdog = null!;
+    private GrainWatch _watchdog = null!;
 
     private ReturnBook S => state.State;
     private string OrderId => this.GetPrimaryKeyString();
@@ -37,7 +39,7 @@ public sealed class ReturnsGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _watchdog = new ReminderWatch(this, WatchReminder, Options.WatchPeriod, Options.WatchPeriod);
+        _watchdog = new GrainWatch(this, watches, clock, WatchName, Options.WatchPeriod, Options.WatchPeriod);
         if (!S.Exists)
         {
             return;
@@ -174,12 +176,11 @@ public sealed class ReturnsGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (reminderName != WatchReminder)
+        if (reminderName != WatchName)
         {
             return;
         }
 
-        _watchdog.Ticked();
         if (!S.Exists)
         {
             await StopWatching();
@@ -258,7 +259,7 @@ public sealed class ReturnsGrain(
         }
     }
 
-    /// <summary>Tells the order, the receiving queues and (for parcels back) the fulfilment; the reminder retries what fails.</summary>
+    /// <summary>Tells the order, the receiving queues and (for parcels back) the fulfilment; the watch retries what fails.</summary>
     private async Task Tell()
     {
         var version = S.Version;
@@ -285,13 +286,13 @@ public sealed class ReturnsGrain(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Returns of order {Order}: news of version {Version} not delivered yet; retried in a second, and by the reminder", OrderId, version);
+            logger.LogWarning(ex, "Returns of order {Order}: news of version {Version} not delivered yet; retried in a second, and by the watch", OrderId, version);
             _watchdog.RetrySoon(Tell);
             await Watch();
             return;
         }
 
-        // Open returns keep the reminder: an authorisation must expire even if this silo dies.
+        // Open returns keep the watch: an authorisation must expire even if this silo dies.
         if (S.Instructions() is not null || S.Returns.Any(r => r.IsOpen))
         {
             await Watch();
@@ -302,7 +303,7 @@ public sealed class ReturnsGrain(
         }
     }
 
-    /// <summary>A grain timer for the next expiry while active; the reminder covers a deactivation or a crash.</summary>
+    /// <summary>A grain timer for the next expiry while active; the watch covers a deactivation or a crash.</summary>
     private void Arm()
     {
         _expiryTimer?.Dispose();
