@@ -21,6 +21,7 @@
 # LOAD_SPREAD_POSITIONS (20000: reserve-spread's positions, 1,000 SKUs × 20 locations) and LOAD_BASKET_SKUS (10000:
 # reserve-3line's SKUs), smaller only for a smoke run on a busy machine (the issue's rows need the defaults),
 # LOAD_DOCS (unset): a markdown file whose "## HTTP load" section the report replaces (docs/benchmarks.md).
+# LOAD_PG_STATEMENTS (unset): 1 loads pg_stat_statements and reports each scenario's top statements by time.
 #
 # Three pgbench baselines run on the same server before the API starts, -c LOAD_CONNECTIONS -j 2 for 20 s each:
 # the hot row (one guarded UPDATE of one row), reserve-3line (3 guarded UPDATEs of random rows of a 10,000-row
@@ -185,11 +186,36 @@ log "starting PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on 12
   || { cat "$WORK/initdb.log" >&2; die "initdb failed"; }
 # Durability settings are left at their defaults (fsync and synchronous_commit on): both the API and pgbench pay
 # for a flushed commit, as in production. Connections: 64 pgbench clients plus the API's pool of 30.
+PG_STATEMENTS=${LOAD_PG_STATEMENTS:-}
+PG_EXTRA=""
+[[ -z $PG_STATEMENTS ]] || PG_EXTRA=" -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 (cd / && timeout 60 "${RUNAS[@]}" "$PGBIN/pg_ctl" start -D "$PGDATA" -l "$PGROOT/server.log" -w -t 30 \
-  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGROOT -c max_connections=200" >/dev/null) \
+  -o "-p $PGPORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PGROOT -c max_connections=200$PG_EXTRA" >/dev/null) \
   || { "${RUNAS[@]}" tail -20 "$PGROOT/server.log" >&2 || true; die "PostgreSQL did not start"; }
 PSQL=("$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PGPORT" -U postgres)
 "${PSQL[@]}" -d postgres -c 'CREATE DATABASE bench' -c 'CREATE DATABASE oms'
+[[ -z $PG_STATEMENTS ]] || "${PSQL[@]}" -d oms -c 'CREATE EXTENSION pg_stat_statements'
+
+# LOAD_PG_STATEMENTS=1: what each OMS scenario (its preparation included) spent in PostgreSQL, statement by
+# statement, from pg_stat_statements reset at the scenario's start: where a path's database time goes.
+STATEMENTS="$WORK/statements.md"
+: >"$STATEMENTS"
+statements_reset() { [[ -z $PG_STATEMENTS ]] || "${PSQL[@]}" -d oms -At -c 'SELECT pg_stat_statements_reset()' >/dev/null; }
+statements_dump() {
+  [[ -n $PG_STATEMENTS ]] || return 0
+  {
+    echo
+    echo "**$1**: the 12 statements with the most execution time in the \`oms\` database."
+    echo
+    echo "| Calls | Total ms | Mean ms | Rows | Statement |"
+    echo "| ---: | ---: | ---: | ---: | --- |"
+    "${PSQL[@]}" -d oms -At -F '|' -c "
+      SELECT calls, round(total_exec_time)::bigint, round(mean_exec_time::numeric, 2), rows,
+             replace(left(regexp_replace(query, '\s+', ' ', 'g'), 110), '|', '\|')
+      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'oms')
+      ORDER BY total_exec_time DESC LIMIT 12" | sed -E 's/^/| /; s/$/ |/; s/([^\\])\|/\1 | /g'
+  } >>"$STATEMENTS"
+}
 PG_VERSION=$("${PSQL[@]}" -d postgres -At -c 'SHOW server_version')
 PG_SETTINGS=$("${PSQL[@]}" -d postgres -At -F ' = ' -c "SELECT name, current_setting(name) FROM pg_settings WHERE name IN ('fsync','synchronous_commit','shared_buffers','max_connections','wal_level') ORDER BY name")
 
@@ -320,9 +346,11 @@ run_scenario() {
   log "$label: $*"
   local rc=0 limit=$((TIME_LIMIT - SECONDS + 10))
   ((limit < span + 90)) || limit=$((span + 90))
+  statements_reset
   measure_begin
   timeout "$limit" "${TOOL[@]}" "${args[@]}" --markdown "$TABLE" >"$WORK/run.log" 2>&1 || rc=$?
   measure_end "$label"
+  statements_dump "$label"
   cat "$WORK/run.log" >&2
   if ((rc == 2)); then
     INCORRECT=1
@@ -535,6 +563,11 @@ mkdir -p "$(dirname "$OUT")"
   echo "| Step | Wall (s) | API + silo | PostgreSQL | Load generator | Other | Whole machine |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${CPU_ROWS[@]}"
+  if [[ -s $STATEMENTS ]]; then
+    echo
+    echo "## PostgreSQL time by statement (LOAD_PG_STATEMENTS=1)"
+    cat "$STATEMENTS"
+  fi
   echo
   echo "## Commands"
   echo

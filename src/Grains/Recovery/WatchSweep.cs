@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Oms.Grains.Hosting;
 
 namespace Oms.Grains.Recovery;
 
@@ -21,39 +22,17 @@ public sealed class WatchSweep(
     /// <summary>A grain that takes longer is still at it; the sweep does not wait on it for the rest.</summary>
     private static readonly TimeSpan TickTimeout = TimeSpan.FromSeconds(10);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(Interval, clock);
-        var failing = false;
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                var due = await watches.Claim(clock.GetUtcNow(), MaxPerSweep, stoppingToken);
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = stoppingToken }, async (watch, _) =>
-                {
-                    try
-                    {
-                        var status = new TickStatus(watch.Due.UtcDateTime, watch.Period, clock.GetUtcNow().UtcDateTime);
-                        await grains.GetGrain<IRemindable>(watch.Grain).ReceiveReminder(watch.Name, status).WaitAsync(TickTimeout, stoppingToken);
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        logger.LogDebug(ex, "Watch {Name} of {Grain} did not tick; it comes again in {Period}", watch.Name, watch.Grain, watch.Period);
-                    }
-                });
-                failing = false;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                if (!failing)
-                {
-                    logger.LogWarning(ex, "The watch sweep failed; it retries every {Interval}", Interval);
-                }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Sweep.Every(Interval, clock, logger, "watch sweep", SweepOnce, stoppingToken);
 
-                failing = true;
-            }
-        }
+    private async Task SweepOnce(CancellationToken stoppingToken)
+    {
+        var due = await watches.Claim(clock.GetUtcNow(), MaxPerSweep, stoppingToken);
+        await Sweep.WakeEach(due, TickTimeout,
+            watch => grains.GetGrain<IRemindable>(watch.Grain).ReceiveReminder(watch.Name,
+                new TickStatus(watch.Due.UtcDateTime, watch.Period, clock.GetUtcNow().UtcDateTime)),
+            (watch, ex) => logger.LogDebug(ex, "Watch {Name} of {Grain} did not tick; it comes again in {Period}", watch.Name, watch.Grain, watch.Period),
+            stoppingToken);
     }
 }
 

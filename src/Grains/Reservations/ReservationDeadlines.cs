@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 using Oms.Contracts.Reservations;
+using Oms.Grains.Hosting;
 using Oms.Grains.Persistence;
 using Orleans.Concurrency;
 
@@ -135,47 +136,26 @@ public sealed class ReservationExpirySweep(
     private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan WakeTimeout = TimeSpan.FromSeconds(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Sweep.Every(Interval, clock, logger, "reservation expiry sweep", SweepOnce, stoppingToken);
+
+    private async Task SweepOnce(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
-        var failing = false;
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var due = await deadlines.Due(clock.GetUtcNow(), MaxPerSweep, stoppingToken);
+        var settled = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Sweep.WakeEach(due, WakeTimeout, async id =>
+            {
+                if (await grains.GetGrain<IReservationGrain>(id).Lapse())
+                {
+                    settled.Add(id);
+                }
+            },
+            (id, ex) => logger.LogDebug(ex, "Could not wake reservation {Id} at its expiry; the next sweep retries", id),
+            stoppingToken);
+
+        if (!settled.IsEmpty)
         {
-            try
-            {
-                var due = await deadlines.Due(clock.GetUtcNow(), MaxPerSweep, stoppingToken);
-                var settled = new System.Collections.Concurrent.ConcurrentBag<string>();
-                await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = 32, CancellationToken = stoppingToken }, async (id, _) =>
-                {
-                    try
-                    {
-                        if (await grains.GetGrain<IReservationGrain>(id).Lapse().WaitAsync(WakeTimeout, stoppingToken))
-                        {
-                            settled.Add(id);
-                        }
-                    }
-                    catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                    {
-                        logger.LogDebug(ex, "Could not wake reservation {Id} at its expiry; the next sweep retries", id);
-                    }
-                });
-
-                if (!settled.IsEmpty)
-                {
-                    await deadlines.Remove([.. settled], stoppingToken);
-                }
-
-                failing = false;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                if (!failing)
-                {
-                    logger.LogWarning(ex, "The reservation expiry sweep failed; it retries every {Interval}", Interval);
-                }
-
-                failing = true;
-            }
+            await deadlines.Remove([.. settled], stoppingToken);
         }
     }
 }

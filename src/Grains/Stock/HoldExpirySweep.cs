@@ -20,36 +20,14 @@ public sealed class HoldExpirySweep(
     ILogger<HoldExpirySweep> logger) : BackgroundService
 {
     private const int MaxItemsPerSweep = 500;
-    private const int MaxConcurrentWakes = 32;
 
     /// <summary>A wake that hangs on a dead silo must not hold up the others; the next sweep tries it again.</summary>
     private static readonly TimeSpan WakeTimeout = TimeSpan.FromSeconds(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(options.Value.ExpirySweepInterval, clock);
-        var failing = false;
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await Sweep(stoppingToken);
-                failing = false;
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Once per outage, not once a second: readiness already reports the database's state.
-                if (!failing)
-                {
-                    logger.LogWarning(ex, "The hold expiry sweep failed; it retries every {Interval}", options.Value.ExpirySweepInterval);
-                }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Hosting.Sweep.Every(options.Value.ExpirySweepInterval, clock, logger, "hold expiry sweep", SweepOnce, stoppingToken);
 
-                failing = true;
-            }
-        }
-    }
-
-    private async Task Sweep(CancellationToken cancellationToken)
+    private async Task SweepOnce(CancellationToken cancellationToken)
     {
         var due = await ledger.DueItems(clock.GetUtcNow() - options.Value.ExpirySweepGrace, MaxItemsPerSweep, cancellationToken);
         if (due.Count == 0)
@@ -57,17 +35,8 @@ public sealed class HoldExpirySweep(
             return;
         }
 
-        await Parallel.ForEachAsync(due, new ParallelOptions { MaxDegreeOfParallelism = MaxConcurrentWakes, CancellationToken = cancellationToken },
-            async (key, _) =>
-            {
-                try
-                {
-                    await grains.GetGrain<IStockItemGrain>(key).SettleExpiredHolds().WaitAsync(WakeTimeout, cancellationToken);
-                }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    logger.LogDebug(ex, "Could not wake stock item {Key} to expire its holds; the next sweep retries", key);
-                }
-            });
+        await Hosting.Sweep.WakeEach(due, WakeTimeout, key => grains.GetGrain<IStockItemGrain>(key).SettleExpiredHolds(),
+            (key, ex) => logger.LogDebug(ex, "Could not wake stock item {Key} to expire its holds; the next sweep retries", key),
+            cancellationToken);
     }
 }
