@@ -80,6 +80,14 @@ public static class OmsHosting
             builder.CommandTimeout = DefaultCommandTimeoutSeconds;
         }
 
+        // Npgsql resets a pooled connection (DISCARD ALL) each time it is taken again; measured, that was six
+        // statements per order and the idle cluster's most frequent one. Nothing here leaves session state behind:
+        // every lock is transaction-scoped and no setting is changed per session.
+        if (!Sets(given, "No Reset On Close", "NoResetOnClose"))
+        {
+            builder.NoResetOnClose = true;
+        }
+
         return builder.ConnectionString;
     }
 
