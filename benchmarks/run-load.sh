@@ -22,6 +22,9 @@
 # reserve-3line's SKUs), smaller only for a smoke run on a busy machine (the issue's rows need the defaults),
 # LOAD_DOCS (unset): a markdown file whose "## HTTP load" section the report replaces (docs/benchmarks.md).
 # LOAD_PG_STATEMENTS (unset): 1 loads pg_stat_statements and reports each scenario's top statements by time.
+# LOAD_CPU_TRACE (unset): scenario names whose API+silo CPU is sampled with dotnet-trace (DOTNET_TRACE, else on
+# PATH: dotnet tool install -g dotnet-trace) for LOAD_CPU_TRACE_SECONDS (10) near the end of the measured period,
+# and reported as the frames with the most self time and the project's frames with the most inclusive time.
 #
 # Three pgbench baselines run on the same server before the API starts, -c LOAD_CONNECTIONS -j 2 for 20 s each:
 # the hot row (one guarded UPDATE of one row), reserve-3line (3 guarded UPDATEs of random rows of a 10,000-row
@@ -347,10 +350,12 @@ run_scenario() {
   local rc=0 limit=$((TIME_LIMIT - SECONDS + 10))
   ((limit < span + 90)) || limit=$((span + 90))
   statements_reset
+  trace_start "$label" "${RUN_SECONDS:-$((WARMUP + DURATION))}"
   measure_begin
   timeout "$limit" "${TOOL[@]}" "${args[@]}" --markdown "$TABLE" >"$WORK/run.log" 2>&1 || rc=$?
   measure_end "$label"
   statements_dump "$label"
+  trace_end "$label"
   cat "$WORK/run.log" >&2
   if ((rc == 2)); then
     INCORRECT=1
@@ -361,6 +366,41 @@ run_scenario() {
   kill -0 "$API_PID" 2>/dev/null || die "the API died during $label"
   RESULT=$(grep -E ' model="| skipped: ' "$WORK/run.log" | tail -1 || true)
   [[ -n $RESULT ]] || die "$label printed no result line"
+}
+
+CPU_TRACE=${LOAD_CPU_TRACE:-}
+CPU_TRACE_SECONDS=${LOAD_CPU_TRACE_SECONDS:-10}
+TRACES="$WORK/traces.md"
+: >"$TRACES"
+TRACE_PID=""
+# trace_start LABEL SPAN: samples the API process for CPU_TRACE_SECONDS ending about a second before the scenario's
+# run should end (about 2 s of tool start-up, RUN_EXTRA of preparation, then SPAN of warm-up and measurement).
+trace_start() {
+  TRACE_PID=""
+  local name=${1%%,*} tool=${DOTNET_TRACE:-dotnet-trace}
+  [[ -n $CPU_TRACE && " $CPU_TRACE " == *" $name "* ]] || return 0
+  command -v "$tool" >/dev/null || die "LOAD_CPU_TRACE needs dotnet-trace: dotnet tool install -g dotnet-trace, or DOTNET_TRACE=its path"
+  local delay=$((2 + ${RUN_EXTRA:-0} + $2 - CPU_TRACE_SECONDS - 1))
+  ((delay >= 0)) || delay=0
+  (sleep "$delay" && "$tool" collect -p "$API_PID" --profile dotnet-sampled-thread-time --duration "$(printf '00:00:%02d' "$CPU_TRACE_SECONDS")" \
+    -o "$WORK/$name.nettrace" >"$WORK/$name.trace.log" 2>&1) &
+  TRACE_PID=$!
+}
+trace_end() {
+  [[ -n $TRACE_PID ]] || return 0
+  local name=${1%%,*} tool=${DOTNET_TRACE:-dotnet-trace}
+  wait "$TRACE_PID" || { log "$name: dotnet-trace failed (see $WORK/$name.trace.log)"; return 0; }
+  "$tool" convert "$WORK/$name.nettrace" --format Speedscope -o "$WORK/$name.speedscope.json" >>"$WORK/$name.trace.log" 2>&1 \
+    || { log "$name: the trace could not be converted"; return 0; }
+  local json
+  json=$(ls "$WORK/$name"*.speedscope.json 2>/dev/null | head -1)
+  [[ -n $json ]] || { log "$name: no speedscope file"; return 0; }
+  {
+    echo
+    echo "**$1**: $CPU_TRACE_SECONDS s of \`dotnet-trace collect --profile dotnet-sampled-thread-time\` on the API process near the end of the run."
+    echo
+    python3 "$ROOT/benchmarks/speedscope-top.py" "$json" 15
+  } >>"$TRACES"
 }
 
 field() { sed -nE "s/.* $1=([0-9.]+).*/\\1/p" <<<"$2"; }
@@ -563,6 +603,11 @@ mkdir -p "$(dirname "$OUT")"
   echo "| Step | Wall (s) | API + silo | PostgreSQL | Load generator | Other | Whole machine |"
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${CPU_ROWS[@]}"
+  if [[ -s $TRACES ]]; then
+    echo
+    echo "## API + silo CPU by frame (LOAD_CPU_TRACE)"
+    cat "$TRACES"
+  fi
   if [[ -s $STATEMENTS ]]; then
     echo
     echo "## PostgreSQL time by statement (LOAD_PG_STATEMENTS=1)"
