@@ -12,8 +12,6 @@ public sealed class GrainWatch(Grain grain, IWatchTable table, TimeProvider cloc
     private bool _watching;
     private IGrainTimer? _retry;
 
-    public string Name => name;
-
     public async Task Watch()
     {
         if (_watching)
