@@ -162,12 +162,7 @@ public static class OmsHosting
             silo.Services.AddSingleton(new OmsDatabase(connectionString));
             silo.Services.AddSingleton<IStockLedger, PostgresStockLedger>();
             silo.Services.AddSingleton<Orders.IOrderIndexStore, Orders.PostgresOrderIndexStore>();
-            silo.AddAdoNetGrainStorage(OmsStorage.Name, o =>
-            {
-                o.Invariant = Invariant;
-                o.ConnectionString = connectionString;
-                o.GrainStorageSerializer = new JsonGrainStateSerializer();
-            });
+            silo.Services.AddOmsGrainStorage(connectionString);
             silo.UseAdoNetReminderService(o =>
             {
                 o.Invariant = Invariant;
