@@ -77,9 +77,11 @@ check_budget() {
 
 # A port nothing listens on right now. Not atomic (someone may take it before we bind), but the window is short
 # and every server started here fails loudly if its port is taken.
+# Drawn below the kernel's ephemeral range, where no outgoing connection can be holding the port.
 free_port() {
-  local preferred=${1:-} port
-  for port in $preferred $(shuf -i 20000-59999 -n 100); do
+  local preferred=${1:-} port low
+  low=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+  for port in $preferred $(shuf -i 20000-$((low - 1)) -n 100); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   die "no free port found"

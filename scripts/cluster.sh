@@ -25,9 +25,13 @@ die() { log "error: $*"; exit 1; }
 # Ports this run has handed out: a process takes its port only once it starts, so a second ask could get it again.
 USED=" "
 
+# Below the kernel's ephemeral range: a port there may be the local end of some other process's outgoing
+# connection, which no connect test sees and which makes the listener's bind fail.
+EPHEMERAL_LOW=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+
 free_port() {
   local port
-  for port in $(shuf -i 20000-59999 -n 200); do
+  for port in $(shuf -i 20000-$((EPHEMERAL_LOW - 1)) -n 200); do
     if [[ $USED != *" $port "* ]] && ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
   done
   die "no free loopback port"
