@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Oms.Contracts.Events;
@@ -155,16 +154,31 @@ public sealed class OrderIndexGrain(IOrderIndexStore store, IEventStore feed, IL
         return rows;
     }
 
+    /// <summary>
+    /// The order view inside the event's CloudEvents envelope, read straight from one parse of the body: the index
+    /// reads every order event of the feed, and decoding the whole envelope first cost it three parses of each.
+    /// </summary>
     private static OrderView? Order(FeedEvent e)
     {
-        var data = CloudEventCodec.Decode(e.Body).Data switch
+        using var body = JsonDocument.Parse(e.Body);
+        if (!body.RootElement.TryGetProperty("data", out var data))
         {
-            JsonElement element => JsonNode.Parse(element.GetRawText()),
-            string text => JsonNode.Parse(text),
-            _ => null,
-        };
-        return data?["order"] is JsonObject order ? order.Deserialize<OrderView>(EventJson.Options) : null;
+            return null;
+        }
+
+        if (data.ValueKind == JsonValueKind.String)
+        {
+            using var text = JsonDocument.Parse(data.GetString()!);
+            return OrderIn(text.RootElement);
+        }
+
+        return OrderIn(data);
     }
+
+    private static OrderView? OrderIn(JsonElement data) =>
+        data.ValueKind == JsonValueKind.Object && data.TryGetProperty("order", out var order) && order.ValueKind == JsonValueKind.Object
+            ? order.Deserialize<OrderView>(EventJson.Options)
+            : null;
 }
 
 /// <summary>Every silo wakes the order search projection now and then, so it runs again soon after its silo died.</summary>
