@@ -24,7 +24,7 @@ namespace Oms.Grains.Persistence;
 /// Rows, keys, hashes and versions are the provider's own (<see cref="StorageKey"/>), so Orleans'
 /// <see cref="AdoNetGrainStorage"/> reads what this writes and the other way round: this is a scheduling of the
 /// same contract, not another storage. A grain's ETag check is its own row's, so one grain's conflict fails that
-/// grain alone; a batch that fails as a whole is tried again row by row, so one bad row cannot fail its neighbours.
+/// grain alone; a batch the server refuses is tried again row by row, so one bad row cannot fail its neighbours.
 /// Clearing is rare and goes through the provider as it is.
 /// </remarks>
 public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipant<ISiloLifecycle>
@@ -119,14 +119,17 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         return StorageKey.Of(grainType, grainId, hasher);
     }
 
-    /// <summary>One round trip for the batch; if it fails, each row alone, so each owner hears its own outcome.</summary>
-    private async Task Shared<TItem>(IReadOnlyList<TItem> batch, Func<IReadOnlyList<TItem>, Task> run) where TItem : Pending
+    /// <summary>
+    /// One round trip for the batch. If the server refused a statement, each row alone, so each owner hears its own
+    /// outcome; any other failure (the database unreachable) is every row's, at once, rather than once per row.
+    /// </summary>
+    private static async Task Shared<TItem>(IReadOnlyList<TItem> batch, Func<IReadOnlyList<TItem>, Task> run) where TItem : Pending
     {
         try
         {
             await run(batch);
         }
-        catch (Exception) when (batch.Count > 1)
+        catch (PostgresException) when (batch.Count > 1)
         {
             foreach (var item in batch)
             {
@@ -142,7 +145,11 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
         catch (Exception ex)
         {
-            batch[0].Failure = ExceptionDispatchInfo.Capture(ex);
+            var failure = ExceptionDispatchInfo.Capture(ex);
+            foreach (var item in batch)
+            {
+                item.Failure = failure;
+            }
         }
     }
 
