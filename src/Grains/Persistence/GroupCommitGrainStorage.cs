@@ -36,8 +36,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
     private const string ReadSql = """
         SELECT payloadbinary, version FROM orleansstorage
-        WHERE grainidhash = $1 AND graintypehash = $2 AND grainidn0 = $3 AND grainidn1 = $4 AND serviceid = $5
-          AND graintypestring = $6 AND grainidextensionstring IS NOT DISTINCT FROM $7
+        WHERE grainidhash = $1 AND graintypehash = $4 AND grainidn0 = $2 AND grainidn1 = $3 AND serviceid = $7
+          AND graintypestring = $5 AND grainidextensionstring IS NOT DISTINCT FROM $6
         """;
 
     private readonly AdoNetGrainStorage _provider;
@@ -160,7 +160,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         foreach (var write in batch)
         {
             var call = new NpgsqlBatchCommand(WriteSql);
-            AddKey(call, write.Key, includeVersion: true);
+            AddKey(call, write.Key);
             call.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Integer, Value = write.Sent is { } v ? v : DBNull.Value });
             call.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = write.Payload });
             command.BatchCommands.Add(call);
@@ -190,7 +190,7 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         foreach (var read in batch)
         {
             var select = new NpgsqlBatchCommand(ReadSql);
-            AddKey(select, read.Key, includeVersion: false);
+            AddKey(select, read.Key);
             command.BatchCommands.Add(select);
         }
 
@@ -214,29 +214,17 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         }
     }
 
-    /// <summary>The write function's parameter order, or the read's (hashes first, as the unique index leads with them).</summary>
-    private void AddKey(NpgsqlBatchCommand command, StorageKey key, bool includeVersion)
+    /// <summary>The key in the write function's parameter order, which the read's placeholders follow too.</summary>
+    private void AddKey(NpgsqlBatchCommand command, StorageKey key)
     {
         var p = command.Parameters;
-        if (includeVersion)
-        {
-            p.Add(new NpgsqlParameter<int> { TypedValue = key.IdHash });
-            p.Add(new NpgsqlParameter<long> { TypedValue = key.N0 });
-            p.Add(new NpgsqlParameter<long> { TypedValue = key.N1 });
-            p.Add(new NpgsqlParameter<int> { TypedValue = key.TypeHash });
-            p.Add(new NpgsqlParameter<string> { TypedValue = key.TypeString });
-            p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)key.Extension ?? DBNull.Value });
-            p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
-            return;
-        }
-
         p.Add(new NpgsqlParameter<int> { TypedValue = key.IdHash });
-        p.Add(new NpgsqlParameter<int> { TypedValue = key.TypeHash });
         p.Add(new NpgsqlParameter<long> { TypedValue = key.N0 });
         p.Add(new NpgsqlParameter<long> { TypedValue = key.N1 });
-        p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
+        p.Add(new NpgsqlParameter<int> { TypedValue = key.TypeHash });
         p.Add(new NpgsqlParameter<string> { TypedValue = key.TypeString });
         p.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Text, Value = (object?)key.Extension ?? DBNull.Value });
+        p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
     }
 
     private abstract class Pending(StorageKey key)
