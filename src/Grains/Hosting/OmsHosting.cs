@@ -101,6 +101,20 @@ public static class OmsHosting
     /// </summary>
     private static void AdmitDriverExceptions(ExceptionSerializationOptions options) => options.SupportedNamespacePrefixes.Add("Npgsql");
 
+    /// <summary>
+    /// A catalogue of millions of SKU-locations is served by keeping only the hot ones active: idle items go after
+    /// Orleans' collection age, and when the heap nears its budget the least recently used go first, instead of the
+    /// process running out of memory in a burst that touches more items than fit. The budget is the GC's available
+    /// memory, so <c>DOTNET_GCHeapHardLimit</c> (or a container limit) sets it; an item shed is read back from its
+    /// ledger on its next call, as after any deactivation.
+    /// </summary>
+    private static void ShedUnderMemoryPressure(GrainCollectionOptions options)
+    {
+        options.EnableActivationSheddingOnMemoryPressure = true;
+        options.MemoryUsageLimitPercentage = 85;
+        options.MemoryUsageTargetPercentage = 70;
+    }
+
     /// <summary><c>Oms:RequestTimeout</c>, else <see cref="DefaultRequestTimeout"/>.</summary>
     public static TimeSpan RequestTimeout(IConfiguration configuration) =>
         configuration.GetValue<TimeSpan?>("Oms:RequestTimeout") ?? DefaultRequestTimeout;
@@ -130,6 +144,7 @@ public static class OmsHosting
         silo.AddDashboard(OmsDashboard.Configure);
         silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = RequestTimeout(configuration));
         silo.Services.Configure<ExceptionSerializationOptions>(AdmitDriverExceptions);
+        silo.Services.AddOptions<GrainCollectionOptions>().Configure(ShedUnderMemoryPressure).Bind(configuration.GetSection("Orleans:GrainCollection"));
         silo.AddIncomingGrainCallFilter<InfrastructureFaultFilter>();
         silo.AddOutgoingGrainCallFilter<SiloLeftRetryFilter>();
         silo.Services.AddMetrics();
