@@ -125,7 +125,7 @@ public sealed class SkuAvailabilityGrain(
 
     public Task<SkuAvailability> Get() => Task.FromResult(_view ??= BuildView());
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.FlushOnDeactivation();
 
     private SkuAvailability BuildView()
     {

@@ -27,8 +27,16 @@ public sealed class DebouncedState<T>(IPersistentState<T> state, IGrainBase grai
         _timer.Change(delay, Timeout.InfiniteTimeSpan);
     }
 
-    /// <summary>Also called on deactivation, so a graceful shutdown loses nothing.</summary>
-    public async Task Flush()
+    public Task Flush() => Write(retry: true);
+
+    /// <summary>
+    /// On deactivation, so a graceful shutdown loses nothing. A failure here is not retried: the activation has no
+    /// later turn to retry in (a timer registered now would belong to a dead activation), and the next activation
+    /// is brought up to date by the reports of the items the view derives from.
+    /// </summary>
+    public Task FlushOnDeactivation() => Write(retry: false);
+
+    private async Task Write(bool retry)
     {
         if (!_dirty)
         {
@@ -47,11 +55,15 @@ public sealed class DebouncedState<T>(IPersistentState<T> state, IGrainBase grai
             logger.LogWarning(ex, "{Grain} was written elsewhere; deactivating", grain.GrainContext.GrainId);
             grain.GrainContext.Deactivate(new DeactivationReason(DeactivationReasonCode.ApplicationRequested, "duplicate activation"));
         }
-        catch (Exception ex)
+        catch (Exception ex) when (retry)
         {
             // The memory view stays right; only durability lags, so try again rather than drop the changes.
             logger.LogWarning(ex, "Could not persist {Grain}; retrying", grain.GrainContext.GrainId);
             MarkDirty();
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Could not persist {Grain} as it deactivated; its sources re-report to the next activation", grain.GrainContext.GrainId);
         }
     }
 }

@@ -25,7 +25,7 @@ public abstract class WorkQueueGrain<TState, TTask, TStatus, TPage>(IPersistentS
         return Task.CompletedTask;
     }
 
-    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.Flush();
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken) => _store.FlushOnDeactivation();
 
     public Task Put(string orderId, long version, IReadOnlyList<TTask> tasks)
     {
