@@ -39,12 +39,12 @@ public sealed class CapacityDatabase : IAsyncDisposable
     }
 
     /// <summary>Writes every position with one statement, then vacuums, as a catalogue loaded long ago would be.</summary>
-    public async Task<BulkLoad> LoadPositionsAsync(int items, CancellationToken cancellationToken)
+    public async Task<BulkLoad> LoadPositionsAsync(Catalogue catalogue, int items, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync(cancellationToken);
         var timer = Stopwatch.StartNew();
-        await using (var insert = new NpgsqlCommand(Catalogue.BulkLoadSql, connection) { CommandTimeout = 0 })
+        await using (var insert = new NpgsqlCommand(catalogue.BulkLoadSql, connection) { CommandTimeout = 0 })
         {
             insert.Parameters.AddWithValue("items", items);
             var inserted = await insert.ExecuteNonQueryAsync(cancellationToken);

@@ -5,33 +5,34 @@ using Oms.Contracts.Stock;
 namespace Oms.Capacity;
 
 /// <summary>
-/// The synthetic catalogue both measurements load: item i is SKU-(i / 20) at LOC-(i % 20). The SQL bulk load
-/// and the grain keys are derived here side by side, because a mismatch would read as empty positions.
+/// The synthetic catalogue every measurement loads: item i is SKU-(i / L) at LOC-(i % L), for L locations. The SQL
+/// bulk load and the grain keys are derived here side by side, because a mismatch would read as empty positions.
+/// Items 0 to k·L − 1 are therefore k whole SKUs at every location: the shape of a flash sale on a few products.
 /// </summary>
-public static class Catalogue
+public sealed class Catalogue(int locationCount)
 {
-    public const int LocationCount = 20;
+    public int LocationCount { get; } = locationCount;
 
-    public static string Sku(int item) => $"SKU-{item / LocationCount}";
+    public string Sku(int item) => $"SKU-{item / LocationCount}";
 
-    public static string LocationId(int item) => $"LOC-{item % LocationCount}";
+    public string LocationId(int item) => $"LOC-{item % LocationCount}";
 
-    public static string StockItemKey(int item) => Ids.StockItemKey(LocationId(item), Sku(item));
+    public string StockItemKey(int item) => Ids.StockItemKey(LocationId(item), Sku(item));
 
     /// <summary>Varies per item, so a read that returns the right figure proves it came from that item's row.</summary>
     public static int OnHand(int item) => 100 + item % 50;
 
-    public static int SkuCount(int items) => (items + LocationCount - 1) / LocationCount;
+    public int SkuCount(int items) => (items + LocationCount - 1) / LocationCount;
 
     /// <summary>One INSERT of every position, as <c>snapshotApplied</c> movements the way a first feed writes them.</summary>
-    public static string BulkLoadSql { get; } = $"""
+    public string BulkLoadSql => $"""
         INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence)
         SELECT 'SKU-' || (i / {LocationCount}) || '@LOC-' || (i % {LocationCount}), 1, 1, 'snapshotApplied', 100 + i % 50,
                'feed:1', now(), NULL, 0, 1
         FROM generate_series(0, @items - 1) AS i
         """;
 
-    public static IReadOnlyList<LocationInfo> Locations { get; } =
+    public IReadOnlyList<LocationInfo> Locations() =>
     [
         .. Enumerable.Range(0, LocationCount).Select(m => new LocationInfo(
             $"LOC-{m}",
@@ -44,15 +45,15 @@ public static class Catalogue
             "Europe/Paris")),
     ];
 
-    public static async Task RegisterLocationsAsync(IGrainFactory grains, CancellationToken cancellationToken)
+    public async Task RegisterLocationsAsync(IGrainFactory grains, CancellationToken cancellationToken)
     {
-        foreach (var location in Locations)
+        foreach (var location in Locations())
         {
             await grains.GetGrain<ILocationGrain>(location.LocationId).Upsert(location).WaitAsync(cancellationToken);
         }
     }
 
-    public static void Verify(int item, StockLevel level)
+    public void Verify(int item, StockLevel level)
     {
         // A wrong key would activate an empty item and still "succeed", measuring nothing that was loaded.
         if (level.OnHand != OnHand(item))

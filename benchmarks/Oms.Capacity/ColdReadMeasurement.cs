@@ -24,7 +24,8 @@ public static class ColdReadMeasurement
 
         await Console.Error.WriteLineAsync("Starting PostgreSQL and loading positions...");
         await using var database = await CapacityDatabase.StartAsync(cancellationToken);
-        var load = await database.LoadPositionsAsync(items, cancellationToken);
+        var catalogue = new Catalogue(arguments.Locations);
+        var load = await database.LoadPositionsAsync(catalogue, items, cancellationToken);
 
         // Shuffled once and reused, so neither pass walks the table in key order and both read in the same order.
         var order = Enumerable.Range(0, items).ToArray();
@@ -33,16 +34,16 @@ public static class ColdReadMeasurement
         var passes = new List<(string Name, LatencySummary Summary)>();
         await using (var first = await CapacityCluster.StartAsync(database.ConnectionString, collectionAge: null, cancellationToken))
         {
-            await Catalogue.RegisterLocationsAsync(first.Client, cancellationToken);
-            passes.Add(("Cold, first start of the silo", await MeasureReadsAsync("cold reads", first.Client, order, arguments.Concurrency, cancellationToken)));
-            passes.Add(("Warm, same silo (second read of each item)", await MeasureReadsAsync("warm reads", first.Client, order, arguments.Concurrency, cancellationToken)));
+            await catalogue.RegisterLocationsAsync(first.Client, cancellationToken);
+            passes.Add(("Cold, first start of the silo", await MeasureReadsAsync("cold reads", catalogue, first.Client, order, arguments.Concurrency, cancellationToken)));
+            passes.Add(("Warm, same silo (second read of each item)", await MeasureReadsAsync("warm reads", catalogue, first.Client, order, arguments.Concurrency, cancellationToken)));
             await first.StopAsync(graceful: true);
         }
 
         await using (var restarted = await CapacityCluster.StartAsync(database.ConnectionString, collectionAge: null, cancellationToken))
         {
-            passes.Add(("Cold, after a silo restart (same ServiceId and database)", await MeasureReadsAsync("cold reads after restart", restarted.Client, order, arguments.Concurrency, cancellationToken)));
-            passes.Add(("Warm, restarted silo (second read of each item)", await MeasureReadsAsync("warm reads after restart", restarted.Client, order, arguments.Concurrency, cancellationToken)));
+            passes.Add(("Cold, after a silo restart (same ServiceId and database)", await MeasureReadsAsync("cold reads after restart", catalogue, restarted.Client, order, arguments.Concurrency, cancellationToken)));
+            passes.Add(("Warm, restarted silo (second read of each item)", await MeasureReadsAsync("warm reads after restart", catalogue, restarted.Client, order, arguments.Concurrency, cancellationToken)));
             await restarted.StopAsync(graceful: true);
         }
 
@@ -80,7 +81,7 @@ public static class ColdReadMeasurement
     }
 
     private static async Task<LatencySummary> MeasureReadsAsync(
-        string what, IGrainFactory grains, int[] order, int concurrency, CancellationToken cancellationToken)
+        string what, Catalogue catalogue, IGrainFactory grains, int[] order, int concurrency, CancellationToken cancellationToken)
     {
         // One slot per read, each written by exactly one worker: no lock on the hot path, recorded afterwards.
         var microseconds = new long[order.Length];
@@ -88,9 +89,9 @@ public static class ColdReadMeasurement
         {
             var item = order[i];
             var started = Stopwatch.GetTimestamp();
-            var level = await grains.GetGrain<IStockItemGrain>(Catalogue.StockItemKey(item)).GetLevel();
+            var level = await grains.GetGrain<IStockItemGrain>(catalogue.StockItemKey(item)).GetLevel();
             microseconds[i] = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-            Catalogue.Verify(item, level);
+            catalogue.Verify(item, level);
         }, cancellationToken);
 
         var histogram = new LongHistogram(HighestMicroseconds, 3);

@@ -11,7 +11,7 @@ namespace Oms.Capacity;
 /// and divide the growth of the live heap by N. The target is under 2 KB per item.
 /// </summary>
 /// <remarks>
-/// Each stock item reports to its SKU's availability view when it activates, so those views (one per 20 items)
+/// Each stock item reports to its SKU's availability view when it activates, so those views (one per SKU, so one per 20 items at the default 20 locations)
 /// are part of what N active items cost. They are activated first, on their own, so the report can give the
 /// stock items' share separately from the whole.
 /// </remarks>
@@ -28,16 +28,17 @@ public static class MemoryMeasurement
     public static async Task<CapacityReport> RunAsync(CapacityArguments arguments, CancellationToken cancellationToken)
     {
         var items = arguments.Items;
-        var skus = Catalogue.SkuCount(items);
+        var catalogue = new Catalogue(arguments.Locations);
+        var skus = catalogue.SkuCount(items);
         var loadAtStart = Machine.LoadAverage();
 
         await Console.Error.WriteLineAsync("Starting PostgreSQL and loading positions...");
         await using var database = await CapacityDatabase.StartAsync(cancellationToken);
-        var load = await database.LoadPositionsAsync(items, cancellationToken);
+        var load = await database.LoadPositionsAsync(catalogue, items, cancellationToken);
         await Console.Error.WriteLineAsync(Invariant($"Loaded {items:N0} positions in {Seconds(load.Insert)} (+{Seconds(load.Vacuum)} VACUUM ANALYZE)."));
 
         await using var cluster = await CapacityCluster.StartAsync(database.ConnectionString, CollectionAge, cancellationToken);
-        await Catalogue.RegisterLocationsAsync(cluster.Client, cancellationToken);
+        await catalogue.RegisterLocationsAsync(cluster.Client, cancellationToken);
         var grains = cluster.Client;
         var baseline = MemorySample.Take();
 
@@ -47,8 +48,8 @@ public static class MemoryMeasurement
 
         var itemsTime = await Workload.RunAsync("stock items", items, arguments.Concurrency, async i =>
         {
-            var level = await grains.GetGrain<IStockItemGrain>(Catalogue.StockItemKey(i)).GetLevel();
-            Catalogue.Verify(i, level);
+            var level = await grains.GetGrain<IStockItemGrain>(catalogue.StockItemKey(i)).GetLevel();
+            catalogue.Verify(i, level);
         }, cancellationToken);
 
         await Task.Delay(Settle, cancellationToken);

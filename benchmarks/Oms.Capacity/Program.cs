@@ -33,6 +33,7 @@ public static class Program
             var report = arguments.Command switch
             {
                 CapacityCommand.Memory => await MemoryMeasurement.RunAsync(arguments, cancellation.Token),
+                CapacityCommand.Catalogue => await CatalogueMeasurement.RunAsync(arguments, cancellation.Token),
                 _ => await ColdReadMeasurement.RunAsync(arguments, cancellation.Token),
             };
 
