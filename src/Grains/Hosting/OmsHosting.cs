@@ -113,6 +113,9 @@ public static class OmsHosting
         options.EnableActivationSheddingOnMemoryPressure = true;
         options.MemoryUsageLimitPercentage = 85;
         options.MemoryUsageTargetPercentage = 70;
+
+        // Orleans polls every 5 s; a burst of first reads fills several hundred megabytes in that time.
+        options.MemoryUsagePollingPeriod = TimeSpan.FromSeconds(1);
     }
 
     /// <summary><c>Oms:RequestTimeout</c>, else <see cref="DefaultRequestTimeout"/>.</summary>

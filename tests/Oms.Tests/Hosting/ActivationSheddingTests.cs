@@ -26,6 +26,7 @@ public sealed class ActivationSheddingTests
         Assert.True(options.EnableActivationSheddingOnMemoryPressure);
         Assert.Equal(85, options.MemoryUsageLimitPercentage);
         Assert.Equal(70, options.MemoryUsageTargetPercentage);
+        Assert.Equal(TimeSpan.FromSeconds(1), options.MemoryUsagePollingPeriod);
         Assert.Equal(TimeSpan.FromMinutes(15), options.CollectionAge);
     }
 
