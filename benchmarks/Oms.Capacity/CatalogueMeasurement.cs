@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using HdrHistogram;
 using Oms.Contracts.Stock;
 using static System.FormattableString;
 using static Oms.Capacity.Formatting;
@@ -23,7 +22,6 @@ public static class CatalogueMeasurement
 
     private static readonly TimeSpan Settle = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan SampleEvery = TimeSpan.FromMilliseconds(250);
-    private static readonly long HighestMicroseconds = (long)TimeSpan.FromMinutes(10).TotalMicroseconds;
 
     public static async Task<CapacityReport> RunAsync(CapacityArguments arguments, CancellationToken cancellationToken)
     {
@@ -75,8 +73,8 @@ public static class CatalogueMeasurement
         var after = MemorySample.Take();
         await cluster.StopAsync(graceful: false);
 
-        var coldReads = Summarise(cold, readsTime);
-        var hotReads = Summarise(warm, readsTime);
+        var coldReads = LatencySummary.Of(cold, readsTime);
+        var hotReads = LatencySummary.Of(warm, readsTime);
         var touched = hot + reads;
         var shed = touched - activeAtEnd;
         var flashSaleVerdict = afterHot.ManagedHeap <= FlashSaleTargetBytes ? "met" : "MISSED";
@@ -120,24 +118,6 @@ public static class CatalogueMeasurement
 
     private static int StockItems(IReadOnlyDictionary<string, int> byType) =>
         byType.Where(kv => kv.Key.Contains("StockItem", StringComparison.OrdinalIgnoreCase)).Sum(kv => kv.Value);
-
-    private static LatencySummary Summarise(long[] microseconds, TimeSpan elapsed)
-    {
-        var histogram = new LongHistogram(HighestMicroseconds, 3);
-        foreach (var value in microseconds)
-        {
-            histogram.RecordValue(value);
-        }
-
-        return new LatencySummary(
-            microseconds.Length,
-            elapsed,
-            histogram.GetValueAtPercentile(50),
-            histogram.GetValueAtPercentile(99),
-            histogram.GetValueAtPercentile(99.9),
-            histogram.GetMaxValue(),
-            histogram.GetMean());
-    }
 
     private static async Task<(long Committed, long Heap)> SamplePeaksAsync(CancellationToken cancellationToken)
     {

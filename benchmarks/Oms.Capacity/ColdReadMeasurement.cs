@@ -14,9 +14,6 @@ namespace Oms.Capacity;
 /// </summary>
 public static class ColdReadMeasurement
 {
-    /// <summary>Any one read slower than this is off the histogram's scale and fails the run rather than being clipped.</summary>
-    private static readonly long HighestMicroseconds = (long)TimeSpan.FromMinutes(10).TotalMicroseconds;
-
     public static async Task<CapacityReport> RunAsync(CapacityArguments arguments, CancellationToken cancellationToken)
     {
         var items = arguments.Items;
@@ -94,6 +91,18 @@ public static class ColdReadMeasurement
             catalogue.Verify(item, level);
         }, cancellationToken);
 
+        return LatencySummary.Of(microseconds, elapsed);
+    }
+}
+
+/// <summary>Latencies in microseconds.</summary>
+public sealed record LatencySummary(int Count, TimeSpan Elapsed, double P50, double P99, double P999, double Max, double Mean)
+{
+    /// <summary>Any one read slower than this is off the histogram's scale and fails the run rather than being clipped.</summary>
+    private static readonly long HighestMicroseconds = (long)TimeSpan.FromMinutes(10).TotalMicroseconds;
+
+    public static LatencySummary Of(long[] microseconds, TimeSpan elapsed)
+    {
         var histogram = new LongHistogram(HighestMicroseconds, 3);
         foreach (var value in microseconds)
         {
@@ -101,7 +110,7 @@ public static class ColdReadMeasurement
         }
 
         return new LatencySummary(
-            order.Length,
+            microseconds.Length,
             elapsed,
             histogram.GetValueAtPercentile(50),
             histogram.GetValueAtPercentile(99),
@@ -110,6 +119,3 @@ public static class ColdReadMeasurement
             histogram.GetMean());
     }
 }
-
-/// <summary>Latencies in microseconds.</summary>
-public sealed record LatencySummary(int Count, TimeSpan Elapsed, double P50, double P99, double P999, double Max, double Mean);
