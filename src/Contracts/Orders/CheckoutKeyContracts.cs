@@ -16,7 +16,8 @@ public interface ICheckoutKeyGrain : IGrainWithStringKey
 {
     /// <param name="fingerprint">The request as the caller sent it (its order id included).</param>
     /// <param name="orderId">The order id the body asked for, or null to have one made.</param>
-    [Alias("Claim")]
+    /// <remarks>The first claim is kept, so the same claim again answers the same order: safe to send again.</remarks>
+    [Alias("Claim"), Oms.Contracts.Faults.Idempotent]
     Task<CheckoutKeyClaim> Claim(string fingerprint, string? orderId);
 }
 
