@@ -1,3 +1,6 @@
+using System.Runtime.ExceptionServices;
+using Npgsql;
+
 namespace Oms.Grains.Persistence;
 
 /// <summary>
@@ -90,5 +93,39 @@ public sealed class GroupCommit<T>(Func<IReadOnlyList<T>, Task> write, int maxBa
         public T Item { get; } = item;
 
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>An item of a group-committed round trip to PostgreSQL, which hears its own outcome.</summary>
+public abstract class SharedStatement
+{
+    public ExceptionDispatchInfo? Failure { get; set; }
+
+    /// <summary>
+    /// One round trip for the batch. If the server refused a statement, the batch is halved and each half goes
+    /// again, down to the item it refused: each owner hears its own outcome, one bad row cannot fail its
+    /// neighbours, and finding it costs a few round trips rather than one per item. Any other failure (the
+    /// database unreachable) is every item's, at once, rather than once per item.
+    /// </summary>
+    public static async Task Run<TItem>(IReadOnlyList<TItem> batch, Func<IReadOnlyList<TItem>, Task> run) where TItem : SharedStatement
+    {
+        try
+        {
+            await run(batch);
+        }
+        catch (PostgresException) when (batch.Count > 1)
+        {
+            var half = batch.Count / 2;
+            await Run([.. batch.Take(half)], run);
+            await Run([.. batch.Skip(half)], run);
+        }
+        catch (Exception ex)
+        {
+            var failure = ExceptionDispatchInfo.Capture(ex);
+            foreach (var item in batch)
+            {
+                item.Failure = failure;
+            }
+        }
     }
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.ExceptionServices;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -55,8 +54,8 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         _activators = activators;
         _serviceId = serviceId;
         _name = name;
-        _writes = new GroupCommit<Write>(batch => Shared(batch, WriteAll), MaxBatchWeight, w => 1 + (w.Payload.Length >> 10));
-        _reads = new GroupCommit<Read>(batch => Shared(batch, ReadAll), MaxBatchWeight);
+        _writes = new GroupCommit<Write>(batch => SharedStatement.Run(batch, WriteAll), MaxBatchWeight, w => 1 + (w.Payload.Length >> 10));
+        _reads = new GroupCommit<Read>(batch => SharedStatement.Run(batch, ReadAll), MaxBatchWeight);
     }
 
     public void Participate(ISiloLifecycle lifecycle) => _provider.Participate(lifecycle);
@@ -117,40 +116,6 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
 
         var hasher = _provider.HashPicker.PickHasher(_serviceId, _name, grainType, grainId, grainState)!;
         return StorageKey.Of(grainType, grainId, hasher);
-    }
-
-    /// <summary>
-    /// One round trip for the batch. If the server refused a statement, each row alone, so each owner hears its own
-    /// outcome; any other failure (the database unreachable) is every row's, at once, rather than once per row.
-    /// </summary>
-    private static async Task Shared<TItem>(IReadOnlyList<TItem> batch, Func<IReadOnlyList<TItem>, Task> run) where TItem : Pending
-    {
-        try
-        {
-            await run(batch);
-        }
-        catch (PostgresException) when (batch.Count > 1)
-        {
-            foreach (var item in batch)
-            {
-                try
-                {
-                    await run([item]);
-                }
-                catch (Exception ex)
-                {
-                    item.Failure = ExceptionDispatchInfo.Capture(ex);
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            var failure = ExceptionDispatchInfo.Capture(ex);
-            foreach (var item in batch)
-            {
-                item.Failure = failure;
-            }
-        }
     }
 
     private async Task WriteAll(IReadOnlyList<Write> batch)
@@ -227,11 +192,9 @@ public sealed class GroupCommitGrainStorage : IGrainStorage, ILifecycleParticipa
         p.Add(new NpgsqlParameter<string> { TypedValue = _serviceId });
     }
 
-    private abstract class Pending(StorageKey key)
+    private abstract class Pending(StorageKey key) : SharedStatement
     {
         public StorageKey Key { get; } = key;
-
-        public ExceptionDispatchInfo? Failure { get; set; }
     }
 
     private sealed class Write(StorageKey key, int? sent, byte[] payload) : Pending(key)

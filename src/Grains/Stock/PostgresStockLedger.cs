@@ -11,42 +11,113 @@ namespace Oms.Grains.Stock;
 /// so its cost depends on the batch, never on how many holds are open; the primary key on (stock_key, seq) is
 /// the optimistic concurrency check.
 /// </summary>
-public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
+/// <remarks>
+/// Each stock item already shares one append among the commands that arrived while its last one was in flight;
+/// the silo's items share the round trip too. Appends that wait while one is in flight go together, one implicit
+/// transaction of each item's own statements, so a spread of holds over many items costs about what a hot item's
+/// do: one commit for many. Each item's append is still all or none; a batch the server refuses (an item's stale
+/// sequence) is halved until the refused append is alone, so only that item hears the conflict.
+/// </remarks>
+public sealed class PostgresStockLedger : IStockLedger
 {
     private const string UniqueViolation = "23505";
 
+    /// <summary>Movements per shared round trip, so one burst does not become one huge statement.</summary>
+    private const int MaxSharedMovements = 4_096;
+
+    private readonly OmsDatabase _database;
+    private readonly GroupCommit<PendingAppend> _appends;
+
+    public PostgresStockLedger(OmsDatabase database)
+    {
+        _database = database;
+        _appends = new GroupCommit<PendingAppend>(batch => SharedStatement.Run(batch, AppendAll), MaxSharedMovements, a => a.Rows.Length);
+    }
+
     public async Task<StockLedgerState> Load(string key, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        // One round trip. Each statement sees the database as it starts, so the tail is read first, from the
+        // snapshot it finds; the snapshot read after it is that one or a newer one, and the tail's movements that
+        // the newer one already counts are skipped. Read the other way round, a snapshot saved between the two
+        // reads would leave a gap.
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands =
+            {
+                new NpgsqlBatchCommand($"""
+                    SELECT {Columns} FROM oms_stock_ledger
+                    WHERE stock_key = $1 AND seq > COALESCE((SELECT seq FROM oms_stock_snapshot WHERE stock_key = $1), 0) ORDER BY seq
+                    """) { Parameters = { new() { Value = key } } },
+                new NpgsqlBatchCommand("SELECT position FROM oms_stock_snapshot WHERE stock_key = $1") { Parameters = { new() { Value = key } } },
+                new NpgsqlBatchCommand("SELECT sequence, signal FROM oms_stock_signal WHERE stock_key = $1") { Parameters = { new() { Value = key } } },
+            },
+        };
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        var tail = await ReadMovements(reader, cancellationToken);
+        await reader.NextResultAsync(cancellationToken);
         StockPosition? snapshot = null;
-        await using (var command = new NpgsqlCommand("SELECT position FROM oms_stock_snapshot WHERE stock_key = @key", connection))
+        if (await reader.ReadAsync(cancellationToken))
         {
-            command.Parameters.AddWithValue("key", key);
-            if (await command.ExecuteScalarAsync(cancellationToken) is string json)
-            {
-                snapshot = JsonSerializer.Deserialize<StockPosition>(json, JsonGrainStateSerializer.Options);
-            }
+            snapshot = JsonSerializer.Deserialize<StockPosition>(reader.GetString(0), JsonGrainStateSerializer.Options);
         }
 
+        await reader.NextResultAsync(cancellationToken);
         StockSignalState? signal = null;
-        await using (var command = new NpgsqlCommand("SELECT sequence, signal FROM oms_stock_signal WHERE stock_key = @key", connection))
+        if (await reader.ReadAsync(cancellationToken))
         {
-            command.Parameters.AddWithValue("key", key);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (await reader.ReadAsync(cancellationToken))
-            {
-                signal = new StockSignalState(reader.GetInt64(0), Enum.Parse<StockSignal>(reader.GetString(1), ignoreCase: true));
-            }
+            signal = new StockSignalState(reader.GetInt64(0), Enum.Parse<StockSignal>(reader.GetString(1), ignoreCase: true));
         }
 
-        var tail = await ReadAll(connection, key, snapshot?.Sequence ?? 0, cancellationToken);
-        return new StockLedgerState(snapshot, tail, signal);
+        var after = snapshot?.Sequence ?? 0;
+        return new StockLedgerState(snapshot, tail.Count > 0 && tail[0].Sequence <= after ? [.. tail.Where(m => m.Sequence > after)] : tail, signal);
     }
 
     public async Task Append(string key, long expectedSequence, IReadOnlyList<StockMovement> movements, HoldDeadline? deadline = null,
         StockSignalChange? signal = null, CancellationToken cancellationToken = default)
     {
-        var count = movements.Count;
+        for (var i = 0; i < movements.Count; i++)
+        {
+            if (movements[i].Sequence != expectedSequence + 1 + i)
+            {
+                throw new ArgumentException($"Movements must be numbered from {expectedSequence + 1} without gaps.", nameof(movements));
+            }
+        }
+
+        // Copied now, in the item's turn: the shared round trip goes out later.
+        var append = new PendingAppend(key, expectedSequence, [.. movements], deadline, signal);
+        await _appends.Submit(append);
+        if (append.Failure is { } failure)
+        {
+            if (failure.SourceException is PostgresException { SqlState: UniqueViolation } conflict)
+            {
+                throw new StockLedgerConflictException(key, expectedSequence, conflict);
+            }
+
+            failure.Throw();
+        }
+    }
+
+    /// <summary>
+    /// One implicit transaction for every item's append in the batch, in key order, so two silos' batches that
+    /// briefly share an item (a duplicate activation being resolved) take its row locks in the same order.
+    /// </summary>
+    private async Task AppendAll(IReadOnlyList<PendingAppend> appends)
+    {
+        await using var connection = await _database.OpenAsync();
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var append in appends.OrderBy(a => a.Key, StringComparer.Ordinal))
+        {
+            AddAppend(batch, append);
+        }
+
+        await batch.ExecuteNonQueryAsync();
+    }
+
+    private static void AddAppend(NpgsqlBatch batch, PendingAppend append)
+    {
+        var rows = append.Rows;
+        var count = rows.Length;
         var sequences = new long[count];
         var kinds = new string[count];
         var quantities = new int[count];
@@ -60,12 +131,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         var operations = new string?[count];
         for (var i = 0; i < count; i++)
         {
-            var m = movements[i];
-            if (m.Sequence != expectedSequence + 1 + i)
-            {
-                throw new ArgumentException($"Movements must be numbered from {expectedSequence + 1} without gaps.", nameof(movements));
-            }
-
+            var m = rows[i];
             sequences[i] = m.Sequence;
             kinds[i] = KindName(m.Kind);
             quantities[i] = m.Quantity;
@@ -79,84 +145,96 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
             operations[i] = m.Operation;
         }
 
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("""
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             INSERT INTO oms_stock_ledger (stock_key, seq, batch, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor, operation)
-            SELECT @key, m.seq, @batch, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id, m.actor, m.operation
-            FROM unnest(@seqs, @kinds, @quantities, @references, @times, @expiries, @safety_stocks, @feed_sequences, @customers, @actors, @operations)
+            SELECT $1, m.seq, $2, m.kind, m.quantity, m.reference, m.at, m.expires_at, m.safety_stock, m.feed_sequence, m.customer_id, m.actor, m.operation
+            FROM unnest($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
                 AS m(seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor, operation)
-            """, connection);
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.AddWithValue("batch", expectedSequence + 1);
-        command.Parameters.AddWithValue("seqs", sequences);
-        command.Parameters.AddWithValue("kinds", kinds);
-        command.Parameters.AddWithValue("quantities", quantities);
-        command.Parameters.AddWithValue("references", references);
-        command.Parameters.Add(new NpgsqlParameter("times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = times });
-        command.Parameters.Add(new NpgsqlParameter("expiries", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = expiries });
-        command.Parameters.Add(new NpgsqlParameter("safety_stocks", NpgsqlDbType.Array | NpgsqlDbType.Integer) { Value = safetyStocks });
-        command.Parameters.Add(new NpgsqlParameter("feed_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = feedSequences });
-        command.Parameters.Add(new NpgsqlParameter("customers", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = customers });
-        command.Parameters.Add(new NpgsqlParameter("actors", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = actors });
-        command.Parameters.Add(new NpgsqlParameter("operations", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = operations });
-        if (deadline is { } change)
+            """)
         {
-            // Same round trip and same implicit transaction: the index never runs ahead of the ledger.
-            command.CommandText += ";\n" + DeadlineSql;
-            command.Parameters.Add(new NpgsqlParameter("due", NpgsqlDbType.TimestampTz) { Value = (object?)change.Due?.UtcDateTime ?? DBNull.Value });
+            Parameters =
+            {
+                new() { Value = append.Key },
+                new() { Value = append.ExpectedSequence + 1 },
+                new() { Value = sequences },
+                new() { Value = kinds },
+                new() { Value = quantities },
+                new() { Value = references },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, Value = times },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, Value = expiries },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Integer, Value = safetyStocks },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = feedSequences },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = customers },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = actors },
+                new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = operations },
+            },
+        });
+
+        if (append.Deadline is { } deadline)
+        {
+            // Same transaction: the sweep's index never runs ahead of the ledger.
+            AddDeadline(batch, append.Key, deadline);
         }
 
-        if (signal is not null)
+        if (append.Signal is { } signal)
         {
-            // Still one batch, so one implicit transaction: the events exist exactly when these movements do.
-            command.CommandText += ";\n" + SignalSql;
+            // Same transaction: the events exist exactly when these movements do.
             var events = signal.Events;
-            command.Parameters.AddWithValue("signal_sequence", signal.State.Sequence);
-            command.Parameters.AddWithValue("signal", KindName(signal.State.Signal));
-            command.Parameters.Add(new NpgsqlParameter("event_ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = events.Select(e => e.EventId).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("event_types", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => e.Type).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("event_subjects", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => e.Subject).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("event_sequences", NpgsqlDbType.Array | NpgsqlDbType.Bigint) { Value = events.Select(e => e.Sequence).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("event_times", NpgsqlDbType.Array | NpgsqlDbType.TimestampTz) { Value = events.Select(e => e.Time.UtcDateTime).ToArray() });
-            command.Parameters.Add(new NpgsqlParameter("event_data", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = events.Select(e => e.Data).ToArray() });
-        }
-
-        try
-        {
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        catch (PostgresException ex) when (ex.SqlState == UniqueViolation)
-        {
-            throw new StockLedgerConflictException(key, expectedSequence, ex);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO oms_outbox (event_id, type, subject, sequence, time, data)
+                SELECT * FROM unnest($1, $2, $3, $4, $5, $6)
+                """)
+            {
+                Parameters =
+                {
+                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid, Value = events.Select(e => e.EventId).ToArray() },
+                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = events.Select(e => e.Type).ToArray() },
+                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = events.Select(e => e.Subject).ToArray() },
+                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint, Value = events.Select(e => e.Sequence).ToArray() },
+                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.TimestampTz, Value = events.Select(e => e.Time.UtcDateTime).ToArray() },
+                    new() { NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text, Value = events.Select(e => e.Data).ToArray() },
+                },
+            });
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO oms_stock_signal (stock_key, sequence, signal) VALUES ($1, $2, $3)
+                ON CONFLICT (stock_key) DO UPDATE SET sequence = EXCLUDED.sequence, signal = EXCLUDED.signal
+                """)
+            {
+                Parameters = { new() { Value = append.Key }, new() { Value = signal.State.Sequence }, new() { Value = KindName(signal.State.Signal) } },
+            });
         }
     }
 
-    /// <summary>Upserts the row when there is a deadline, deletes it when there is none; @key and @due bound.</summary>
-    private const string DeadlineSql = """
-        DELETE FROM oms_hold_deadline WHERE stock_key = @key AND @due::timestamptz IS NULL;
-        INSERT INTO oms_hold_deadline (stock_key, due) SELECT @key, @due WHERE @due::timestamptz IS NOT NULL
-        ON CONFLICT (stock_key) DO UPDATE SET due = EXCLUDED.due
-        """;
-
-    private const string SignalSql = """
-        INSERT INTO oms_outbox (event_id, type, subject, sequence, time, data)
-        SELECT * FROM unnest(@event_ids, @event_types, @event_subjects, @event_sequences, @event_times, @event_data);
-        INSERT INTO oms_stock_signal (stock_key, sequence, signal) VALUES (@key, @signal_sequence, @signal)
-        ON CONFLICT (stock_key) DO UPDATE SET sequence = EXCLUDED.sequence, signal = EXCLUDED.signal
-        """;
+    /// <summary>Upserts the row when there is a deadline, deletes it when there is none.</summary>
+    private static void AddDeadline(NpgsqlBatch batch, string key, HoldDeadline deadline)
+    {
+        if (deadline.Due is { } due)
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("""
+                INSERT INTO oms_hold_deadline (stock_key, due) VALUES ($1, $2)
+                ON CONFLICT (stock_key) DO UPDATE SET due = EXCLUDED.due
+                """)
+            {
+                Parameters = { new() { Value = key }, new() { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = due.UtcDateTime } },
+            });
+        }
+        else
+        {
+            batch.BatchCommands.Add(new NpgsqlBatchCommand("DELETE FROM oms_hold_deadline WHERE stock_key = $1") { Parameters = { new() { Value = key } } });
+        }
+    }
 
     public async Task SetDeadline(string key, HoldDeadline deadline, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(DeadlineSql, connection);
-        command.Parameters.AddWithValue("key", key);
-        command.Parameters.Add(new NpgsqlParameter("due", NpgsqlDbType.TimestampTz) { Value = (object?)deadline.Due?.UtcDateTime ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        AddDeadline(batch, key, deadline);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<string>> DueItems(DateTimeOffset before, int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("SELECT stock_key FROM oms_hold_deadline WHERE due <= @before ORDER BY due LIMIT @limit", connection);
         command.Parameters.Add(new NpgsqlParameter("before", NpgsqlDbType.TimestampTz) { Value = before.UtcDateTime });
         command.Parameters.AddWithValue("limit", (long)limit);
@@ -172,7 +250,7 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
 
     public async Task SaveSnapshot(string key, StockPosition position, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand("""
             INSERT INTO oms_stock_snapshot (stock_key, seq, position, taken_at) VALUES (@key, @seq, @position::jsonb, now())
             ON CONFLICT (stock_key) DO UPDATE SET seq = EXCLUDED.seq, position = EXCLUDED.position, taken_at = EXCLUDED.taken_at
@@ -186,19 +264,20 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
 
     public async Task<IReadOnlyList<StockMovement>> Read(string key, long afterSequence, int limit, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         return await ReadAll(connection, key, afterSequence, cancellationToken, limit);
     }
 
     public async Task<IReadOnlyList<StockMovement>> ReadReference(string key, string reference, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var connection = await _database.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand($"""
             SELECT {Columns} FROM oms_stock_ledger WHERE reference = @reference AND stock_key = @key ORDER BY seq
             """, connection);
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("reference", reference);
-        return await ReadMovements(command, cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadMovements(reader, cancellationToken);
     }
 
     private const string Columns = "seq, kind, quantity, reference, at, expires_at, safety_stock, feed_sequence, customer_id, actor, operation";
@@ -212,13 +291,13 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
         command.Parameters.AddWithValue("key", key);
         command.Parameters.AddWithValue("after", afterSequence);
         command.Parameters.AddWithValue("limit", (long)limit);
-        return await ReadMovements(command, cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadMovements(reader, cancellationToken);
     }
 
-    private static async Task<List<StockMovement>> ReadMovements(NpgsqlCommand command, CancellationToken cancellationToken)
+    private static async Task<List<StockMovement>> ReadMovements(NpgsqlDataReader reader, CancellationToken cancellationToken)
     {
         var movements = new List<StockMovement>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             movements.Add(new StockMovement(
@@ -242,4 +321,19 @@ public sealed class PostgresStockLedger(OmsDatabase database) : IStockLedger
     private static string KindName<T>(T kind) where T : struct, Enum => JsonNamingPolicy.CamelCase.ConvertName(kind.ToString());
 
     private static MovementKind ParseKind(string name) => Enum.Parse<MovementKind>(name, ignoreCase: true);
+}
+
+/// <summary>One item's append, waiting for the silo's next shared round trip.</summary>
+internal sealed class PendingAppend(string key, long expectedSequence, StockMovement[] rows, HoldDeadline? deadline, StockSignalChange? signal)
+    : SharedStatement
+{
+    public string Key { get; } = key;
+
+    public long ExpectedSequence { get; } = expectedSequence;
+
+    public StockMovement[] Rows { get; } = rows;
+
+    public HoldDeadline? Deadline { get; } = deadline;
+
+    public StockSignalChange? Signal { get; } = signal;
 }

@@ -128,6 +128,40 @@ public sealed class StockLedgerTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Appends_of_many_items_share_commits_and_a_stale_one_fails_alone()
+    {
+        var connectionString = await FreshDatabase();
+        var ledger = new PostgresStockLedger(new OmsDatabase(connectionString));
+        var at = DateTimeOffset.UtcNow;
+        StockMovement Hold(long sequence, string reference) => new(sequence, MovementKind.HoldPlaced, 1, reference, at, at.AddHours(1));
+        await ledger.Append("STALE@LOC", 0, [new StockMovement(1, MovementKind.SnapshotApplied, 10, "feed", at)]);
+
+        // Two rounds of 200 items at once, each round with a writer that believes STALE@LOC is still empty.
+        for (var round = 0; round < 2; round++)
+        {
+            var appends = Enumerable.Range(0, 200)
+                .Select(i => ledger.Append($"SPREAD-{i}@LOC", round, [Hold(round + 1, $"R{round}-{i}")], new HoldDeadline(at.AddHours(1))))
+                .ToList();
+            var stale = ledger.Append("STALE@LOC", 0, [Hold(1, $"LATE-{round}")]);
+
+            await Task.WhenAll(appends);
+            await Assert.ThrowsAsync<StockLedgerConflictException>(() => stale);
+        }
+
+        // Rows inserted in one transaction carry its id: far fewer commits than appends.
+        var commits = await Scalar<long>(connectionString, "SELECT count(DISTINCT xmin::text) FROM oms_stock_ledger WHERE stock_key LIKE 'SPREAD-%'");
+        Assert.True(commits < 100, $"400 appends over 200 items took {commits} commits");
+        Assert.Equal(400L, await Scalar<long>(connectionString, "SELECT count(*) FROM oms_stock_ledger WHERE stock_key LIKE 'SPREAD-%'"));
+        Assert.Equal(200L, await Scalar<long>(connectionString, "SELECT count(*) FROM oms_hold_deadline WHERE stock_key LIKE 'SPREAD-%'"));
+
+        // The stale writer recorded nothing, and each item's ledger folds to two holds.
+        var staleState = await ledger.Load("STALE@LOC");
+        Assert.Equal((1L, 10), (StockPosition.Replay(staleState.Tail, staleState.Snapshot).Sequence, StockPosition.Replay(staleState.Tail).OnHand));
+        var sample = await ledger.Load("SPREAD-7@LOC");
+        Assert.Equal((2L, 2), (StockPosition.Replay(sample.Tail, sample.Snapshot).Sequence, StockPosition.Replay(sample.Tail).OpenHolds));
+    }
+
+    [Fact]
     public async Task Two_writers_on_one_key_cannot_fork_the_ledger()
     {
         var connectionString = await FreshDatabase();
