@@ -207,7 +207,6 @@ public interface IStockItemGrain : IGrainWithStringKey
     [Alias("SetAllocation")]
     Task<AllocationResult> SetAllocation(string allocationKey, int quantity, string? fromReservationId);
 
-    /// <summary>The hold under <paramref name="reference"/>, open or ended; null when it was never placed here.</summary>
     /// <summary>
     /// Records what physically happened to an order line's units here (a fulfilment's report), once per
     /// <paramref name="operationId"/>: a retried report moves nothing twice.
@@ -216,6 +215,7 @@ public interface IStockItemGrain : IGrainWithStringKey
     /// <param name="reclaim">Allocate again, from what is available, units a cancellation released before the parcel left anyway.</param>
     Task<PhysicalMovementResult> RecordPhysical(string operationId, PhysicalMovement movement, string allocationKey, int quantity, bool reclaim = false);
 
+    /// <summary>The hold under <paramref name="reference"/>, open or ended; null when it was never placed here.</summary>
     [Alias("GetHold")]
     Task<StockHoldView?> GetHold(string reference);
 
