@@ -22,6 +22,11 @@
 # reserve-3line's SKUs), smaller only for a smoke run on a busy machine (the issue's rows need the defaults),
 # LOAD_DOCS (unset): a markdown file whose "## HTTP load" section the report replaces (docs/benchmarks.md).
 # LOAD_PG_STATEMENTS (unset): 1 loads pg_stat_statements and reports each scenario's top statements by time.
+# LOAD_SILOS (unset: one process, the API co-hosting its silo): that many separate silo processes behind one
+# stateless API node (--Oms:Hosting=client), started with scripts/cluster.sh on this run's PostgreSQL, clustering
+# on it too; the "API + silo" CPU column then sums every node. The same scenarios, so a run with and one without
+# give the cost of the hops (API to gateway, silo to silo) side by side.
+# LOAD_KEEP_LOG (unset): 1 keeps the API's log (every node's, for a cluster) beside the report, as REPORT.api.log.
 # LOAD_CPU_TRACE (unset): scenario names whose API+silo CPU is sampled with dotnet-trace (DOTNET_TRACE, else on
 # PATH: dotnet tool install -g dotnet-trace) for LOAD_CPU_TRACE_SECONDS (10) near the end of the measured period,
 # and reported as the frames with the most self time and the project's frames with the most inclusive time.
@@ -64,6 +69,8 @@ BASKET_SKUS=${LOAD_BASKET_SKUS:-10000}
 DOCS=${LOAD_DOCS:-}
 case "$DOCS" in /* | "") ;; *) DOCS="$PWD/$DOCS" ;; esac
 TIME_LIMIT=${LOAD_TIME_LIMIT:-590}
+SILOS=${LOAD_SILOS:-}
+[[ -z $SILOS || $SILOS =~ ^[1-9]$ ]] || { echo "LOAD_SILOS must be 1 to 9, not '$SILOS'" >&2; exit 1; }
 SEED_TIMEOUT=300
 
 log() { printf '[run-load %3ds] %s\n' "$SECONDS" "$*" >&2; }
@@ -118,12 +125,12 @@ postgres_pids() {
 # pgbench are children of this shell, so what they used shows in this shell's reaped-children figure; "other"
 # is everything else on the machine (other people's builds and tests, the kernel), so it shows how clean a run was.
 measure_begin() {
-  M_API=$(cpu_ticks "${API_PID:-0}"); M_PG=$(cpu_ticks $(postgres_pids)); M_SELF=$(cpu_ticks $$)
+  M_API=$(cpu_ticks "${APP_PIDS[@]:-0}"); M_PG=$(cpu_ticks $(postgres_pids)); M_SELF=$(cpu_ticks $$)
   M_ALL=$(machine_ticks); M_T=$(date +%s.%N)
 }
 measure_end() {
   local api pg self all t
-  api=$(cpu_ticks "${API_PID:-0}"); pg=$(cpu_ticks $(postgres_pids)); self=$(cpu_ticks $$); all=$(machine_ticks); t=$(date +%s.%N)
+  api=$(cpu_ticks "${APP_PIDS[@]:-0}"); pg=$(cpu_ticks $(postgres_pids)); self=$(cpu_ticks $$); all=$(machine_ticks); t=$(date +%s.%N)
   CPU_ROWS+=("$(awk -v l="$1" -v a="$((api - M_API))" -v p="$((pg - M_PG))" -v g="$((self - M_SELF))" -v m="$((all - M_ALL))" \
     -v s="$M_T" -v e="$t" -v hz="$CLK_TCK" \
     'BEGIN{w=e-s; c=100/hz/w; o=m-a-p-g; if (o<0) o=0; printf "| %s | %.0f | %.0f%% | %.0f%% | %.0f%% | %.0f%% | %.0f%% |", l, w, a*c, p*c, g*c, o*c, m*c}')")
@@ -136,6 +143,8 @@ export OMS_API_KEY=$BOOTSTRAP_KEY
 CLK_TCK=$(getconf CLK_TCK)
 CPU_ROWS=()
 API_PID=""
+# Every process of the OMS under test: the API alone, or the API node and its silos.
+APP_PIDS=()
 PGROOT=""
 PGDATA=""
 RUNAS=()
@@ -144,6 +153,9 @@ WORK=$(mktemp -d /tmp/oms-load.XXXXXX)
 cleanup() {
   local rc=$?
   set +e
+  if [[ -n $SILOS && -f $WORK/cluster/processes ]]; then
+    OMS_CLUSTER_DIR="$WORK/cluster" "$ROOT/scripts/cluster.sh" down >/dev/null 2>&1
+  fi
   if [[ -n $API_PID ]] && kill -0 "$API_PID" 2>/dev/null; then
     kill -TERM "$API_PID" 2>/dev/null
     for _ in $(seq 1 30); do kill -0 "$API_PID" 2>/dev/null || break; sleep 0.5; done
@@ -159,6 +171,10 @@ cleanup() {
     log "API log tail ($WORK/api.log is deleted on exit):"
     tail -20 "$WORK/api.log" >&2
   fi
+  if [[ -n ${LOAD_KEEP_LOG:-} && -f $WORK/api.log ]]; then
+    cp "$WORK/api.log" "$OUT.api.log"
+    [[ -z $SILOS ]] || cat "$WORK/cluster/logs/"{api,silo}-*.log >"$OUT.api.log" 2>/dev/null
+  fi
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -171,6 +187,9 @@ cd "$ROOT"
 log "building Release (API and load tool)"
 timeout 300 dotnet build -c Release -nologo -v q src/Api/Oms.Api.csproj >"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; die "API build failed"; }
 timeout 300 dotnet build -c Release -nologo -v q benchmarks/Oms.LoadTest/Oms.LoadTest.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; die "load tool build failed"; }
+if [[ -n $SILOS ]]; then
+  timeout 300 dotnet build -c Release -nologo -v q src/Silo/Oms.Silo.csproj >>"$WORK/build.log" 2>&1 || { tail -30 "$WORK/build.log" >&2; die "silo build failed"; }
+fi
 API_DIR="$ROOT/src/Api/bin/Release/net10.0"
 TOOL=(dotnet "$ROOT/benchmarks/Oms.LoadTest/bin/Release/net10.0/Oms.LoadTest.dll")
 
@@ -294,13 +313,28 @@ SILO_PORT=$(free_port)
 GATEWAY_PORT=$(free_port)
 URL="http://127.0.0.1:$API_PORT"
 CONNECTION_STRING="Host=127.0.0.1;Port=$PGPORT;Username=postgres;Database=oms"
-API_CMD="ConnectionStrings__Oms=\"$CONNECTION_STRING\" Oms__Security__BootstrapAdminKey=<random per run> dotnet src/Api/bin/Release/net10.0/Oms.Api.dll --urls $URL --Orleans:SiloPort=$SILO_PORT --Orleans:GatewayPort=$GATEWAY_PORT --Orleans:AdvertisedIPAddress=127.0.0.1"
-log "starting the API (co-hosted silo) on $URL"
-# Started from its output directory, which is its content root, so that its appsettings.json (log levels) applies.
-(cd "$API_DIR" && ConnectionStrings__Oms="$CONNECTION_STRING" Oms__Security__BootstrapAdminKey="$BOOTSTRAP_KEY" exec dotnet Oms.Api.dll --urls "$URL" \
-  --Orleans:SiloPort="$SILO_PORT" --Orleans:GatewayPort="$GATEWAY_PORT" --Orleans:AdvertisedIPAddress=127.0.0.1) \
-  >"$WORK/api.log" 2>&1 &
-API_PID=$!
+if [[ -n $SILOS ]]; then
+  # The production shape: silos and a stateless API node, clustering on this run's PostgreSQL.
+  API_CMD="ConnectionStrings__Oms=\"$CONNECTION_STRING\" OMS_CLUSTER_NO_BUILD=1 scripts/cluster.sh up $SILOS 1"
+  log "starting $SILOS silo processes and one API node (scripts/cluster.sh)"
+  mkdir -p "$WORK/cluster"
+  ConnectionStrings__Oms="$CONNECTION_STRING" OMS_CLUSTER_DIR="$WORK/cluster" OMS_CLUSTER_NO_BUILD=1 \
+    timeout 180 "$ROOT/scripts/cluster.sh" up "$SILOS" 1 >"$WORK/cluster.log" 2>&1 || { tail -30 "$WORK/cluster.log" >&2; die "the cluster did not start"; }
+  # The cluster made its own bootstrap key; the load tool reads it from the environment, as with the single process.
+  OMS_API_KEY=$(sed -nE 's/^export OMS_ADMIN_KEY=(.*)$/\1/p' "$WORK/cluster/env")
+  export OMS_API_KEY
+  read -r _ API_PID URL < <(grep '^api ' "$WORK/cluster/processes")
+  mapfile -t APP_PIDS < <(awk '$1 == "silo" || $1 == "api" {print $2}' "$WORK/cluster/processes")
+else
+  API_CMD="ConnectionStrings__Oms=\"$CONNECTION_STRING\" Oms__Security__BootstrapAdminKey=<random per run> dotnet src/Api/bin/Release/net10.0/Oms.Api.dll --urls $URL --Orleans:SiloPort=$SILO_PORT --Orleans:GatewayPort=$GATEWAY_PORT --Orleans:AdvertisedIPAddress=127.0.0.1"
+  log "starting the API (co-hosted silo) on $URL"
+  # Started from its output directory, which is its content root, so that its appsettings.json (log levels) applies.
+  (cd "$API_DIR" && ConnectionStrings__Oms="$CONNECTION_STRING" Oms__Security__BootstrapAdminKey="$BOOTSTRAP_KEY" exec dotnet Oms.Api.dll --urls "$URL" \
+    --Orleans:SiloPort="$SILO_PORT" --Orleans:GatewayPort="$GATEWAY_PORT" --Orleans:AdvertisedIPAddress=127.0.0.1) \
+    >"$WORK/api.log" 2>&1 &
+  API_PID=$!
+  APP_PIDS=("$API_PID")
+fi
 ready=""
 for _ in $(seq 1 120); do
   kill -0 "$API_PID" 2>/dev/null || die "the API exited during start-up"
@@ -365,7 +399,7 @@ run_scenario() {
   elif ((rc != 0)); then
     die "$label failed (exit $rc)"
   fi
-  kill -0 "$API_PID" 2>/dev/null || die "the API died during $label"
+  for pid in "${APP_PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || die "the API or a silo (pid $pid) died during $label"; done
   RESULT=$(grep -E ' model="| skipped: ' "$WORK/run.log" | tail -1 || true)
   [[ -n $RESULT ]] || die "$label printed no result line"
 }
@@ -480,6 +514,8 @@ fi
 
 # ------------------------------------------------------------------------------------------------------ report
 log "stopping the API and PostgreSQL"
+# A cluster's nodes log apart; their warnings and errors are counted together.
+[[ -z $SILOS ]] || cat "$WORK/cluster/logs/"{api,silo}-*.log >"$WORK/api.log" 2>/dev/null || true
 API_ERRORS=$(grep -cE '^(fail|crit):' "$WORK/api.log" || true)
 API_WARNINGS=$(grep -cE '^warn:' "$WORK/api.log" || true)
 # The category line and the message under it, for the first few; the log itself is deleted with the work directory.
@@ -530,9 +566,16 @@ mkdir -p "$(dirname "$OUT")"
   echo
   echo "Written by \`benchmarks/run-load.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), commit \`$COMMIT\`$( ((DIRTY > 0)) && echo " with $DIRTY locally modified files")."
   echo
-  echo "**Everything shares one 2-core machine**: the load generator, the API with its co-hosted Orleans silo, and"
-  echo "PostgreSQL compete for the same cores (see the CPU table), so these figures are a floor for the API, not its"
-  echo "capacity, and the generator's own CPU use limits what it can offer. Compare them as ratios within this run."
+  if [[ -n $SILOS ]]; then
+    echo "**A cluster on one $(nproc)-core machine** (LOAD_SILOS=$SILOS): the load generator, one stateless API node, $SILOS silo"
+    echo "processes clustering on PostgreSQL, and PostgreSQL compete for the same cores (see the CPU table; its API + silo"
+    echo "column sums every node). Each request crosses from the API node to a gateway silo and, for a grain placed"
+    echo "elsewhere, on to its silo. Compare with a single-process run as ratios, each against its own pgbench."
+  else
+    echo "**Everything shares one $(nproc)-core machine**: the load generator, the API with its co-hosted Orleans silo, and"
+    echo "PostgreSQL compete for the same cores (see the CPU table), so these figures are a floor for the API, not its"
+    echo "capacity, and the generator's own CPU use limits what it can offer. Compare them as ratios within this run."
+  fi
   echo
   echo "**Authentication is on** (issue #11): every /api/v1 request carries \`Authorization: Bearer\`. Seeding and read-back"
   echo "use a random bootstrap admin key set for this run; each scenario's measured requests use a storefront key the"
