@@ -4,6 +4,7 @@ using Oms.Contracts.Events;
 using Oms.Contracts.Locations;
 using Oms.Grains.Events;
 using Oms.Grains.Persistence;
+using Oms.Grains.Recovery;
 
 namespace Oms.Grains.Availability;
 
@@ -32,12 +33,18 @@ public sealed class SkuAvailabilityState
 public sealed class SkuAvailabilityGrain(
     [PersistentState("skuAvailability", OmsStorage.Name)] IPersistentState<SkuAvailabilityState> state,
     EventPublisher publisher,
+    IWatchTable watches,
     TimeProvider clock,
     ILogger<SkuAvailabilityGrain> logger) : Grain, ISkuAvailabilityGrain, IRemindable
 {
-    private const string OutboxReminder = "availability-outbox";
+    /// <summary>The event's watchdog across a crash; the name the reminder it replaces had, so the schema moves those over.</summary>
+    private const string OutboxWatch = "availability-outbox";
+
+    private static readonly TimeSpan WatchDue = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan WatchPeriod = TimeSpan.FromMinutes(1);
 
     private DebouncedState<SkuAvailabilityState> _store = null!;
+    private GrainWatch _watchdog = null!;
     private SkuAvailability? _view;
 
     private SkuAvailabilityState S => _store.State;
@@ -45,6 +52,7 @@ public sealed class SkuAvailabilityGrain(
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         _store = new DebouncedState<SkuAvailabilityState>(state, this, TimeSpan.FromSeconds(1), logger);
+        _watchdog = new GrainWatch(this, watches, clock, OutboxWatch, WatchDue, WatchPeriod);
         await TryPublish();
     }
 
@@ -85,8 +93,10 @@ public sealed class SkuAvailabilityGrain(
 
         try
         {
-            // The reminder is the event's watchdog across a crash; it goes on its first tick once the feed has it.
-            await Task.WhenAll(state.WriteStateAsync(), this.RegisterOrUpdateReminder(OutboxReminder, TimeSpan.FromSeconds(10), TimeSpan.FromMinutes(1)));
+            // The watch is the event's watchdog across a crash; it goes on its first tick once the feed has it. A row
+            // shared in the silo's group commit: a catalogue load crosses thousands of SKUs into stock at once, and
+            // a reminder each (a row write of its own, then a tick and a delete each) took the connection pool with it.
+            await Task.WhenAll(state.WriteStateAsync(), _watchdog.Watch());
         }
         catch (Exception ex)
         {
@@ -103,9 +113,9 @@ public sealed class SkuAvailabilityGrain(
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (await TryPublish() && await this.GetReminder(reminderName) is { } reminder)
+        if (reminderName == OutboxWatch && await TryPublish())
         {
-            await this.UnregisterReminder(reminder);
+            await _watchdog.Stop();
         }
     }
 

@@ -212,6 +212,29 @@ public sealed class EventFeedPostgresTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task A_skus_availability_event_is_watched_by_a_shared_row_not_a_reminder_and_the_row_goes_once_it_is_in_the_feed()
+    {
+        var connectionString = await postgres.CreateOmsDatabaseAsync("oms_availability_watch");
+        await using var cluster = await WebhookClusters.StartAsync(connectionString, Network.Unique("svc"));
+        var grains = cluster.Client;
+        var warehouse = Network.Unique("WH");
+        await grains.GetGrain<ILocationGrain>(warehouse).Upsert(new LocationInfo(warehouse, warehouse, LocationType.Warehouse, 49.0, 2.5, "FR", "Europe/Paris"));
+        var skus = Enumerable.Range(0, 20).Select(i => Network.Unique($"AVW{i}")).ToList();
+        await Task.WhenAll(skus.Select(sku => Network.Stock(grains, warehouse, sku, 3)));
+
+        // A catalogue load crosses many SKUs into stock at once: each watches its event with a row of the shared
+        // table, which a reminder each (a row write of its own, a tick and a delete) used to do through the pool.
+        var watched = $"SELECT count(*) FROM oms_watch WHERE name = 'availability-outbox' AND grain_id = ANY(ARRAY['{string.Join("','", skus.Select(s => $"skuavailability/{s}"))}'])";
+        await Eventually.Until(() => Scalar(connectionString, watched), n => n == skus.Count, TimeSpan.FromSeconds(10), "every crossing is watched");
+        Assert.Equal(0, await Scalar(connectionString, "SELECT count(*) FROM orleansreminderstable WHERE remindername = 'availability-outbox'"));
+
+        // The first look finds the event in the feed and the watch goes; each event is there once.
+        await Eventually.Until(() => Scalar(connectionString, watched), n => n == 0, TimeSpan.FromSeconds(40), "every watch goes after its first look");
+        var announced = $"SELECT count(*) FROM oms_events WHERE type = '{EventTypes.AvailabilityBackInStock}' AND subject = ANY(ARRAY['{string.Join("','", skus.Select(Subjects.Availability))}'])";
+        Assert.Equal(skus.Count, await Scalar(connectionString, announced));
+    }
+
+    [Fact]
     public async Task One_line_reservations_whose_silo_died_announce_their_expiry_on_time_and_once()
     {
         var connectionString = await postgres.CreateOmsDatabaseAsync("oms_reservation_expiry");

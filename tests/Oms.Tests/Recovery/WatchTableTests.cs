@@ -89,7 +89,8 @@ public sealed class WatchTableTests(PostgresFixture postgres)
                 INSERT INTO orleansreminderstable (serviceid, grainid, remindername, starttime, period, grainhash, version) VALUES
                 ('svc', 'order/ORD-OLD', 'order-recovery', now() - interval '1 minute', 60000, 1, 0),
                 ('svc', 'returns/ORD-OLD', 'returns-watch', now() + interval '1 hour', 300000, 2, 0),
-                ('svc', 'skuavailability/SKU', 'availability-outbox', now(), 60000, 3, 0)
+                ('svc', 'skuavailability/SKU', 'availability-outbox', now() - interval '1 second', 60000, 3, 0),
+                ('svc', 'stockitem/SKU@LOC', 'someone-elses', now(), 60000, 4, 0)
                 """, connection);
             await insert.ExecuteNonQueryAsync();
         }
@@ -98,9 +99,11 @@ public sealed class WatchTableTests(PostgresFixture postgres)
         await SchemaInstaller.ApplyAsync(connectionString);
         await SchemaInstaller.ApplyAsync(connectionString);
 
-        var due = Assert.Single(await Table(connectionString).Claim(DateTimeOffset.UtcNow, 10));
-        Assert.Equal((GrainId.Parse("order/ORD-OLD"), "order-recovery", TimeSpan.FromMinutes(1)), (due.Grain, due.Name, due.Period));
-        Assert.Equal(2, await Scalar(connectionString, "SELECT count(*) FROM oms_watch"));
+        var due = await Table(connectionString).Claim(DateTimeOffset.UtcNow, 10);
+        Assert.Equal(
+            [(GrainId.Parse("skuavailability/SKU"), "availability-outbox", TimeSpan.FromMinutes(1)), (GrainId.Parse("order/ORD-OLD"), "order-recovery", TimeSpan.FromMinutes(1))],
+            due.Select(d => (d.Grain, d.Name, d.Period)).OrderBy(d => d.Name, StringComparer.Ordinal));
+        Assert.Equal(3, await Scalar(connectionString, "SELECT count(*) FROM oms_watch"));
         Assert.Equal(1, await Scalar(connectionString, "SELECT count(*) FROM orleansreminderstable"));
     }
 }

@@ -1,11 +1,11 @@
 -- Oms.Orleans' own watch table (not an Orleans provider table). Idempotent.
 
 -- One row per grain that may have work to finish after a crash (an order's checkout intent, events not yet in the
--- feed, a fulfilment's deadlines, a return's refund): when its next look is due and how often it repeats. Every
--- silo's sweep claims the rows that fell due and delivers the tick to the grain, wherever it now lives. These rows
--- replace one reminder per order, fulfilment and return: they are written in group commits from every grain of a
--- silo, where a reminder was a row write of its own through the reminder service, which also refuses writes on
--- a fresh silo until it has loaded its range.
+-- feed, a fulfilment's deadlines, a return's refund, a SKU's availability event): when its next look is due and how
+-- often it repeats. Every silo's sweep claims the rows that fell due and delivers the tick to the grain, wherever it
+-- now lives. These rows replace one reminder per order, fulfilment, return and availability change: they are
+-- written in group commits from every grain of a silo, where a reminder was a row write of its own through the
+-- reminder service, which also refuses writes on a fresh silo until it has loaded its range.
 CREATE TABLE IF NOT EXISTS oms_watch
 (
     service_id text        NOT NULL,
@@ -24,7 +24,7 @@ CREATE INDEX IF NOT EXISTS ix_oms_watch_due ON oms_watch (service_id, due);
 INSERT INTO oms_watch (service_id, grain_id, name, due, period_ms)
 SELECT serviceid, grainid, remindername, starttime, period
 FROM orleansreminderstable
-WHERE remindername IN ('order-recovery', 'fulfilment-watch', 'returns-watch') AND period > 0
+WHERE remindername IN ('order-recovery', 'fulfilment-watch', 'returns-watch', 'availability-outbox') AND period > 0
 ON CONFLICT DO NOTHING;
 
-DELETE FROM orleansreminderstable WHERE remindername IN ('order-recovery', 'fulfilment-watch', 'returns-watch');
+DELETE FROM orleansreminderstable WHERE remindername IN ('order-recovery', 'fulfilment-watch', 'returns-watch', 'availability-outbox');
