@@ -13,6 +13,7 @@ using Oms.Contracts.Stock;
 using Oms.Grains.Hosting;
 using Oms.Grains.Recovery;
 using Oms.Grains.Orders;
+using Orleans.Placement;
 
 namespace Oms.Grains.Fulfilments;
 
@@ -23,6 +24,8 @@ namespace Oms.Grains.Fulfilments;
 /// before that work is done (a crash replays it); the order and the locations' work queues are then told, and
 /// told again by the watch until they have heard.
 /// </summary>
+/// <remarks>Its order opens it at checkout, so it is placed beside the order.</remarks>
+[PreferLocalPlacement]
 public sealed class FulfilmentGrain(
     [PersistentState("fulfilment", OmsStorage.Name)] IPersistentState<FulfilmentBook> state,
     TimeProvider clock,

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Oms.Contracts.Orders;
+using Orleans.Placement;
 
 namespace Oms.Grains.Orders;
 
@@ -10,6 +11,7 @@ public sealed class CheckoutKeyState
 }
 
 /// <summary>Binds one caller's idempotency key to the one checkout it was first used for.</summary>
+[PreferLocalPlacement]
 public sealed class CheckoutKeyGrain(
     [PersistentState("checkoutKey", OmsStorage.Name)] IPersistentState<CheckoutKeyState> state) : Grain, ICheckoutKeyGrain
 {

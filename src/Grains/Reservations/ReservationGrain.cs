@@ -6,6 +6,7 @@ using Oms.Contracts.Reservations;
 using Oms.Contracts.Stock;
 using Oms.Grains.Events;
 using Oms.Grains.Faults;
+using Orleans.Placement;
 
 namespace Oms.Grains.Reservations;
 
@@ -44,6 +45,11 @@ public sealed class ReservationOptions
     public TimeSpan IdempotencyWindow { get; set; } = TimeSpan.FromDays(7);
 }
 
+/// <remarks>
+/// Placed on the silo that received the call (for the API, its gateway): a basket is one request's grain, and the
+/// hop to a silo picked at random would be paid on every checkout for nothing.
+/// </remarks>
+[PreferLocalPlacement]
 public sealed class ReservationGrain(
     [PersistentState("reservation", OmsStorage.Name)] IPersistentState<ReservationState> state,
     TimeProvider clock,
