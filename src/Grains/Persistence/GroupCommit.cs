@@ -102,10 +102,11 @@ public abstract class SharedStatement
     public ExceptionDispatchInfo? Failure { get; set; }
 
     /// <summary>
-    /// One round trip for the batch. If the server refused a statement, the batch is halved and each half goes
-    /// again, down to the item it refused: each owner hears its own outcome, one bad row cannot fail its
-    /// neighbours, and finding it costs a few round trips rather than one per item. Any other failure (the
-    /// database unreachable) is every item's, at once, rather than once per item.
+    /// One round trip for the batch. If the server refused one statement's data (a constraint, a bad value, a row
+    /// too large, a deadlock), the batch is halved and each half goes again, down to the item it refused: each
+    /// owner hears its own outcome, one bad row cannot fail its neighbours, and finding it costs a few round trips
+    /// rather than one per item. Any other failure (the database unreachable, shutting down, out of connections)
+    /// is every item's, at once: retrying halves would only multiply the round trips of an outage.
     /// </summary>
     public static async Task Run<TItem>(IReadOnlyList<TItem> batch, Func<IReadOnlyList<TItem>, Task> run) where TItem : SharedStatement
     {
@@ -113,7 +114,7 @@ public abstract class SharedStatement
         {
             await run(batch);
         }
-        catch (PostgresException) when (batch.Count > 1)
+        catch (PostgresException refusal) when (batch.Count > 1 && IsAboutOneStatement(refusal))
         {
             var half = batch.Count / 2;
             await Run([.. batch.Take(half)], run);
@@ -128,4 +129,11 @@ public abstract class SharedStatement
             }
         }
     }
+
+    /// <summary>Classes 22 (data), 23 (integrity) and 54 (limits), and a deadlock: what one statement's rows can cause.</summary>
+    private static bool IsAboutOneStatement(PostgresException refusal) =>
+        refusal.SqlState.StartsWith("22", StringComparison.Ordinal)
+        || refusal.SqlState.StartsWith("23", StringComparison.Ordinal)
+        || refusal.SqlState.StartsWith("54", StringComparison.Ordinal)
+        || refusal.SqlState == PostgresErrorCodes.DeadlockDetected;
 }
