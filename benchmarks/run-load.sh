@@ -155,11 +155,15 @@ PGDATA=""
 RUNAS=()
 WORK=$(mktemp -d /tmp/oms-load.XXXXXX)
 
+# A cluster's nodes log apart; the report and the kept log read them as one.
+gather_cluster_logs() { [[ -z $SILOS ]] || cat "$WORK/cluster/logs/"{api,silo}-*.log >"$WORK/api.log" 2>/dev/null || true; }
+
 cleanup() {
   local rc=$?
   set +e
   if [[ -n $SILOS && -f $WORK/cluster/processes ]]; then
     OMS_CLUSTER_DIR="$WORK/cluster" "$ROOT/scripts/cluster.sh" down >/dev/null 2>&1
+    gather_cluster_logs
   fi
   if [[ -n $API_PID ]] && kill -0 "$API_PID" 2>/dev/null; then
     kill -TERM "$API_PID" 2>/dev/null
@@ -176,10 +180,7 @@ cleanup() {
     log "API log tail ($WORK/api.log is deleted on exit):"
     tail -20 "$WORK/api.log" >&2
   fi
-  if [[ -n ${LOAD_KEEP_LOG:-} && -f $WORK/api.log ]]; then
-    cp "$WORK/api.log" "$OUT.api.log"
-    [[ -z $SILOS ]] || cat "$WORK/cluster/logs/"{api,silo}-*.log >"$OUT.api.log" 2>/dev/null
-  fi
+  [[ -n ${LOAD_KEEP_LOG:-} && -f $WORK/api.log ]] && cp "$WORK/api.log" "$OUT.api.log"
   rm -rf "$WORK"
   exit "$rc"
 }
@@ -519,8 +520,7 @@ fi
 
 # ------------------------------------------------------------------------------------------------------ report
 log "stopping the API and PostgreSQL"
-# A cluster's nodes log apart; their warnings and errors are counted together.
-[[ -z $SILOS ]] || cat "$WORK/cluster/logs/"{api,silo}-*.log >"$WORK/api.log" 2>/dev/null || true
+gather_cluster_logs
 API_ERRORS=$(grep -cE '^(fail|crit):' "$WORK/api.log" || true)
 API_WARNINGS=$(grep -cE '^warn:' "$WORK/api.log" || true)
 # The category line and the message under it, for the first few; the log itself is deleted with the work directory.

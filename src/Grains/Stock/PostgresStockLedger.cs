@@ -84,7 +84,9 @@ public sealed class PostgresStockLedger : IStockLedger
             }
         }
 
-        // Copied now, in the item's turn: the shared round trip goes out later.
+        // Copied now, in the item's turn: the shared round trip goes out later, and once it holds other items'
+        // appends it is not cancelled for one caller; a caller that gave up before it was queued is not queued.
+        cancellationToken.ThrowIfCancellationRequested();
         var append = new PendingAppend(key, expectedSequence, [.. movements], deadline, signal);
         await _appends.Submit(append);
         if (append.Failure is { } failure)
